@@ -1,0 +1,107 @@
+//! The rules that span the whole graph, one small function each.
+
+use crate::ctxt::Ctxt;
+use crate::ir::Model;
+
+/// Applies every rule, recording each violation.
+pub fn check(model: &Model, ctxt: &mut Ctxt) {
+    has_an_output(model, ctxt);
+    every_node_reaches_an_output(model, ctxt);
+    outputs_are_rank_one(model, ctxt);
+    losses_fit_their_outputs(model, ctxt);
+    loss_weights_are_positive(model, ctxt);
+}
+
+/// A model trains and predicts through its outputs: it needs at least one.
+fn has_an_output(model: &Model, ctxt: &mut Ctxt) {
+    if model.outputs.is_empty() {
+        ctxt.error_at(
+            &model.ident,
+            format!(
+                "model `{}` has no output; mark its last layer: `output NAME = Dense(...), loss = ...`",
+                model.ident
+            ),
+        );
+    }
+}
+
+/// A node no output depends on would be computed for nothing (and never trained): it is
+/// almost always a wiring mistake, so it is an error, as in a Keras graph it would be dropped.
+fn every_node_reaches_an_output(model: &Model, ctxt: &mut Ctxt) {
+    if model.outputs.is_empty() {
+        return;
+    }
+    let mut reaches = vec![false; model.nodes.len()];
+    for index in (0..model.nodes.len()).rev() {
+        reaches[index] =
+            model.nodes[index].output.is_some() || model.consumers(index).any(|c| reaches[c]);
+    }
+    for (node, reaches) in model.nodes.iter().zip(reaches) {
+        if !reaches {
+            ctxt.error_at(
+                &node.name,
+                format!("`{}` reaches no output; use it, or remove it", node.name),
+            );
+        }
+    }
+}
+
+/// Predictions and targets are rows of values: an output must be rank 1.
+fn outputs_are_rank_one(model: &Model, ctxt: &mut Ctxt) {
+    for output in &model.outputs {
+        let node = &model.nodes[output.node];
+        if let Some(shape) = node.shape.as_ref().filter(|shape| shape.len() != 1) {
+            ctxt.error_at(
+                &node.name,
+                format!(
+                    "output `{}` has shape {shape:?}; outputs must be rank 1, so flatten it first",
+                    node.name
+                ),
+            );
+        }
+    }
+}
+
+/// Class losses need classes: sparse or categorical cross-entropy on one unit, or binary
+/// cross-entropy on several, can't be what was meant.
+fn losses_fit_their_outputs(model: &Model, ctxt: &mut Ctxt) {
+    for output in &model.outputs {
+        let node = &model.nodes[output.node];
+        let (Some(loss), Some(shape)) = (output.loss, node.shape.as_ref()) else {
+            continue;
+        };
+        let units = shape.iter().product::<usize>();
+        if units < loss.min_units {
+            ctxt.error_span(
+                output.loss_span,
+                format!(
+                    "`{}` needs at least {} output units, but `{}` has {units}; for one unit use `binary_crossentropy` (with sigmoid) or `mse`",
+                    loss.name, loss.min_units, node.name
+                ),
+            );
+        } else if units > loss.max_units {
+            ctxt.error_span(
+                output.loss_span,
+                format!(
+                    "`{}` needs exactly {} output unit, but `{}` has {units}; for classes use `categorical_crossentropy` or `sparse_categorical_crossentropy`",
+                    loss.name, loss.max_units, node.name
+                ),
+            );
+        }
+    }
+}
+
+/// A loss weight scales a loss to be minimised: it must be a positive, finite number.
+fn loss_weights_are_positive(model: &Model, ctxt: &mut Ctxt) {
+    for output in &model.outputs {
+        if !(output.weight.is_finite() && output.weight > 0.0) {
+            ctxt.error_span(
+                output.weight_span,
+                format!(
+                    "the loss weight of `{}` must be positive and finite, not {}",
+                    model.nodes[output.node].name, output.weight
+                ),
+            );
+        }
+    }
+}

@@ -1,0 +1,842 @@
+//! Writes the model struct, its workspace and its `Network` implementation.
+//!
+//! Runs only on a clean graph. Every pass is straight-line code in graph order: the forward
+//! pass in declaration order, the backward pass in reverse, with each gradient buffer written
+//! by its first contribution and added to by the others (fan-out), concatenation gradients
+//! split back to their sources, and each output's loss scaled by its weight.
+
+use std::collections::HashSet;
+
+use proc_macro2::{Literal, TokenStream};
+use quote::{format_ident, quote};
+use syn::Ident;
+
+use crate::catalog;
+use crate::ir::{Kind, Model, Node};
+use crate::parse::ModelDecl;
+
+/// The code for a clean model.
+pub fn generate(model: &Model) -> TokenStream {
+    let plan = Plan::new(model);
+    let model_struct = plan.model_struct();
+    let workspace = plan.workspace();
+    let network = plan.network_impl();
+    let ident = &model.ident;
+    quote! {
+        #model_struct
+        #workspace
+        #network
+
+        impl #ident {
+            /// The model with Keras's default initializers, drawn from a generator seeded with
+            /// `densely::network::DEFAULT_SEED`; use `Network::with_seed` for another seed.
+            pub fn new() -> Self {
+                <Self as ::densely::Network>::with_seed(::densely::network::DEFAULT_SEED)
+            }
+        }
+
+        impl ::core::default::Default for #ident {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+    }
+}
+
+/// What the user sees when the declaration has errors: the errors, and an empty struct of the
+/// same name so that code using it doesn't add errors of its own.
+pub fn stub(decl: &ModelDecl, errors: TokenStream) -> TokenStream {
+    let ModelDecl {
+        attrs, vis, ident, ..
+    } = decl;
+    quote! {
+        #errors
+        #(#attrs)*
+        #vis struct #ident {}
+    }
+}
+
+/// The facts codegen needs about each node, worked out once.
+struct Plan<'a> {
+    model: &'a Model,
+    /// The node whose buffers each node uses (a `Flatten` uses its source's).
+    owner: Vec<usize>,
+    /// Whether the loss depends on a parameter at or before the node.
+    needs_grad: Vec<bool>,
+    /// Whether an output's loss is computed from its logits together with its activation.
+    fused: Vec<bool>,
+}
+
+impl<'a> Plan<'a> {
+    fn new(model: &'a Model) -> Self {
+        let mut owner = Vec::with_capacity(model.nodes.len());
+        let mut needs_grad = Vec::with_capacity(model.nodes.len());
+        for (index, node) in model.nodes.iter().enumerate() {
+            owner.push(match node.kind {
+                Kind::Flatten => owner[node.sources[0]],
+                _ => index,
+            });
+            let has_params = matches!(node.kind, Kind::Dense { .. });
+            needs_grad.push(has_params || node.sources.iter().any(|&s| needs_grad[s]));
+        }
+        let fused = model
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(index, node)| {
+                let loss = node.output.and_then(|o| model.outputs[o].loss);
+                let activation = node.activation();
+                loss.and_then(|loss| loss.fuses_with)
+                    .is_some_and(|with| Some(with) == activation)
+                    && model.consumers(index).next().is_none()
+            })
+            .collect();
+        Plan {
+            model,
+            owner,
+            needs_grad,
+            fused,
+        }
+    }
+
+    fn node(&self, index: usize) -> &'a Node {
+        &self.model.nodes[index]
+    }
+
+    fn buffer(&self, index: usize, suffix: &str) -> Ident {
+        format_ident!("{}_{}", self.node(self.owner[index]).name, suffix)
+    }
+
+    fn workspace_ident(&self) -> Ident {
+        format_ident!("{}Workspace", self.model.ident)
+    }
+
+    fn layers(&self) -> impl Iterator<Item = (usize, &'a Node)> + '_ {
+        self.model
+            .nodes
+            .iter()
+            .enumerate()
+            .filter(|(_, node)| !matches!(node.kind, Kind::Input))
+    }
+
+    fn inputs(&self) -> impl Iterator<Item = (usize, &'a Node)> + '_ {
+        self.model
+            .nodes
+            .iter()
+            .enumerate()
+            .filter(|(_, node)| matches!(node.kind, Kind::Input))
+    }
+
+    fn model_struct(&self) -> TokenStream {
+        let Model {
+            attrs, vis, ident, ..
+        } = self.model;
+        let fields = self.layers().map(|(_, node)| {
+            let name = &node.name;
+            let ty = self.layer_type(node);
+            let doc = format!("Layer `{name}`: {}.", self.describe(node));
+            quote! { #[doc = #doc] pub #name: #ty }
+        });
+        quote! {
+            #(#attrs)*
+            #vis struct #ident {
+                #(#fields,)*
+            }
+        }
+    }
+
+    fn describe(&self, node: &Node) -> String {
+        let shape = format!("{:?}", node.shape.as_deref().unwrap_or_default());
+        match &node.kind {
+            Kind::Dense {
+                units, activation, ..
+            } => format!("Dense({units}, {activation}), output {shape}"),
+            Kind::Dropout { rate } => format!("Dropout({rate}), output {shape}"),
+            Kind::Activation { activation } => format!("Activation({activation}), output {shape}"),
+            Kind::Flatten => format!("Flatten, output {shape}"),
+            Kind::Concatenate => format!("concatenate, output {shape}"),
+            Kind::Add => format!("add, output {shape}"),
+            Kind::Input | Kind::Invalid => shape,
+        }
+    }
+
+    fn layer_type(&self, node: &Node) -> TokenStream {
+        let width = node.width();
+        match &node.kind {
+            Kind::Dense {
+                units, activation, ..
+            } => {
+                let input = self.node(node.sources[0]).width();
+                let activation = activation_type(activation);
+                quote! { ::densely::layers::Dense<#input, #units, #activation> }
+            }
+            Kind::Flatten => {
+                let shape = shape_type(
+                    self.node(node.sources[0])
+                        .shape
+                        .as_deref()
+                        .unwrap_or_default(),
+                );
+                quote! { ::densely::layers::Flatten<#shape> }
+            }
+            Kind::Dropout { .. } => quote! { ::densely::layers::Dropout<#width> },
+            Kind::Activation { activation } => {
+                let activation = activation_type(activation);
+                quote! { ::densely::layers::ActivationLayer<#width, #activation> }
+            }
+            Kind::Concatenate => quote! { ::densely::layers::Concatenate },
+            Kind::Add => quote! { ::densely::layers::Add },
+            Kind::Input | Kind::Invalid => unreachable!("inputs and invalid nodes have no layer"),
+        }
+    }
+
+    /// The buffers: staged inputs and targets, each layer's output, pre-activation, dropout
+    /// mask and gradient, as needed.
+    fn workspace(&self) -> TokenStream {
+        let vis = &self.model.vis;
+        let ident = self.workspace_ident();
+        let mut fields = Vec::new();
+        let mut reserves = Vec::new();
+        for (index, node) in self.model.nodes.iter().enumerate() {
+            if self.owner[index] != index {
+                continue;
+            }
+            let width = node.width();
+            let mut buffer = |suffix: &str, ty: TokenStream, width: usize| {
+                let field = format_ident!("{}_{}", node.name, suffix);
+                fields.push(quote! { #field: ::std::vec::Vec<#ty> });
+                reserves.push(
+                    quote! { ::densely::network::reserve(&mut self.#field, #width * samples); },
+                );
+            };
+            buffer("out", quote!(f32), width);
+            match node.kind {
+                Kind::Dense { .. } => buffer("pre", quote!(f32), width),
+                Kind::Dropout { .. } => buffer("mask", quote!(f32), width),
+                _ => {}
+            }
+            if self.needs_grad[index] {
+                buffer("grad", quote!(f32), width);
+            }
+            if let Some(output) = node.output {
+                let loss = self.model.outputs[output].loss.expect("checked");
+                let (ty, width) = if loss.sparse {
+                    (quote!(u32), 1)
+                } else {
+                    (quote!(f32), width)
+                };
+                buffer("target", ty, width);
+            }
+        }
+        let doc = format!(
+            "The buffers of `{}`'s passes, reused from batch to batch.",
+            self.model.ident
+        );
+        quote! {
+            #[doc = #doc]
+            #[derive(Clone, Debug, Default)]
+            #vis struct #ident {
+                #(#fields,)*
+            }
+
+            impl #ident {
+                /// Grows every buffer to hold `samples` samples.
+                fn reserve(&mut self, samples: usize) {
+                    #(#reserves)*
+                }
+            }
+        }
+    }
+
+    fn network_impl(&self) -> TokenStream {
+        let ident = &self.model.ident;
+        let workspace = self.workspace_ident();
+        let input_types: Vec<TokenStream> = self
+            .inputs()
+            .map(|(_, node)| {
+                let shape = shape_type(node.shape.as_deref().unwrap_or_default());
+                quote! { &'a ::densely::Batch<#shape> }
+            })
+            .collect();
+        let target_types: Vec<TokenStream> = self
+            .model
+            .outputs
+            .iter()
+            .map(|output| {
+                let units = self.node(output.node).width();
+                if output.loss.expect("checked").sparse {
+                    quote! { &'a ::densely::Labels<#units> }
+                } else {
+                    quote! { &'a ::densely::Batch<::densely::Shape1<#units>> }
+                }
+            })
+            .collect();
+        let prediction_types: Vec<TokenStream> = self
+            .model
+            .outputs
+            .iter()
+            .map(|output| {
+                let units = self.node(output.node).width();
+                quote! { ::densely::Batch<::densely::Shape1<#units>> }
+            })
+            .collect();
+        let inputs_type = tuple_or_single(&input_types);
+        let targets_type = tuple_or_single(&target_types);
+        let predictions_type = tuple_or_single(&prediction_types);
+        let graph = self.graph();
+        let with_seed = self.with_seed();
+        let input_samples = self.samples_fn(true);
+        let target_samples = self.samples_fn(false);
+        let stage_inputs = self.stage(true);
+        let stage_targets = self.stage(false);
+        let forward = self.forward();
+        let losses = self.losses(false);
+        let backward = self.backward();
+        let predictions = self.predictions();
+        let access = self.access();
+        let visit = self.visit();
+        quote! {
+            impl ::densely::Network for #ident {
+                type Inputs<'a> = #inputs_type;
+                type Targets<'a> = #targets_type;
+                type Predictions = #predictions_type;
+                type Workspace = #workspace;
+                const GRAPH: &'static ::densely::graph::Graph = &#graph;
+
+                #with_seed
+                #input_samples
+                #target_samples
+                #stage_inputs
+                #stage_targets
+                #forward
+
+                fn losses(&self, workspace: &Self::Workspace, samples: usize, losses: &mut [f64]) {
+                    let _ = self;
+                    #losses
+                }
+
+                #backward
+                #predictions
+                #access
+                #visit
+            }
+        }
+    }
+
+    fn graph(&self) -> TokenStream {
+        let name = self.model.ident.to_string();
+        let nodes = self.model.nodes.iter().map(|node| {
+            let node_name = node.name.to_string();
+            let kind = match &node.kind {
+                Kind::Input => quote!(Input),
+                Kind::Dense {
+                    units,
+                    activation,
+                    use_bias,
+                    kernel_initializer,
+                    bias_initializer,
+                } => quote! {
+                    Dense {
+                        units: #units,
+                        activation: #activation,
+                        use_bias: #use_bias,
+                        kernel_initializer: #kernel_initializer,
+                        bias_initializer: #bias_initializer,
+                    }
+                },
+                Kind::Flatten => quote!(Flatten),
+                Kind::Dropout { rate } => {
+                    let rate = Literal::f32_suffixed(*rate as f32);
+                    quote!(Dropout { rate: #rate })
+                }
+                Kind::Activation { activation } => quote!(Activation { activation: #activation }),
+                Kind::Concatenate => quote!(Concatenate),
+                Kind::Add => quote!(Add),
+                Kind::Invalid => unreachable!("codegen runs on clean graphs"),
+            };
+            let shape = node.shape.as_deref().unwrap_or_default();
+            let sources = &node.sources;
+            let params = node.params(self.model);
+            quote! {
+                ::densely::graph::Node {
+                    name: #node_name,
+                    kind: ::densely::graph::NodeKind::#kind,
+                    shape: &[#(#shape),*],
+                    sources: &[#(#sources),*],
+                    params: #params,
+                }
+            }
+        });
+        let outputs = self.model.outputs.iter().map(|output| {
+            let node = output.node;
+            let loss = output.loss.expect("checked");
+            let loss_name = loss.name;
+            let loss_type = loss_type(loss);
+            let weight = Literal::f32_suffixed(output.weight as f32);
+            quote! {
+                ::densely::graph::Output {
+                    node: #node,
+                    loss: #loss_name,
+                    keras_loss: <#loss_type as ::densely::loss::Loss>::KERAS_NAME,
+                    weight: #weight,
+                }
+            }
+        });
+        quote! {
+            ::densely::graph::Graph {
+                name: #name,
+                nodes: &[#(#nodes),*],
+                outputs: &[#(#outputs),*],
+            }
+        }
+    }
+
+    fn with_seed(&self) -> TokenStream {
+        let fields = self.layers().map(|(_, node)| {
+            let name = &node.name;
+            let value = match &node.kind {
+                Kind::Dense {
+                    use_bias,
+                    kernel_initializer,
+                    bias_initializer,
+                    ..
+                } => {
+                    let kernel = initializer(kernel_initializer);
+                    let bias = initializer(bias_initializer);
+                    quote! { ::densely::layers::Dense::new(#use_bias, #kernel, #bias, &mut rng) }
+                }
+                Kind::Dropout { rate } => {
+                    let rate = Literal::f32_suffixed(*rate as f32);
+                    quote! { ::densely::layers::Dropout::new(#rate, ::densely::network::next_seed(&mut rng)) }
+                }
+                Kind::Flatten => quote! { ::densely::layers::Flatten::new() },
+                Kind::Activation { .. } => quote! { ::densely::layers::ActivationLayer::new() },
+                Kind::Concatenate => quote! { ::densely::layers::Concatenate },
+                Kind::Add => quote! { ::densely::layers::Add },
+                Kind::Input | Kind::Invalid => unreachable!("not a layer"),
+            };
+            quote! { #name: #value }
+        });
+        quote! {
+            fn with_seed(seed: u64) -> Self {
+                #[allow(unused_mut, unused_variables)]
+                let mut rng = ::densely::network::seeded_rng(seed);
+                Self { #(#fields,)* }
+            }
+        }
+    }
+
+    /// `input_samples` or `target_samples`: the count of the first part, checked against the rest.
+    fn samples_fn(&self, inputs: bool) -> TokenStream {
+        let (fn_name, arg, what, names): (Ident, Ident, &str, Vec<String>) = if inputs {
+            (
+                format_ident!("input_samples"),
+                format_ident!("inputs"),
+                "input",
+                self.inputs().map(|(_, n)| n.name.to_string()).collect(),
+            )
+        } else {
+            (
+                format_ident!("target_samples"),
+                format_ident!("targets"),
+                "targets of output",
+                self.model
+                    .outputs
+                    .iter()
+                    .map(|o| self.node(o.node).name.to_string())
+                    .collect(),
+            )
+        };
+        let parts: Vec<Ident> = (0..names.len())
+            .map(|i| format_ident!("part_{}", i))
+            .collect();
+        let ty = if inputs {
+            quote!(Self::Inputs<'_>)
+        } else {
+            quote!(Self::Targets<'_>)
+        };
+        let bind = tuple_or_single(&parts.iter().map(|p| quote!(#p)).collect::<Vec<_>>());
+        let first = &parts[0];
+        let checks = parts.iter().zip(&names).skip(1).map(|(part, name)| {
+            quote! {
+                ::densely::data::check_samples(#what, #name, samples, ::densely::data::Samples::samples(#part))?;
+            }
+        });
+        quote! {
+            fn #fn_name(#arg: #ty) -> ::densely::Result<usize> {
+                let #bind = #arg;
+                let samples = ::densely::data::Samples::samples(#first);
+                #(#checks)*
+                Ok(samples)
+            }
+        }
+    }
+
+    fn stage(&self, inputs: bool) -> TokenStream {
+        let buffers: Vec<Ident> = if inputs {
+            self.inputs().map(|(i, _)| self.buffer(i, "out")).collect()
+        } else {
+            self.model
+                .outputs
+                .iter()
+                .map(|o| self.buffer(o.node, "target"))
+                .collect()
+        };
+        let parts: Vec<Ident> = (0..buffers.len())
+            .map(|i| format_ident!("part_{}", i))
+            .collect();
+        let bind = tuple_or_single(&parts.iter().map(|p| quote!(#p)).collect::<Vec<_>>());
+        let (fn_name, arg, ty) = if inputs {
+            (
+                format_ident!("stage_inputs"),
+                format_ident!("inputs"),
+                quote!(Self::Inputs<'_>),
+            )
+        } else {
+            (
+                format_ident!("stage_targets"),
+                format_ident!("targets"),
+                quote!(Self::Targets<'_>),
+            )
+        };
+        quote! {
+            fn #fn_name(workspace: &mut Self::Workspace, #arg: #ty, rows: &[usize]) {
+                let #bind = #arg;
+                #(::densely::data::stage_rows(#parts, rows, &mut workspace.#buffers);)*
+            }
+        }
+    }
+
+    fn forward(&self) -> TokenStream {
+        let steps = self.layers().map(|(index, node)| {
+            let name = &node.name;
+            let out = self.buffer(index, "out");
+            let source = |i: usize| self.buffer(node.sources[i], "out");
+            match &node.kind {
+                Kind::Dense { .. } => {
+                    let (x, pre) = (source(0), self.buffer(index, "pre"));
+                    quote! { self.#name.forward(&workspace.#x, &mut workspace.#pre, &mut workspace.#out, samples); }
+                }
+                Kind::Dropout { .. } => {
+                    let (x, mask) = (source(0), self.buffer(index, "mask"));
+                    quote! { self.#name.forward(&workspace.#x, &mut workspace.#mask, &mut workspace.#out, samples, training); }
+                }
+                Kind::Activation { .. } => {
+                    let x = source(0);
+                    quote! { self.#name.forward(&workspace.#x, &mut workspace.#out, samples); }
+                }
+                Kind::Concatenate => {
+                    let parts = node.sources.iter().map(|&s| {
+                        let buffer = self.buffer(s, "out");
+                        let width = self.node(s).width();
+                        quote! { (&workspace.#buffer[..], #width) }
+                    });
+                    quote! { self.#name.forward(&[#(#parts),*], &mut workspace.#out, samples); }
+                }
+                Kind::Add => {
+                    let parts = node.sources.iter().map(|&s| self.buffer(s, "out"));
+                    let width = node.width();
+                    quote! { self.#name.forward(&[#(&workspace.#parts[..]),*], &mut workspace.#out, #width * samples); }
+                }
+                Kind::Flatten => quote! {},
+                Kind::Input | Kind::Invalid => unreachable!("not a layer"),
+            }
+        });
+        quote! {
+            fn forward(&mut self, workspace: &mut Self::Workspace, samples: usize, training: bool) {
+                let _ = training;
+                workspace.reserve(samples);
+                #(#steps)*
+            }
+        }
+    }
+
+    /// Each output's mean loss into `losses`; with `gradients`, also the weighted gradient of
+    /// each output into its gradient buffer (the first contribution to it).
+    fn losses(&self, gradients: bool) -> TokenStream {
+        let terms = self.model.outputs.iter().enumerate().map(|(k, output)| {
+            let index = output.node;
+            let node = self.node(index);
+            let loss = output.loss.expect("checked");
+            let units = node.width();
+            let y = self.buffer(index, "out");
+            let target = self.buffer(index, "target");
+            let target_len = if loss.sparse {
+                quote!(samples)
+            } else {
+                quote!(#units * samples)
+            };
+            let weight = Literal::f32_suffixed(output.weight as f32);
+            let with_grad = gradients && self.needs_grad[self.owner[index]];
+            let grad = self.buffer(index, "grad");
+            if self.fused[index] {
+                let z = match node.kind {
+                    Kind::Dense { .. } => self.buffer(index, "pre"),
+                    _ => self.buffer(node.sources[0], "out"),
+                };
+                let function = match loss.name {
+                    "sparse_categorical_crossentropy" => {
+                        format_ident!("sparse_softmax_cross_entropy")
+                    }
+                    "categorical_crossentropy" => format_ident!("softmax_cross_entropy"),
+                    _ => format_ident!("sigmoid_binary_cross_entropy"),
+                };
+                let dz = if with_grad {
+                    quote!(::core::option::Option::Some(&mut workspace.#grad[..#units * samples]))
+                } else {
+                    quote!(::core::option::Option::None)
+                };
+                quote! {
+                    losses[#k] = ::densely::loss::#function(
+                        &workspace.#z[..#units * samples],
+                        &workspace.#y[..#units * samples],
+                        &workspace.#target[..#target_len],
+                        #units,
+                        #weight / samples as f32,
+                        #dz,
+                    ) / samples as f64;
+                }
+            } else {
+                let loss_type = loss_type(loss);
+                let gradient = with_grad.then(|| {
+                    quote! {
+                        <#loss_type as ::densely::loss::Loss>::gradient(
+                            &workspace.#y[..#units * samples],
+                            &workspace.#target[..#target_len],
+                            #units,
+                            #weight / samples as f32,
+                            &mut workspace.#grad[..#units * samples],
+                            false,
+                        );
+                    }
+                });
+                quote! {
+                    losses[#k] = <#loss_type as ::densely::loss::Loss>::loss(
+                        &workspace.#y[..#units * samples],
+                        &workspace.#target[..#target_len],
+                        #units,
+                    ) / samples as f64;
+                    #gradient
+                }
+            }
+        });
+        quote! { #(#terms)* }
+    }
+
+    fn backward(&self) -> TokenStream {
+        let mut written: HashSet<usize> = self
+            .model
+            .outputs
+            .iter()
+            .map(|o| self.owner[o.node])
+            .filter(|&owner| self.needs_grad[owner])
+            .collect();
+        let output_terms = self.losses(true);
+        let mut steps = Vec::new();
+        for (index, node) in self.layers().collect::<Vec<_>>().into_iter().rev() {
+            if !self.needs_grad[index] || matches!(node.kind, Kind::Flatten) {
+                continue;
+            }
+            let name = &node.name;
+            let grad = self.buffer(index, "grad");
+            let out = self.buffer(index, "out");
+            let mut dx = |source: usize| -> Option<TokenStream> {
+                let owner = self.owner[source];
+                if !self.needs_grad[owner] {
+                    return None;
+                }
+                let buffer = self.buffer(source, "grad");
+                let accumulate = !written.insert(owner);
+                Some(quote! { (&mut workspace.#buffer[..], #accumulate) })
+            };
+            let x = self.buffer(node.sources.first().copied().unwrap_or(index), "out");
+            let step = match &node.kind {
+                Kind::Dense { .. } => {
+                    let dx = match dx(node.sources[0]) {
+                        Some(dx) => quote!(::core::option::Option::Some(#dx)),
+                        None => quote!(::core::option::Option::None),
+                    };
+                    if self.fused[index] {
+                        quote! { self.#name.backward_from_preactivation(&workspace.#x, &workspace.#grad, #dx, samples); }
+                    } else {
+                        let pre = self.buffer(index, "pre");
+                        quote! { self.#name.backward(&workspace.#x, &workspace.#pre, &workspace.#out, &mut workspace.#grad, #dx, samples); }
+                    }
+                }
+                Kind::Dropout { .. } => {
+                    let mask = self.buffer(index, "mask");
+                    let dx = dx(node.sources[0])
+                        .expect("dropout needs a gradient only if its source does");
+                    quote! { self.#name.backward(&workspace.#mask, &mut workspace.#grad, #dx, samples); }
+                }
+                Kind::Activation { .. } => {
+                    let dx = dx(node.sources[0])
+                        .expect("an activation needs a gradient only if its source does");
+                    if self.fused[index] {
+                        let width = node.width();
+                        quote! { ::densely::layers::pass_gradient(&workspace.#grad, #dx, #width * samples); }
+                    } else {
+                        quote! { self.#name.backward(&workspace.#x, &workspace.#out, &mut workspace.#grad, #dx, samples); }
+                    }
+                }
+                Kind::Concatenate => {
+                    let width = node.width();
+                    let mut offset = 0;
+                    let mut parts = Vec::new();
+                    for &source in &node.sources {
+                        let source_width = self.node(source).width();
+                        if let Some(dx) = dx(source) {
+                            parts.push(quote! {
+                                self.#name.backward_to(&workspace.#grad, #width, #offset, #source_width, #dx, samples);
+                            });
+                        }
+                        offset += source_width;
+                    }
+                    quote! { #(#parts)* }
+                }
+                Kind::Add => {
+                    let width = node.width();
+                    let parts: Vec<TokenStream> = node
+                        .sources
+                        .iter()
+                        .filter_map(|&source| dx(source))
+                        .map(|dx| quote! { self.#name.backward_to(&workspace.#grad, #dx, #width * samples); })
+                        .collect();
+                    quote! { #(#parts)* }
+                }
+                Kind::Flatten | Kind::Input | Kind::Invalid => unreachable!("skipped above"),
+            };
+            steps.push(step);
+        }
+        quote! {
+            fn backward(&mut self, workspace: &mut Self::Workspace, samples: usize, losses: &mut [f64]) {
+                #output_terms
+                #(#steps)*
+            }
+        }
+    }
+
+    fn predictions(&self) -> TokenStream {
+        let count = self.model.outputs.len();
+        let zeros: Vec<TokenStream> = (0..count)
+            .map(|_| quote!(::densely::Batch::zeros(samples)))
+            .collect();
+        let zeros = tuple_or_single(&zeros);
+        let copies = self.model.outputs.iter().enumerate().map(|(k, output)| {
+            let units = self.node(output.node).width();
+            let y = self.buffer(output.node, "out");
+            let target = if count == 1 {
+                quote!(predictions)
+            } else {
+                let k = syn::Index::from(k);
+                quote!(predictions.#k)
+            };
+            quote! {
+                #target.as_mut_slice()[offset * #units..(offset + samples) * #units]
+                    .copy_from_slice(&workspace.#y[..#units * samples]);
+            }
+        });
+        quote! {
+            fn empty_predictions(samples: usize) -> Self::Predictions {
+                #zeros
+            }
+
+            fn write_predictions(
+                workspace: &Self::Workspace,
+                samples: usize,
+                offset: usize,
+                predictions: &mut Self::Predictions,
+            ) {
+                #(#copies)*
+            }
+        }
+    }
+
+    fn access(&self) -> TokenStream {
+        let outputs = self.model.outputs.iter().enumerate().map(|(k, output)| {
+            let units = self.node(output.node).width();
+            let y = self.buffer(output.node, "out");
+            quote! { #k => &workspace.#y[..#units * samples], }
+        });
+        let targets = self.model.outputs.iter().enumerate().map(|(k, output)| {
+            let units = self.node(output.node).width();
+            let target = self.buffer(output.node, "target");
+            if output.loss.expect("checked").sparse {
+                quote! { #k => ::densely::network::TargetView::Classes(&workspace.#target[..samples]), }
+            } else {
+                quote! { #k => ::densely::network::TargetView::Values(&workspace.#target[..#units * samples]), }
+            }
+        });
+        quote! {
+            fn output<'w>(workspace: &'w Self::Workspace, index: usize, samples: usize) -> &'w [f32] {
+                match index {
+                    #(#outputs)*
+                    _ => &[],
+                }
+            }
+
+            fn staged_targets<'w>(
+                workspace: &'w Self::Workspace,
+                index: usize,
+                samples: usize,
+            ) -> ::densely::network::TargetView<'w> {
+                match index {
+                    #(#targets)*
+                    _ => ::densely::network::TargetView::Values(&[]),
+                }
+            }
+        }
+    }
+
+    fn visit(&self) -> TokenStream {
+        let dense: Vec<(&Ident, String)> = self
+            .layers()
+            .filter(|(_, node)| matches!(node.kind, Kind::Dense { .. }))
+            .map(|(_, node)| (&node.name, node.name.to_string()))
+            .collect();
+        let visits = dense.iter().map(|(name, text)| {
+            quote! { ::densely::layers::Layer::visit_params(&self.#name, &mut |param| visit(#text, param)); }
+        });
+        let visits_mut = dense.iter().map(|(name, text)| {
+            quote! { ::densely::layers::Layer::visit_params_mut(&mut self.#name, &mut |param| visit(#text, param)); }
+        });
+        quote! {
+            fn visit_params(&self, visit: &mut dyn FnMut(&'static str, ::densely::layers::Param<'_>)) {
+                let _ = &visit;
+                #(#visits)*
+            }
+
+            fn visit_params_mut(&mut self, visit: &mut dyn FnMut(&'static str, ::densely::layers::ParamMut<'_>)) {
+                let _ = &visit;
+                #(#visits_mut)*
+            }
+        }
+    }
+}
+
+fn tuple_or_single(items: &[TokenStream]) -> TokenStream {
+    match items {
+        [single] => single.clone(),
+        _ => quote! { (#(#items),*) },
+    }
+}
+
+fn shape_type(dims: &[usize]) -> TokenStream {
+    let ty = format_ident!("Shape{}", dims.len());
+    quote! { ::densely::#ty<#(#dims),*> }
+}
+
+fn activation_type(name: &str) -> TokenStream {
+    let ty = format_ident!("{}", catalog::activation_type(name).expect("checked"));
+    quote! { ::densely::activation::#ty }
+}
+
+fn loss_type(loss: &catalog::LossInfo) -> TokenStream {
+    let ty = format_ident!("{}", loss.type_name);
+    quote! { ::densely::loss::#ty }
+}
+
+fn initializer(name: &str) -> TokenStream {
+    let variant = format_ident!("{}", catalog::initializer_variant(name).expect("checked"));
+    quote! { ::densely::init::Initializer::#variant }
+}

@@ -1,0 +1,103 @@
+//! The resolved graph of a declaration: nodes in topological order with their shapes.
+
+use proc_macro2::Span;
+use syn::{Attribute, Ident, Visibility};
+
+use crate::catalog::LossInfo;
+
+/// A model whose names are resolved and shapes computed.
+pub struct Model {
+    pub attrs: Vec<Attribute>,
+    pub vis: Visibility,
+    pub ident: Ident,
+    /// Every input and layer, sources always first.
+    pub nodes: Vec<Node>,
+    /// The outputs, in declaration order.
+    pub outputs: Vec<Output>,
+}
+
+/// An input or a layer applied to its sources.
+pub struct Node {
+    pub name: Ident,
+    pub kind: Kind,
+    /// The shape of one sample of its output; `None` when an error left it unknown.
+    pub shape: Option<Vec<usize>>,
+    /// Indices of the nodes it reads.
+    pub sources: Vec<usize>,
+    /// Its index in [`Model::outputs`], when it is an output.
+    pub output: Option<usize>,
+}
+
+/// What a node computes.
+pub enum Kind {
+    Input,
+    Dense {
+        units: usize,
+        activation: &'static str,
+        use_bias: bool,
+        kernel_initializer: &'static str,
+        bias_initializer: &'static str,
+    },
+    Flatten,
+    Dropout {
+        rate: f64,
+    },
+    Activation {
+        activation: &'static str,
+    },
+    Concatenate,
+    Add,
+    /// A layer that could not be resolved (its error is already recorded).
+    Invalid,
+}
+
+/// An output and the loss that trains it.
+pub struct Output {
+    pub node: usize,
+    /// The loss, `None` when it was missing or unknown (the error is recorded).
+    pub loss: Option<&'static LossInfo>,
+    pub loss_span: Span,
+    pub weight: f64,
+    pub weight_span: Span,
+}
+
+impl Model {
+    /// The nodes that read node `index`.
+    pub fn consumers(&self, index: usize) -> impl Iterator<Item = usize> + '_ {
+        self.nodes
+            .iter()
+            .enumerate()
+            .filter(move |(_, node)| node.sources.contains(&index))
+            .map(|(consumer, _)| consumer)
+    }
+}
+
+impl Node {
+    /// The values in one sample of the node's output.
+    pub fn width(&self) -> usize {
+        self.shape
+            .as_ref()
+            .map_or(0, |shape| shape.iter().product())
+    }
+
+    /// The number of trainable parameters.
+    pub fn params(&self, model: &Model) -> usize {
+        match self.kind {
+            Kind::Dense {
+                units, use_bias, ..
+            } => {
+                let input = model.nodes[self.sources[0]].width();
+                input * units + if use_bias { units } else { 0 }
+            }
+            _ => 0,
+        }
+    }
+
+    /// The node's activation, for the layers that have one.
+    pub fn activation(&self) -> Option<&'static str> {
+        match self.kind {
+            Kind::Dense { activation, .. } | Kind::Activation { activation } => Some(activation),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,686 @@
+//! From syntax to graph: resolves names, layers and arguments, and computes every shape.
+//!
+//! Errors are recorded in the [`Ctxt`] and lowering goes on, so one declaration reports all
+//! of its mistakes; a node whose shape can't be known gets `None`, which later rules skip
+//! instead of reporting a cascade.
+
+use std::collections::HashMap;
+
+use quote::ToTokens;
+use syn::spanned::Spanned;
+use syn::{Expr, Ident, Lit, UnOp};
+
+use crate::catalog::{self, ACTIVATIONS, INITIALIZERS, LAYERS, LOSSES};
+use crate::ctxt::Ctxt;
+use crate::ir::{Kind, Model, Node, Output};
+use crate::parse::{Arg, InputDecl, LayerCall, ModelDecl, NamedArg, NodeDecl, Statement};
+
+/// Lowers a declaration into its graph, recording every error in `ctxt`.
+pub fn lower(decl: &ModelDecl, ctxt: &mut Ctxt) -> Model {
+    let mut lowering = Lowering {
+        decl,
+        ctxt,
+        declared_at: HashMap::new(),
+        model: Model {
+            attrs: decl.attrs.clone(),
+            vis: decl.vis.clone(),
+            ident: decl.ident.clone(),
+            nodes: Vec::new(),
+            outputs: Vec::new(),
+        },
+    };
+    lowering.collect_names();
+    for (index, statement) in decl.statements.iter().enumerate() {
+        let node = match statement {
+            Statement::Input(input) => lowering.input(input),
+            Statement::Node(node) => lowering.node(index, node),
+        };
+        lowering.model.nodes.push(node);
+    }
+    lowering.model
+}
+
+struct Lowering<'a> {
+    decl: &'a ModelDecl,
+    ctxt: &'a mut Ctxt,
+    /// The statement that first declares each name.
+    declared_at: HashMap<String, usize>,
+    model: Model,
+}
+
+impl Lowering<'_> {
+    /// Records each name's first declaration and reports the names declared twice.
+    fn collect_names(&mut self) {
+        for (index, statement) in self.decl.statements.iter().enumerate() {
+            let name = statement.name();
+            if self.declared_at.contains_key(&name.to_string()) {
+                self.ctxt.error_at(
+                    name,
+                    format!(
+                        "`{name}` is already declared; every input and layer needs its own name"
+                    ),
+                );
+            } else {
+                self.declared_at.insert(name.to_string(), index);
+            }
+        }
+    }
+
+    fn input(&mut self, input: &InputDecl) -> Node {
+        let mut dims = Vec::new();
+        let mut valid = true;
+        if input.dims.is_empty() {
+            self.ctxt.error_span(
+                input.bracket.span.join(),
+                format!(
+                    "input `{}` has an empty shape; give the shape of one sample, like `[28, 28]`",
+                    input.name
+                ),
+            );
+            valid = false;
+        }
+        if input.dims.len() > 4 {
+            self.ctxt.error_span(
+                input.bracket.span.join(),
+                format!(
+                    "input `{}` has {} dimensions; densely supports at most 4",
+                    input.name,
+                    input.dims.len()
+                ),
+            );
+            valid = false;
+        }
+        for dim in &input.dims {
+            match dim.base10_parse::<usize>() {
+                Ok(0) => {
+                    self.ctxt.error_at(
+                        dim,
+                        format!("input `{}` has a zero-sized dimension", input.name),
+                    );
+                    valid = false;
+                }
+                Ok(value) => dims.push(value),
+                Err(error) => {
+                    self.ctxt.error_at(dim, error);
+                    valid = false;
+                }
+            }
+        }
+        Node {
+            name: input.name.clone(),
+            kind: Kind::Input,
+            shape: valid.then_some(dims),
+            sources: Vec::new(),
+            output: None,
+        }
+    }
+
+    fn node(&mut self, index: usize, decl: &NodeDecl) -> Node {
+        let (kind, explicit_sources) = self.layer(&decl.call);
+        let sources = match explicit_sources {
+            Some(sources) => sources
+                .iter()
+                .filter_map(|source| self.resolve_source(index, source))
+                .collect(),
+            None => self.implicit_source(index, decl),
+        };
+        let shape = self.shape(decl, &kind, &sources);
+        let mut node = Node {
+            name: decl.name.clone(),
+            kind,
+            shape,
+            sources,
+            output: None,
+        };
+        self.options(index, decl, &mut node);
+        node
+    }
+
+    /// The layer's kind and, when written, its sources.
+    fn layer<'c>(&mut self, call: &'c LayerCall) -> (Kind, Option<Vec<&'c Expr>>) {
+        let name = call.layer.to_string();
+        let is_merge = name == "concatenate" || name == "add";
+        let (args, sources) = if is_merge {
+            (None, call.groups.first())
+        } else {
+            (call.groups.first(), call.groups.get(1))
+        };
+        let extra = if is_merge { 1 } else { 2 };
+        if let Some(group) = call.groups.get(extra) {
+            self.ctxt.error_span(
+                group.paren.span.join(),
+                format!(
+                    "unexpected arguments: `{name}` takes {}",
+                    if is_merge {
+                        "its sources only: `concatenate(a, b)`"
+                    } else {
+                        "its arguments, then its sources: `Dense(10)(source)`"
+                    }
+                ),
+            );
+        }
+        let sources = sources.map(|group| {
+            group
+                .args
+                .iter()
+                .filter_map(|arg| match arg {
+                    Arg::Positional(expr) => Some(expr),
+                    Arg::Named(named) => {
+                        self.ctxt.error_at(
+                            &named.name,
+                            "sources are names of earlier nodes, without `=`",
+                        );
+                        None
+                    }
+                })
+                .collect()
+        });
+        let (positional, named) = split_args(args.map(|group| &group.args));
+        let kind = match name.as_str() {
+            "Dense" => self.dense(call, &positional, &named),
+            "Flatten" => {
+                self.no_args(call, &positional, &named);
+                Kind::Flatten
+            }
+            "Dropout" => self.dropout(call, &positional, &named),
+            "Activation" => self.activation_layer(call, &positional, &named),
+            "concatenate" => Kind::Concatenate,
+            "add" => Kind::Add,
+            _ => {
+                self.ctxt.error_at(
+                    &call.layer,
+                    format!(
+                        "unknown layer `{name}`{}",
+                        catalog::suggestion(&name, LAYERS.iter().copied())
+                    ),
+                );
+                Kind::Invalid
+            }
+        };
+        (kind, sources)
+    }
+
+    fn dense(&mut self, call: &LayerCall, positional: &[&Expr], named: &[&NamedArg]) -> Kind {
+        let mut units = None;
+        let mut activation = Some("linear");
+        let mut use_bias = true;
+        let mut kernel_initializer = Some("glorot_uniform");
+        let mut bias_initializer = Some("zeros");
+        match positional {
+            [] => {}
+            [u] => units = Some(*u),
+            [u, a] => {
+                units = Some(*u);
+                activation = self.activation_name(a);
+            }
+            [_, _, extra, ..] => self.ctxt.error_at(
+                extra,
+                "`Dense` takes at most two positional arguments: units and activation",
+            ),
+        }
+        for arg in named {
+            match arg.name.to_string().as_str() {
+                "units" => units = Some(&arg.value),
+                "activation" => activation = self.activation_name(&arg.value),
+                "use_bias" => match bool_value(&arg.value) {
+                    Some(value) => use_bias = value,
+                    None => self
+                        .ctxt
+                        .error_at(&arg.value, "`use_bias` takes `true` or `false`"),
+                },
+                "kernel_initializer" => kernel_initializer = self.initializer(&arg.value),
+                "bias_initializer" => bias_initializer = self.initializer(&arg.value),
+                other => self.ctxt.error_at(
+                    &arg.name,
+                    format!(
+                        "unknown argument `{other}` of `Dense`{}",
+                        catalog::suggestion(
+                            other,
+                            [
+                                "units",
+                                "activation",
+                                "use_bias",
+                                "kernel_initializer",
+                                "bias_initializer"
+                            ]
+                        )
+                    ),
+                ),
+            }
+        }
+        let units = match units {
+            None => {
+                self.ctxt.error_at(
+                    &call.layer,
+                    "`Dense` needs its number of units: `Dense(10)`",
+                );
+                None
+            }
+            Some(expr) => match int_value(expr) {
+                Some(0) => {
+                    self.ctxt.error_at(expr, "`Dense` needs at least one unit");
+                    None
+                }
+                Some(units) => Some(units),
+                None => {
+                    self.ctxt
+                        .error_at(expr, "the number of units must be an integer literal");
+                    None
+                }
+            },
+        };
+        match (units, activation, kernel_initializer, bias_initializer) {
+            (Some(units), Some(activation), Some(kernel_initializer), Some(bias_initializer)) => {
+                Kind::Dense {
+                    units,
+                    activation,
+                    use_bias,
+                    kernel_initializer,
+                    bias_initializer,
+                }
+            }
+            _ => Kind::Invalid,
+        }
+    }
+
+    fn dropout(&mut self, call: &LayerCall, positional: &[&Expr], named: &[&NamedArg]) -> Kind {
+        let rate = match (positional, named) {
+            ([rate], []) => Some(*rate),
+            ([], [arg]) if arg.name == "rate" => Some(&arg.value),
+            _ => None,
+        };
+        let Some(rate) = rate else {
+            self.ctxt.error_at(
+                &call.layer,
+                "`Dropout` takes one argument, its rate: `Dropout(0.2)`",
+            );
+            return Kind::Invalid;
+        };
+        match float_value(rate) {
+            Some(value) if (0.0..1.0).contains(&value) => Kind::Dropout { rate: value },
+            _ => {
+                self.ctxt
+                    .error_at(rate, "the dropout rate must be a number in [0, 1)");
+                Kind::Invalid
+            }
+        }
+    }
+
+    fn activation_layer(
+        &mut self,
+        call: &LayerCall,
+        positional: &[&Expr],
+        named: &[&NamedArg],
+    ) -> Kind {
+        let name = match (positional, named) {
+            ([name], []) => Some(*name),
+            ([], [arg]) if arg.name == "activation" => Some(&arg.value),
+            _ => None,
+        };
+        let Some(name) = name else {
+            self.ctxt.error_at(
+                &call.layer,
+                "`Activation` takes one argument, the activation: `Activation(relu)`",
+            );
+            return Kind::Invalid;
+        };
+        match self.activation_name(name) {
+            Some(activation) => Kind::Activation { activation },
+            None => Kind::Invalid,
+        }
+    }
+
+    fn no_args(&mut self, call: &LayerCall, positional: &[&Expr], named: &[&NamedArg]) {
+        if let Some(first) = positional.first() {
+            self.ctxt.error_at(
+                first,
+                format!(
+                    "`{}` takes no arguments; to apply it to `{}`, write `{}()({})`",
+                    call.layer,
+                    first.to_token_stream(),
+                    call.layer,
+                    first.to_token_stream()
+                ),
+            );
+        } else if let Some(arg) = named.first() {
+            self.ctxt
+                .error_at(&arg.name, format!("`{}` takes no arguments", call.layer));
+        }
+    }
+
+    fn activation_name(&mut self, expr: &Expr) -> Option<&'static str> {
+        self.named_value(expr, "activation", &mut catalog::names(ACTIVATIONS))
+    }
+
+    fn initializer(&mut self, expr: &Expr) -> Option<&'static str> {
+        self.named_value(expr, "initializer", &mut catalog::names(INITIALIZERS))
+    }
+
+    /// Reads a name (`relu` or `"relu"`) that must be one of `known`.
+    fn named_value(
+        &mut self,
+        expr: &Expr,
+        what: &str,
+        known: &mut dyn Iterator<Item = &'static str>,
+    ) -> Option<&'static str> {
+        let known: Vec<&'static str> = known.collect();
+        let Some(name) = name_value(expr) else {
+            self.ctxt.error_at(
+                expr,
+                format!("expected the name of an {what}, like `{}`", known[0]),
+            );
+            return None;
+        };
+        let found = known.iter().copied().find(|k| *k == name);
+        if found.is_none() {
+            self.ctxt.error_at(
+                expr,
+                format!(
+                    "unknown {what} `{name}`{}",
+                    catalog::suggestion(&name, known)
+                ),
+            );
+        }
+        found
+    }
+
+    fn resolve_source(&mut self, index: usize, source: &Expr) -> Option<usize> {
+        let Some(name) = ident_of(source) else {
+            self.ctxt
+                .error_at(source, "expected the name of an earlier input or layer");
+            return None;
+        };
+        match self.declared_at.get(&name.to_string()) {
+            Some(&at) if at < index => Some(at),
+            Some(&at) if at == index => {
+                self.ctxt
+                    .error_at(name, format!("`{name}` cannot read itself"));
+                None
+            }
+            Some(_) => {
+                self.ctxt.error_at(
+                    name,
+                    format!("`{name}` is used before it is declared; declare it above this line"),
+                );
+                None
+            }
+            None => {
+                let earlier = self.decl.statements[..index]
+                    .iter()
+                    .map(|s| s.name().to_string())
+                    .collect::<Vec<_>>();
+                self.ctxt.error_at(
+                    name,
+                    format!(
+                        "unknown source `{name}`{}",
+                        catalog::suggestion(&name.to_string(), earlier.iter().map(String::as_str))
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    /// The node just before, when that is unambiguous.
+    fn implicit_source(&mut self, index: usize, decl: &NodeDecl) -> Vec<usize> {
+        let layer = &decl.call.layer;
+        if layer == "concatenate" || layer == "add" {
+            self.ctxt.error_at(
+                layer,
+                format!("`{layer}` needs its sources: `{layer}(a, b)`"),
+            );
+            return Vec::new();
+        }
+        let Some(previous) = index.checked_sub(1) else {
+            self.ctxt.error_at(
+                &decl.name,
+                format!(
+                    "`{}` has no source: nothing is declared before it; declare an `input` first",
+                    decl.name
+                ),
+            );
+            return Vec::new();
+        };
+        let inputs: Vec<&Ident> = self
+            .decl
+            .statements
+            .iter()
+            .filter_map(|s| match s {
+                Statement::Input(input) => Some(&input.name),
+                Statement::Node(_) => None,
+            })
+            .collect();
+        if matches!(self.decl.statements[previous], Statement::Input(_)) && inputs.len() > 1 {
+            let names = inputs
+                .iter()
+                .map(|i| format!("`{i}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            self.ctxt.error_at(
+                layer,
+                format!(
+                    "`{}` has no source and the model has several inputs ({names}); name the one it reads: `{}(...)({})`",
+                    decl.name,
+                    layer,
+                    self.decl.statements[previous].name()
+                ),
+            );
+            return Vec::new();
+        }
+        vec![previous]
+    }
+
+    /// The node's output shape, reporting sources that don't fit the layer.
+    fn shape(&mut self, decl: &NodeDecl, kind: &Kind, sources: &[usize]) -> Option<Vec<usize>> {
+        let shapes: Vec<&Vec<usize>> = sources
+            .iter()
+            .map(|&s| self.model.nodes[s].shape.as_ref())
+            .collect::<Option<_>>()?;
+        let layer = &decl.call.layer;
+        let source_name = |i: usize| self.model.nodes[sources[i]].name.to_string();
+        match kind {
+            Kind::Invalid | Kind::Input => None,
+            _ if shapes.is_empty() => None,
+            Kind::Dense { units, .. } => {
+                if shapes[0].len() != 1 {
+                    self.ctxt.error_at(
+                        layer,
+                        format!(
+                            "`Dense` needs a rank-1 input, but `{}` has shape {:?}; put a `Flatten` before it",
+                            source_name(0),
+                            shapes[0]
+                        ),
+                    );
+                    return None;
+                }
+                Some(vec![*units])
+            }
+            Kind::Flatten => Some(vec![shapes[0].iter().product()]),
+            Kind::Dropout { .. } => Some(shapes[0].clone()),
+            Kind::Activation { activation } => {
+                if *activation == "softmax" && shapes[0].len() != 1 {
+                    self.ctxt.error_at(
+                        layer,
+                        format!("softmax needs a rank-1 input, but `{}` has shape {:?}; flatten it first", source_name(0), shapes[0]),
+                    );
+                    return None;
+                }
+                Some(shapes[0].clone())
+            }
+            Kind::Concatenate | Kind::Add if shapes.len() < 2 => {
+                self.ctxt
+                    .error_at(layer, format!("`{layer}` needs at least two sources"));
+                None
+            }
+            Kind::Concatenate => {
+                if let Some(i) = shapes.iter().position(|s| s.len() != 1) {
+                    self.ctxt.error_at(
+                        layer,
+                        format!("`concatenate` joins rank-1 sources, but `{}` has shape {:?}; flatten it first", source_name(i), shapes[i]),
+                    );
+                    return None;
+                }
+                Some(vec![shapes.iter().map(|s| s[0]).sum()])
+            }
+            Kind::Add => {
+                if shapes.iter().any(|s| *s != shapes[0]) {
+                    let listed = (0..shapes.len())
+                        .map(|i| format!("`{}` {:?}", source_name(i), shapes[i]))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    self.ctxt.error_at(
+                        layer,
+                        format!("`add` needs sources of one shape, but got {listed}"),
+                    );
+                    return None;
+                }
+                Some(shapes[0].clone())
+            }
+        }
+    }
+
+    /// `loss = ...` and `weight = ...`, which only outputs take.
+    fn options(&mut self, index: usize, decl: &NodeDecl, node: &mut Node) {
+        let mut loss = None;
+        let mut loss_span = decl.name.span();
+        let mut weight = 1.0;
+        let mut weight_span = decl.name.span();
+        for option in &decl.options {
+            match option.name.to_string().as_str() {
+                "loss" => {
+                    loss_span = option.value.span();
+                    loss = self.loss(&option.value);
+                }
+                "weight" => {
+                    weight_span = option.value.span();
+                    match float_value(&option.value) {
+                        Some(value) => weight = value,
+                        None => self
+                            .ctxt
+                            .error_at(&option.value, "the loss weight must be a number"),
+                    }
+                }
+                other => self.ctxt.error_at(
+                    &option.name,
+                    format!(
+                        "unknown option `{other}`{}",
+                        catalog::suggestion(other, ["loss", "weight"])
+                    ),
+                ),
+            }
+        }
+        let Some(keyword) = &decl.output else {
+            if let Some(option) = decl.options.first() {
+                self.ctxt.error_at(
+                    &option.name,
+                    format!(
+                        "only outputs take `{}`; mark the node: `output {} = ...`",
+                        option.name, decl.name
+                    ),
+                );
+            }
+            return;
+        };
+        if !decl.options.iter().any(|o| o.name == "loss") {
+            self.ctxt.error_at(
+                keyword,
+                format!("output `{}` needs a loss: `..., loss = mse`", decl.name),
+            );
+        }
+        node.output = Some(self.model.outputs.len());
+        self.model.outputs.push(Output {
+            node: index,
+            loss,
+            loss_span,
+            weight,
+            weight_span,
+        });
+    }
+
+    fn loss(&mut self, expr: &Expr) -> Option<&'static catalog::LossInfo> {
+        let Some(name) = name_value(expr) else {
+            self.ctxt
+                .error_at(expr, "expected the name of a loss, like `mse`");
+            return None;
+        };
+        let found = catalog::loss(&name);
+        if found.is_none() {
+            self.ctxt.error_at(
+                expr,
+                format!(
+                    "unknown loss `{name}`{}",
+                    catalog::suggestion(&name, LOSSES.iter().map(|l| l.name))
+                ),
+            );
+        }
+        found
+    }
+}
+
+fn split_args(
+    args: Option<&syn::punctuated::Punctuated<Arg, syn::Token![,]>>,
+) -> (Vec<&Expr>, Vec<&NamedArg>) {
+    let mut positional = Vec::new();
+    let mut named = Vec::new();
+    for arg in args.into_iter().flatten() {
+        match arg {
+            Arg::Positional(expr) => positional.push(expr),
+            Arg::Named(arg) => named.push(arg),
+        }
+    }
+    (positional, named)
+}
+
+fn ident_of(expr: &Expr) -> Option<&Ident> {
+    match expr {
+        Expr::Path(path) if path.qself.is_none() => path.path.get_ident(),
+        _ => None,
+    }
+}
+
+/// `relu` or `"relu"`.
+fn name_value(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::Lit(lit) => match &lit.lit {
+            Lit::Str(text) => Some(text.value()),
+            _ => None,
+        },
+        _ => ident_of(expr).map(Ident::to_string),
+    }
+}
+
+fn int_value(expr: &Expr) -> Option<usize> {
+    match expr {
+        Expr::Lit(lit) => match &lit.lit {
+            Lit::Int(int) => int.base10_parse().ok(),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// A numeric literal, possibly negated.
+fn float_value(expr: &Expr) -> Option<f64> {
+    match expr {
+        Expr::Lit(lit) => match &lit.lit {
+            Lit::Int(int) => int.base10_parse().ok(),
+            Lit::Float(float) => float.base10_parse().ok(),
+            _ => None,
+        },
+        Expr::Unary(unary) if matches!(unary.op, UnOp::Neg(_)) => {
+            float_value(&unary.expr).map(|v| -v)
+        }
+        Expr::Paren(paren) => float_value(&paren.expr),
+        _ => None,
+    }
+}
+
+fn bool_value(expr: &Expr) -> Option<bool> {
+    match expr {
+        Expr::Lit(lit) => match &lit.lit {
+            Lit::Bool(value) => Some(value.value),
+            _ => None,
+        },
+        _ => None,
+    }
+}

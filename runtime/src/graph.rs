@@ -1,0 +1,133 @@
+//! A static description of a model's graph: what `summary`, plots and Keras configs read.
+//!
+//! The `model!` macro writes one `Graph` per model as a constant, so the description costs
+//! nothing at run time and is available without building the model.
+
+/// A model's graph: its nodes in declaration (topological) order.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Graph {
+    /// The model's name (the struct's name).
+    pub name: &'static str,
+    /// Every node, inputs included, sources always before the nodes that read them.
+    pub nodes: &'static [Node],
+    /// The outputs, in declaration order.
+    pub outputs: &'static [Output],
+}
+
+/// One node: an input or a layer applied to its sources.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Node {
+    /// The name given in the declaration (Keras's layer name).
+    pub name: &'static str,
+    /// What the node computes.
+    pub kind: NodeKind,
+    /// The shape of one sample of the node's output.
+    pub shape: &'static [usize],
+    /// The indices in [`Graph::nodes`] of the nodes it reads.
+    pub sources: &'static [usize],
+    /// Its number of trainable parameters.
+    pub params: usize,
+}
+
+/// The kind of a node, with its hyperparameters.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum NodeKind {
+    /// A model input (Keras's `InputLayer`).
+    Input,
+    /// A fully connected layer.
+    Dense {
+        /// Output width.
+        units: usize,
+        /// Keras name of the activation.
+        activation: &'static str,
+        /// Whether the layer adds a bias.
+        use_bias: bool,
+        /// Keras name of the kernel initializer.
+        kernel_initializer: &'static str,
+        /// Keras name of the bias initializer.
+        bias_initializer: &'static str,
+    },
+    /// Reshapes each sample to one dimension.
+    Flatten,
+    /// Inverted dropout while training, identity otherwise.
+    Dropout {
+        /// The fraction of values dropped.
+        rate: f32,
+    },
+    /// An activation on its own.
+    Activation {
+        /// Keras name of the activation.
+        activation: &'static str,
+    },
+    /// Joins its sources along the last axis.
+    Concatenate,
+    /// Sums its sources.
+    Add,
+}
+
+/// An output of the model, with the loss that trains it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Output {
+    /// The index of the output node in [`Graph::nodes`].
+    pub node: usize,
+    /// The loss's name as declared (`mse`).
+    pub loss: &'static str,
+    /// The loss's long name, as Keras writes it (`mean_squared_error`).
+    pub keras_loss: &'static str,
+    /// Its weight in the model's total loss.
+    pub weight: f32,
+}
+
+impl NodeKind {
+    /// Keras's class name for the layer (`Dense`, `InputLayer`, ...).
+    pub fn keras_class_name(&self) -> &'static str {
+        match self {
+            NodeKind::Input => "InputLayer",
+            NodeKind::Dense { .. } => "Dense",
+            NodeKind::Flatten => "Flatten",
+            NodeKind::Dropout { .. } => "Dropout",
+            NodeKind::Activation { .. } => "Activation",
+            NodeKind::Concatenate => "Concatenate",
+            NodeKind::Add => "Add",
+        }
+    }
+}
+
+impl Graph {
+    /// The node called `name`, if any.
+    pub fn node(&self, name: &str) -> Option<&Node> {
+        self.nodes.iter().find(|node| node.name == name)
+    }
+
+    /// The input nodes, in declaration order.
+    pub fn inputs(&self) -> impl Iterator<Item = &Node> {
+        self.nodes
+            .iter()
+            .filter(|node| node.kind == NodeKind::Input)
+    }
+
+    /// The layers (every node but the inputs), in order: Keras's `model.layers` of a
+    /// Sequential model.
+    pub fn layers(&self) -> impl Iterator<Item = &Node> {
+        self.nodes
+            .iter()
+            .filter(|node| node.kind != NodeKind::Input)
+    }
+
+    /// The nodes that read node `index`.
+    pub fn consumers(&self, index: usize) -> impl Iterator<Item = &Node> {
+        self.nodes
+            .iter()
+            .filter(move |node| node.sources.contains(&index))
+    }
+
+    /// The total number of trainable parameters.
+    pub fn total_params(&self) -> usize {
+        self.nodes.iter().map(|node| node.params).sum()
+    }
+
+    /// The name of output `index`.
+    pub fn output_name(&self, index: usize) -> &'static str {
+        self.nodes[self.outputs[index].node].name
+    }
+}

@@ -1,0 +1,53 @@
+//! The layers a `model!` declaration can use, each statically shaped.
+
+mod activation;
+mod dense;
+mod dropout;
+mod flatten;
+mod merge;
+
+pub use activation::ActivationLayer;
+pub use dense::Dense;
+pub use dropout::Dropout;
+pub use flatten::Flatten;
+pub use merge::{Add, Concatenate};
+
+/// A trainable tensor of a layer, read-only, with the gradient of the last backward pass.
+#[derive(Debug)]
+pub struct Param<'a> {
+    /// The weight's name within its layer: `kernel` or `bias`.
+    pub name: &'static str,
+    /// Its shape as Keras reports it: `(input_dim, units)` for a kernel.
+    pub shape: &'static [usize],
+    /// Its values, row-major in Keras's shape.
+    pub value: &'a [f32],
+    /// dLoss/dvalue from the last backward pass.
+    pub grad: &'a [f32],
+}
+
+/// A trainable tensor of a layer, writable, with the gradient of the last backward pass.
+#[derive(Debug)]
+pub struct ParamMut<'a> {
+    /// The weight's name within its layer: `kernel` or `bias`.
+    pub name: &'static str,
+    /// Its shape as Keras reports it.
+    pub shape: &'static [usize],
+    /// Its values, row-major in Keras's shape.
+    pub value: &'a mut [f32],
+    /// dLoss/dvalue from the last backward pass.
+    pub grad: &'a [f32],
+}
+
+/// What every layer offers a model: its trainable tensors, in Keras's order.
+pub trait Layer {
+    /// Calls `visit` with each trainable tensor, kernel before bias.
+    fn visit_params(&self, visit: &mut dyn FnMut(Param<'_>));
+    /// Calls `visit` with each trainable tensor, writable.
+    fn visit_params_mut(&mut self, visit: &mut dyn FnMut(ParamMut<'_>));
+}
+
+/// Writes or adds (`.1`) `grad` to the first `len` values of a source's gradient: the backward
+/// pass of a layer whose gradient was already taken through (a fused loss and activation).
+pub fn pass_gradient(grad: &[f32], dx: (&mut [f32], bool), len: usize) {
+    activation::add_or_copy(&grad[..len], &mut dx.0[..len], dx.1);
+}

@@ -1,0 +1,50 @@
+//! densely: Keras's Sequential and Functional APIs for Rust, with every shape checked while the
+//! program compiles.
+//!
+//! A model is declared once with [`model!`]; the macro checks the graph and writes a plain struct
+//! with a generated forward and backward pass. The runtime gives it what Keras gives a model.
+//!
+//! ```
+//! use densely::prelude::*;
+//!
+//! model! {
+//!     /// A small classifier.
+//!     pub struct Tiny {
+//!         input features: [4];
+//!         hidden = Dense(8, relu);
+//!         output probs = Dense(3, softmax), loss = sparse_categorical_crossentropy;
+//!     }
+//! }
+//!
+//! let mut model = Tiny::new();
+//! let x = Batch::<Shape1<4>>::from_vec(vec![0.5; 8])?;
+//! let probs = model.predict(&x)?;
+//! assert_eq!(probs.len(), 2);
+//! assert!((probs.sample(0).iter().sum::<f32>() - 1.0).abs() < 1e-5);
+//! # Ok::<(), densely::Error>(())
+//! ```
+
+pub mod activation;
+pub mod data;
+pub mod error;
+pub mod graph;
+pub mod init;
+pub mod layers;
+pub mod linalg;
+pub mod loss;
+pub mod network;
+pub mod shape;
+
+pub use data::{Batch, Labels};
+pub use densely_macros::model;
+pub use error::{Error, Result};
+pub use network::Network;
+pub use shape::{Shape, Shape1, Shape2, Shape3, Shape4};
+
+/// Everything a program using densely usually needs.
+pub mod prelude {
+    pub use crate::data::{Batch, Labels};
+    pub use crate::model;
+    pub use crate::network::Network;
+    pub use crate::shape::{Shape, Shape1, Shape2, Shape3, Shape4};
+}

@@ -1,0 +1,185 @@
+//! The contract between a `model!` struct and the runtime.
+//!
+//! The macro implements [`Network`] with straight-line code: staging a batch into the
+//! workspace, the forward pass, the losses and the backward pass. Everything Keras-like
+//! (`predict`, `fit`, `summary`, files) is written once, here and in the modules built on it,
+//! against this trait.
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use crate::error::{Error, Result};
+use crate::graph::Graph;
+use crate::layers::{Param, ParamMut};
+
+/// The seed `Model::new()` uses, so that an unseeded model is still reproducible.
+pub const DEFAULT_SEED: u64 = 42;
+
+/// The targets of one output as staged for a batch.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum TargetView<'a> {
+    /// Class labels, one per sample.
+    Classes(&'a [u32]),
+    /// Target values, `units` per sample.
+    Values(&'a [f32]),
+}
+
+/// A model with a statically known graph, as the `model!` macro generates it.
+///
+/// The methods below `GRAPH` are the generated building blocks; users call the provided
+/// methods (and those of the training and file modules) instead.
+pub trait Network: Sized {
+    /// The inputs of a data set: a `&Batch` for one input, a tuple of them in declaration order
+    /// for several (Keras's `fit((X_train_A, X_train_B), ...)`).
+    type Inputs<'a>: Copy;
+    /// The targets: `&Labels<C>` for a sparse-categorical output, `&Batch<Shape1<N>>` for the
+    /// others; a tuple in declaration order for several outputs.
+    type Targets<'a>: Copy;
+    /// What `predict` returns: one batch per output, a tuple for several.
+    type Predictions;
+    /// The buffers of a forward and backward pass, reused from batch to batch.
+    type Workspace: Default;
+    /// The model's graph.
+    const GRAPH: &'static Graph;
+
+    /// A model whose weights are drawn with Keras's initializers from a generator seeded by
+    /// `seed`.
+    fn with_seed(seed: u64) -> Self;
+    /// The number of samples in `inputs`; errors name the input whose count differs.
+    fn input_samples(inputs: Self::Inputs<'_>) -> Result<usize>;
+    /// The number of samples in `targets`; errors name the output whose count differs.
+    fn target_samples(targets: Self::Targets<'_>) -> Result<usize>;
+    /// Copies the samples `rows` of `inputs` into the workspace.
+    fn stage_inputs(workspace: &mut Self::Workspace, inputs: Self::Inputs<'_>, rows: &[usize]);
+    /// Copies the samples `rows` of `targets` into the workspace.
+    fn stage_targets(workspace: &mut Self::Workspace, targets: Self::Targets<'_>, rows: &[usize]);
+    /// The forward pass over the first `samples` staged samples (dropout active if `training`).
+    fn forward(&mut self, workspace: &mut Self::Workspace, samples: usize, training: bool);
+    /// Each output's mean loss over the batch, unweighted, after a forward pass.
+    fn losses(&self, workspace: &Self::Workspace, samples: usize, losses: &mut [f64]);
+    /// The backward pass after a forward pass: stores every parameter's gradient of the
+    /// weighted total loss (mean over the batch) and writes each output's mean loss.
+    fn backward(&mut self, workspace: &mut Self::Workspace, samples: usize, losses: &mut [f64]);
+    /// Predictions for `samples` samples, zeroed.
+    fn empty_predictions(samples: usize) -> Self::Predictions;
+    /// Copies the outputs of the last forward pass into `predictions` from sample `offset` on.
+    fn write_predictions(
+        workspace: &Self::Workspace,
+        samples: usize,
+        offset: usize,
+        predictions: &mut Self::Predictions,
+    );
+    /// Output `index` of the last forward pass, `units` values per sample.
+    fn output<'w>(workspace: &'w Self::Workspace, index: usize, samples: usize) -> &'w [f32];
+    /// The staged targets of output `index`.
+    fn staged_targets<'w>(
+        workspace: &'w Self::Workspace,
+        index: usize,
+        samples: usize,
+    ) -> TargetView<'w>;
+    /// Calls `visit(layer name, parameter)` for every trainable tensor, in layer order.
+    fn visit_params(&self, visit: &mut dyn FnMut(&'static str, Param<'_>));
+    /// Calls `visit(layer name, parameter)` for every trainable tensor, writable.
+    fn visit_params_mut(&mut self, visit: &mut dyn FnMut(&'static str, ParamMut<'_>));
+
+    /// The weighted sum of per-output losses, as Keras reports `loss`.
+    fn total_loss(losses: &[f64]) -> f64 {
+        Self::GRAPH
+            .outputs
+            .iter()
+            .zip(losses)
+            .map(|(output, loss)| f64::from(output.weight) * loss)
+            .sum()
+    }
+
+    /// The number of trainable parameters.
+    fn count_params(&self) -> usize {
+        Self::GRAPH.total_params()
+    }
+
+    /// Predicts every sample of `inputs`, `batch_size` at a time (Keras's default is 32).
+    fn predict_batched(
+        &mut self,
+        inputs: Self::Inputs<'_>,
+        batch_size: usize,
+    ) -> Result<Self::Predictions> {
+        if batch_size == 0 {
+            return Err(Error::Argument {
+                argument: "batch_size",
+                reason: "must be at least 1".into(),
+            });
+        }
+        let samples = Self::input_samples(inputs)?;
+        let mut workspace = Self::Workspace::default();
+        let mut predictions = Self::empty_predictions(samples);
+        let rows: Vec<usize> = (0..samples).collect();
+        for (batch, chunk) in rows.chunks(batch_size).enumerate() {
+            Self::stage_inputs(&mut workspace, inputs, chunk);
+            self.forward(&mut workspace, chunk.len(), false);
+            Self::write_predictions(
+                &workspace,
+                chunk.len(),
+                batch * batch_size,
+                &mut predictions,
+            );
+        }
+        Ok(predictions)
+    }
+
+    /// Keras's `predict`, with its default batch size of 32.
+    fn predict(&mut self, inputs: Self::Inputs<'_>) -> Result<Self::Predictions> {
+        self.predict_batched(inputs, 32)
+    }
+
+    /// The weighted loss of the whole data set in one batch, and the gradient of every
+    /// parameter (read them with [`Network::visit_params`]); no dropout.
+    fn loss_and_gradients(
+        &mut self,
+        inputs: Self::Inputs<'_>,
+        targets: Self::Targets<'_>,
+    ) -> Result<f64> {
+        let samples = Self::input_samples(inputs)?;
+        let targets_samples = Self::target_samples(targets)?;
+        crate::data::check_samples("targets of", Self::GRAPH.name, samples, targets_samples)?;
+        let rows: Vec<usize> = (0..samples).collect();
+        let mut workspace = Self::Workspace::default();
+        Self::stage_inputs(&mut workspace, inputs, &rows);
+        Self::stage_targets(&mut workspace, targets, &rows);
+        self.forward(&mut workspace, samples, false);
+        let mut losses = vec![0.0; Self::GRAPH.outputs.len()];
+        self.backward(&mut workspace, samples, &mut losses);
+        Ok(Self::total_loss(&losses))
+    }
+
+    /// The weighted loss of the whole data set in one batch, without gradients; no dropout.
+    fn loss(&mut self, inputs: Self::Inputs<'_>, targets: Self::Targets<'_>) -> Result<f64> {
+        let samples = Self::input_samples(inputs)?;
+        let targets_samples = Self::target_samples(targets)?;
+        crate::data::check_samples("targets of", Self::GRAPH.name, samples, targets_samples)?;
+        let rows: Vec<usize> = (0..samples).collect();
+        let mut workspace = Self::Workspace::default();
+        Self::stage_inputs(&mut workspace, inputs, &rows);
+        Self::stage_targets(&mut workspace, targets, &rows);
+        self.forward(&mut workspace, samples, false);
+        let mut losses = vec![0.0; Self::GRAPH.outputs.len()];
+        self.losses(&workspace, samples, &mut losses);
+        Ok(Self::total_loss(&losses))
+    }
+}
+
+/// The generator a model draws its initial weights from.
+pub fn seeded_rng(seed: u64) -> StdRng {
+    StdRng::seed_from_u64(seed)
+}
+
+/// A fresh seed drawn from `rng`, for a layer with a generator of its own (dropout).
+pub fn next_seed(rng: &mut StdRng) -> u64 {
+    rng.random()
+}
+
+/// Grows `buffer` to hold `len` values; never shrinks, so a loop allocates only once.
+pub fn reserve<T: Copy + Default>(buffer: &mut Vec<T>, len: usize) {
+    if buffer.len() < len {
+        buffer.resize(len, T::default());
+    }
+}
