@@ -1,7 +1,7 @@
 //! The rules that span the whole graph, one small function each.
 
 use crate::ctxt::Ctxt;
-use crate::ir::Model;
+use crate::ir::{Kind, Model};
 
 /// Applies every rule, recording each violation.
 pub fn check(model: &Model, ctxt: &mut Ctxt) {
@@ -27,8 +27,15 @@ fn has_an_output(model: &Model, ctxt: &mut Ctxt) {
 
 /// A node no output depends on would be computed for nothing (and never trained): it is
 /// almost always a wiring mistake, so it is an error, as in a Keras graph it would be dropped.
+///
+/// A layer left without sources had them reported already; the edges it misses would show up
+/// here as unused nodes, so the rule waits until they are fixed.
 fn every_node_reaches_an_output(model: &Model, ctxt: &mut Ctxt) {
-    if model.outputs.is_empty() {
+    let sources_missing = model
+        .nodes
+        .iter()
+        .any(|node| !matches!(node.kind, Kind::Input) && node.sources.is_empty());
+    if model.outputs.is_empty() || sources_missing {
         return;
     }
     let mut reaches = vec![false; model.nodes.len()];
@@ -91,7 +98,9 @@ fn losses_fit_their_outputs(model: &Model, ctxt: &mut Ctxt) {
     }
 }
 
-/// A loss weight scales a loss to be minimised: it must be a positive, finite number.
+/// A loss weight scales a loss to be minimised: it must be a positive, finite number. (Lowering
+/// already rejects a written weight that isn't, under the whole value; this keeps the graph's
+/// invariant for codegen.)
 fn loss_weights_are_positive(model: &Model, ctxt: &mut Ctxt) {
     for output in &model.outputs {
         if !(output.weight.is_finite() && output.weight > 0.0) {

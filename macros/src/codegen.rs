@@ -768,18 +768,18 @@ impl<'a> Plan<'a> {
             }
         });
         quote! {
-            fn output<'w>(workspace: &'w Self::Workspace, index: usize, samples: usize) -> &'w [f32] {
+            fn output(workspace: &Self::Workspace, index: usize, samples: usize) -> &[f32] {
                 match index {
                     #(#outputs)*
                     _ => &[],
                 }
             }
 
-            fn staged_targets<'w>(
-                workspace: &'w Self::Workspace,
+            fn staged_targets(
+                workspace: &Self::Workspace,
                 index: usize,
                 samples: usize,
-            ) -> ::densely::network::TargetView<'w> {
+            ) -> ::densely::network::TargetView<'_> {
                 match index {
                     #(#targets)*
                     _ => ::densely::network::TargetView::Values(&[]),

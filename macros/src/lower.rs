@@ -4,6 +4,7 @@
 //! of its mistakes; a node whose shape can't be known gets `None`, which later rules skip
 //! instead of reporting a cascade.
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 
 use quote::ToTokens;
@@ -53,15 +54,16 @@ impl Lowering<'_> {
     fn collect_names(&mut self) {
         for (index, statement) in self.decl.statements.iter().enumerate() {
             let name = statement.name();
-            if self.declared_at.contains_key(&name.to_string()) {
-                self.ctxt.error_at(
+            match self.declared_at.entry(name.to_string()) {
+                Entry::Occupied(_) => self.ctxt.error_at(
                     name,
                     format!(
                         "`{name}` is already declared; every input and layer needs its own name"
                     ),
-                );
-            } else {
-                self.declared_at.insert(name.to_string(), index);
+                ),
+                Entry::Vacant(slot) => {
+                    slot.insert(index);
+                }
             }
         }
     }
@@ -118,10 +120,22 @@ impl Lowering<'_> {
     fn node(&mut self, index: usize, decl: &NodeDecl) -> Node {
         let (kind, explicit_sources) = self.layer(&decl.call);
         let sources = match explicit_sources {
-            Some(sources) => sources
-                .iter()
-                .filter_map(|source| self.resolve_source(index, source))
-                .collect(),
+            Some((exprs, mut complete)) => {
+                let mut sources = Vec::new();
+                for expr in exprs {
+                    match self.resolve_source(index, expr) {
+                        Some(source) => sources.push(source),
+                        None => complete = false,
+                    }
+                }
+                // A layer missing one of its sources gets none, so that no later rule reports
+                // what merely follows from the missing edge (its sources as unused, say).
+                if complete {
+                    sources
+                } else {
+                    Vec::new()
+                }
+            }
             None => self.implicit_source(index, decl),
         };
         let shape = self.shape(decl, &kind, &sources);
@@ -136,8 +150,8 @@ impl Lowering<'_> {
         node
     }
 
-    /// The layer's kind and, when written, its sources.
-    fn layer<'c>(&mut self, call: &'c LayerCall) -> (Kind, Option<Vec<&'c Expr>>) {
+    /// The layer's kind and, when written, its sources (and whether they were written right).
+    fn layer<'c>(&mut self, call: &'c LayerCall) -> (Kind, Option<(Vec<&'c Expr>, bool)>) {
         let name = call.layer.to_string();
         let is_merge = name == "concatenate" || name == "add";
         let (args, sources) = if is_merge {
@@ -160,20 +174,39 @@ impl Lowering<'_> {
             );
         }
         let sources = sources.map(|group| {
-            group
-                .args
-                .iter()
-                .filter_map(|arg| match arg {
-                    Arg::Positional(expr) => Some(expr),
+            let mut complete = true;
+            let mut exprs = Vec::new();
+            for arg in &group.args {
+                match arg {
+                    Arg::Positional(expr) => exprs.push(expr),
                     Arg::Named(named) => {
                         self.ctxt.error_at(
                             &named.name,
                             "sources are names of earlier nodes, without `=`",
                         );
-                        None
+                        complete = false;
                     }
-                })
-                .collect()
+                }
+            }
+            if group.args.is_empty() {
+                self.ctxt.error_span(
+                    group.paren.span.join(),
+                    if is_merge {
+                        format!("`{name}` needs at least two sources: `{name}(a, b)`")
+                    } else {
+                        format!("no source between the parentheses; name the node `{name}` reads, or leave them out to read the node above")
+                    },
+                );
+                complete = false;
+            }
+            if let (false, Some(extra)) = (is_merge, exprs.get(1)) {
+                self.ctxt.error_at(
+                    extra,
+                    format!("`{name}` reads one source; to combine several, join them first: `concatenate(a, b)`"),
+                );
+                complete = false;
+            }
+            (exprs, complete)
         });
         let (positional, named) = split_args(args.map(|group| &group.args));
         let kind = match name.as_str() {
@@ -296,8 +329,9 @@ impl Lowering<'_> {
             );
             return Kind::Invalid;
         };
+        // Checked as the `f32` the runtime gets: 0.99999999999 rounds to 1.
         match float_value(rate) {
-            Some(value) if (0.0..1.0).contains(&value) => Kind::Dropout { rate: value },
+            Some(value) if (0.0..1.0).contains(&(value as f32)) => Kind::Dropout { rate: value },
             _ => {
                 self.ctxt
                     .error_at(rate, "the dropout rate must be a number in [0, 1)");
@@ -514,8 +548,13 @@ impl Lowering<'_> {
             }
             Kind::Concatenate => {
                 if let Some(i) = shapes.iter().position(|s| s.len() != 1) {
+                    // Under the source when it is written (it is, unless lowering failed).
+                    let at = match decl.call.groups.first().and_then(|g| g.args.iter().nth(i)) {
+                        Some(Arg::Positional(source)) => source.to_token_stream(),
+                        _ => layer.to_token_stream(),
+                    };
                     self.ctxt.error_at(
-                        layer,
+                        at,
                         format!("`concatenate` joins rank-1 sources, but `{}` has shape {:?}; flatten it first", source_name(i), shapes[i]),
                     );
                     return None;
@@ -551,15 +590,25 @@ impl Lowering<'_> {
                     loss_span = option.value.span();
                     loss = self.loss(&option.value);
                 }
-                "weight" => {
-                    weight_span = option.value.span();
-                    match float_value(&option.value) {
-                        Some(value) => weight = value,
-                        None => self
-                            .ctxt
-                            .error_at(&option.value, "the loss weight must be a number"),
+                // Checked here, under the whole value (`-0.5`, not just `-`), and as the `f32`
+                // the runtime gets (1e39 overflows it).
+                "weight" => match float_value(&option.value) {
+                    Some(value) if (value as f32).is_finite() && value as f32 > 0.0 => {
+                        weight = value;
+                        weight_span = option.value.span();
                     }
-                }
+                    Some(_) => self.ctxt.error_at(
+                        &option.value,
+                        format!(
+                            "the loss weight of `{}` must be a positive, finite `f32`, not `{}`",
+                            decl.name,
+                            option.value.to_token_stream().to_string().replace(' ', "")
+                        ),
+                    ),
+                    None => self
+                        .ctxt
+                        .error_at(&option.value, "the loss weight must be a number"),
+                },
                 other => self.ctxt.error_at(
                     &option.name,
                     format!(
@@ -570,7 +619,8 @@ impl Lowering<'_> {
             }
         }
         let Some(keyword) = &decl.output else {
-            if let Some(option) = decl.options.first() {
+            let known = |o: &&NamedArg| o.name == "loss" || o.name == "weight";
+            if let Some(option) = decl.options.iter().find(known) {
                 self.ctxt.error_at(
                     &option.name,
                     format!(

@@ -31,7 +31,7 @@ pub struct Batch<S: Shape> {
 impl<S: Shape> Batch<S> {
     /// Wraps sample-major values; errors unless their count is a multiple of the sample size.
     pub fn from_vec(data: Vec<f32>) -> Result<Self> {
-        if S::SIZE == 0 || data.len() % S::SIZE != 0 {
+        if S::SIZE == 0 || !data.len().is_multiple_of(S::SIZE) {
             return Err(Error::shape(
                 format!("Batch<{:?}>", S::DIMS),
                 format!("a multiple of {} values", S::SIZE),

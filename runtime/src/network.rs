@@ -70,13 +70,9 @@ pub trait Network: Sized {
         predictions: &mut Self::Predictions,
     );
     /// Output `index` of the last forward pass, `units` values per sample.
-    fn output<'w>(workspace: &'w Self::Workspace, index: usize, samples: usize) -> &'w [f32];
+    fn output(workspace: &Self::Workspace, index: usize, samples: usize) -> &[f32];
     /// The staged targets of output `index`.
-    fn staged_targets<'w>(
-        workspace: &'w Self::Workspace,
-        index: usize,
-        samples: usize,
-    ) -> TargetView<'w>;
+    fn staged_targets(workspace: &Self::Workspace, index: usize, samples: usize) -> TargetView<'_>;
     /// Calls `visit(layer name, parameter)` for every trainable tensor, in layer order.
     fn visit_params(&self, visit: &mut dyn FnMut(&'static str, Param<'_>));
     /// Calls `visit(layer name, parameter)` for every trainable tensor, writable.

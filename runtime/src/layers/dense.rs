@@ -9,7 +9,7 @@ use super::{Layer, Param, ParamMut};
 use crate::activation::Activation;
 use crate::error::{Error, Result};
 use crate::init::Initializer;
-use crate::linalg;
+use crate::linalg::{self, Mat};
 
 /// A fully connected layer from `IN` to `OUT` units with activation `A`.
 ///
@@ -136,9 +136,9 @@ impl<const IN: usize, const OUT: usize, A: Activation> Dense<IN, OUT, A> {
             &mut y[..OUT * samples],
         );
         linalg::gemm(
-            &mut linalg::view_mut(z, OUT, samples),
-            &linalg::view(&self.kernel, OUT, IN),
-            &linalg::view(x, IN, samples),
+            z,
+            Mat::new(&self.kernel, OUT, IN),
+            Mat::new(x, IN, samples),
             0.0,
         );
         if self.use_bias {
@@ -179,9 +179,9 @@ impl<const IN: usize, const OUT: usize, A: Activation> Dense<IN, OUT, A> {
     ) {
         let (x, dz) = (&x[..IN * samples], &dz[..OUT * samples]);
         linalg::gemm(
-            &mut linalg::view_mut(&mut self.kernel_grad, OUT, IN),
-            &linalg::view(dz, OUT, samples),
-            &linalg::view_transposed(x, samples, IN),
+            &mut self.kernel_grad,
+            Mat::new(dz, OUT, samples),
+            Mat::new(x, IN, samples).t(),
             0.0,
         );
         if self.use_bias {
@@ -195,9 +195,9 @@ impl<const IN: usize, const OUT: usize, A: Activation> Dense<IN, OUT, A> {
         }
         if let Some((dx, accumulate)) = dx {
             linalg::gemm(
-                &mut linalg::view_mut(&mut dx[..IN * samples], IN, samples),
-                &linalg::view_transposed(&self.kernel, IN, OUT),
-                &linalg::view(dz, OUT, samples),
+                &mut dx[..IN * samples],
+                Mat::new(&self.kernel, OUT, IN).t(),
+                Mat::new(dz, OUT, samples),
                 if accumulate { 1.0 } else { 0.0 },
             );
         }
@@ -237,5 +237,168 @@ impl<const IN: usize, const OUT: usize, A: Activation> Layer for Dense<IN, OUT, 
                 grad: &self.bias_grad,
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::activation::{Linear, Relu, Tanh};
+    use rand::rngs::StdRng;
+    use rand::SeedableRng;
+
+    fn layer<A: Activation>(use_bias: bool) -> Dense<3, 2, A> {
+        let mut rng = StdRng::seed_from_u64(0);
+        let mut layer = Dense::new(
+            use_bias,
+            Initializer::GlorotUniform,
+            Initializer::Zeros,
+            &mut rng,
+        );
+        // Keras layout (input_dim, units): row i holds input i's weights to both units.
+        let kernel = [1.0, -1.0, 0.5, 2.0, -0.25, 0.0];
+        let bias = use_bias.then_some(&[0.5, -3.0][..]);
+        layer.set_weights(&kernel, bias).unwrap();
+        layer
+    }
+
+    #[test]
+    fn forward_is_x_dot_kernel_plus_bias_then_activation() {
+        let dense = layer::<Relu>(true);
+        let x = [1.0, 2.0, 4.0, 0.0, 0.0, 1.0]; // two samples
+        let (mut z, mut y) = ([0.0; 4], [0.0; 4]);
+        dense.forward(&x, &mut z, &mut y, 2);
+        // sample 0: [1 + 1 - 1 + 0.5, -1 + 4 + 0 - 3]; sample 1: [-0.25 + 0.5, 0 - 3]
+        assert_eq!(z, [1.5, 0.0, 0.25, -3.0]);
+        assert_eq!(y, [1.5, 0.0, 0.25, 0.0]);
+        assert_eq!(dense.kernel()[(1, 1)], 2.0);
+        assert_eq!(dense.bias().unwrap()[1], -3.0);
+    }
+
+    /// Checks the backward pass of `sum(c * y)` against central differences.
+    fn check_backward<A: Activation>(use_bias: bool) {
+        let mut dense = layer::<A>(use_bias);
+        let x = [0.3, -0.7, 0.9, -0.2, 0.4, 0.8];
+        let c = [0.5, -1.5, 2.0, 0.25];
+        let loss = |dense: &Dense<3, 2, A>, x: &[f32]| -> f64 {
+            let (mut z, mut y) = ([0.0; 4], [0.0; 4]);
+            dense.forward(x, &mut z, &mut y, 2);
+            y.iter().zip(&c).map(|(y, c)| f64::from(y * c)).sum()
+        };
+        let (mut z, mut y) = ([0.0; 4], [0.0; 4]);
+        dense.forward(&x, &mut z, &mut y, 2);
+        let mut grad = c;
+        let mut dx = [0.0; 6];
+        dense.backward(&x, &z, &y, &mut grad, Some((&mut dx, false)), 2);
+        let step = 1e-3;
+        let numeric =
+            |f: &dyn Fn(f32) -> f64| ((f(step) - f(-step)) / (2.0 * f64::from(step))) as f32;
+        for i in 0..6 {
+            let n = numeric(&|d| {
+                let mut moved = dense.clone();
+                moved.kernel[i] += d;
+                loss(&moved, &x)
+            });
+            assert!(
+                (dense.kernel_grad[i] - n).abs() < 1e-3,
+                "kernel[{i}]: {} vs {n}",
+                dense.kernel_grad[i]
+            );
+            let n = numeric(&|d| {
+                let mut moved = x;
+                moved[i] += d;
+                loss(&dense, &moved)
+            });
+            assert!((dx[i] - n).abs() < 1e-3, "x[{i}]: {} vs {n}", dx[i]);
+        }
+        for u in 0..dense.bias.len() {
+            let n = numeric(&|d| {
+                let mut moved = dense.clone();
+                moved.bias[u] += d;
+                loss(&moved, &x)
+            });
+            assert!(
+                (dense.bias_grad[u] - n).abs() < 1e-3,
+                "bias[{u}]: {} vs {n}",
+                dense.bias_grad[u]
+            );
+        }
+    }
+
+    #[test]
+    fn backward_with_bias_matches_finite_differences() {
+        check_backward::<Tanh>(true);
+        check_backward::<Linear>(true);
+    }
+
+    #[test]
+    fn backward_without_bias_matches_finite_differences() {
+        check_backward::<Tanh>(false);
+    }
+
+    #[test]
+    fn accumulate_adds_to_the_source_gradient() {
+        let mut dense = layer::<Linear>(true);
+        let x = [1.0, 2.0, 3.0];
+        let (mut z, mut y) = ([0.0; 2], [0.0; 2]);
+        dense.forward(&x, &mut z, &mut y, 1);
+        let mut written = [0.0; 3];
+        dense.backward_from_preactivation(&x, &[1.0, 1.0], Some((&mut written, false)), 1);
+        let mut added = [10.0; 3];
+        dense.backward_from_preactivation(&x, &[1.0, 1.0], Some((&mut added, true)), 1);
+        assert_eq!(written, [0.0, 2.5, -0.25]);
+        assert_eq!(added, [10.0, 12.5, 9.75]);
+    }
+
+    #[test]
+    fn set_weights_names_the_weight_and_both_sizes() {
+        let mut dense = layer::<Linear>(true);
+        let err = dense
+            .set_weights(&[0.0; 5], Some(&[0.0; 2]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("kernel") && err.contains("3 x 2 = 6") && err.contains("5 values"),
+            "{err}"
+        );
+        let err = dense
+            .set_weights(&[0.0; 6], Some(&[0.0; 3]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("bias") && err.contains("2 values") && err.contains("3 values"),
+            "{err}"
+        );
+        assert_eq!(
+            dense.kernel()[(0, 0)],
+            1.0,
+            "a failed set_weights leaves the layer unchanged"
+        );
+        let mut no_bias = layer::<Linear>(false);
+        assert!(no_bias.set_weights(&[0.0; 6], Some(&[0.0; 2])).is_err());
+        assert!(no_bias.bias().is_none());
+    }
+
+    #[test]
+    fn initial_weights_follow_the_initializers_and_the_seed() {
+        let mut rng = StdRng::seed_from_u64(9);
+        let a: Dense<784, 300, Relu> = Dense::new(
+            true,
+            Initializer::GlorotUniform,
+            Initializer::Zeros,
+            &mut rng,
+        );
+        let limit = (6.0f32 / (784.0 + 300.0)).sqrt();
+        assert!(a.kernel.iter().all(|w| w.abs() <= limit));
+        assert!(a.kernel.iter().any(|w| w.abs() > limit * 0.9));
+        assert!(a.bias.iter().all(|&b| b == 0.0));
+        let mut rng = StdRng::seed_from_u64(9);
+        let b: Dense<784, 300, Relu> = Dense::new(
+            true,
+            Initializer::GlorotUniform,
+            Initializer::Zeros,
+            &mut rng,
+        );
+        assert_eq!(a.kernel, b.kernel);
     }
 }

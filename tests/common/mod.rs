@@ -1,0 +1,115 @@
+//! Helpers shared by the integration tests.
+
+#![allow(dead_code)]
+
+use densely::Network;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+/// A generator for test data.
+pub fn rng(seed: u64) -> StdRng {
+    StdRng::seed_from_u64(seed)
+}
+
+/// `len` values uniform in `[-1, 1)`.
+pub fn uniform(rng: &mut StdRng, len: usize) -> Vec<f32> {
+    (0..len).map(|_| rng.random_range(-1.0..1.0)).collect()
+}
+
+/// Compares every parameter gradient of the generated backward pass with finite differences
+/// of the loss, on up to `per_tensor` entries of each tensor (spread over it, and always
+/// including its largest gradients).
+///
+/// The passes run in f32, so the difference steps are 1e-3 and 1e-4 and an entry passes when
+/// `|analytic - numeric| <= 2e-2 * max(|analytic|, |numeric|) + 3e-4`. An entry whose
+/// differences at the two steps disagree sits near a kink of relu (or selu, leaky_relu, mae),
+/// where the loss has no derivative to check: it is skipped, and at most a tenth may be.
+pub fn check_gradients<M: Network>(
+    model: &mut M,
+    inputs: M::Inputs<'_>,
+    targets: M::Targets<'_>,
+    per_tensor: usize,
+) {
+    model.loss_and_gradients(inputs, targets).unwrap();
+    let mut tensors: Vec<(&'static str, &'static str, Vec<f32>)> = Vec::new();
+    model.visit_params(&mut |layer, param| tensors.push((layer, param.name, param.grad.to_vec())));
+    assert!(!tensors.is_empty(), "the model has no parameters to check");
+    let (mut checked, mut kinks) = (0, 0);
+    for (layer, name, grads) in &tensors {
+        let largest = grads.iter().fold(0.0f32, |m, g| m.max(g.abs()));
+        assert!(largest > 0.0, "{layer}.{name}: every gradient is zero");
+        for index in picks(grads, per_tensor) {
+            let analytic = grads[index];
+            let Some(numeric) = numeric_gradient(model, inputs, targets, layer, name, index) else {
+                kinks += 1;
+                continue;
+            };
+            let tolerance = 2e-2 * analytic.abs().max(numeric.abs()) + 3e-4;
+            assert!(
+                (analytic - numeric).abs() <= tolerance,
+                "{layer}.{name}[{index}]: backward gives {analytic}, finite differences {numeric}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(
+        kinks * 10 <= checked,
+        "{kinks} entries on kinks, {checked} checked"
+    );
+}
+
+/// The entries to check: the largest gradients and a spread of the rest.
+fn picks(grads: &[f32], per_tensor: usize) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..grads.len()).collect();
+    order.sort_by(|&a, &b| grads[b].abs().total_cmp(&grads[a].abs()));
+    let stride = (grads.len() / per_tensor).max(1);
+    let mut picks: Vec<usize> = order.iter().take(per_tensor / 2).copied().collect();
+    picks.extend(
+        (0..grads.len())
+            .step_by(stride)
+            .take(per_tensor - picks.len()),
+    );
+    picks.sort_unstable();
+    picks.dedup();
+    picks
+}
+
+/// The central difference of the loss in one parameter, or `None` on a kink: there the
+/// differences at two steps disagree, since one of them crosses it.
+fn numeric_gradient<M: Network>(
+    model: &mut M,
+    inputs: M::Inputs<'_>,
+    targets: M::Targets<'_>,
+    layer: &str,
+    name: &str,
+    index: usize,
+) -> Option<f32> {
+    let mut loss_at = |delta: f32| {
+        let mut original = 0.0;
+        nudge(model, layer, name, index, |v| {
+            original = *v;
+            *v += delta;
+        });
+        let loss = model.loss(inputs, targets).unwrap();
+        nudge(model, layer, name, index, |v| *v = original);
+        loss
+    };
+    let mut central = |step: f32| ((loss_at(step) - loss_at(-step)) / f64::from(2.0 * step)) as f32;
+    let (wide, narrow) = (central(1e-3), central(1e-4));
+    let smooth = (wide - narrow).abs() <= 2e-2 * wide.abs().max(narrow.abs()) + 5e-4;
+    smooth.then_some(wide)
+}
+
+fn nudge<M: Network>(
+    model: &mut M,
+    layer: &str,
+    name: &str,
+    index: usize,
+    mut f: impl FnMut(&mut f32),
+) {
+    model.visit_params_mut(&mut |l, param| {
+        if l == layer && param.name == name {
+            f(&mut param.value[index]);
+        }
+    });
+}
