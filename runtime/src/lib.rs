@@ -26,6 +26,7 @@
 
 pub mod activation;
 pub mod data;
+pub mod datasets;
 pub mod error;
 pub mod graph;
 pub mod init;
@@ -33,6 +34,7 @@ pub mod layers;
 pub mod linalg;
 pub mod loss;
 pub mod network;
+pub mod optimizers;
 pub mod shape;
 
 pub use data::{Batch, Labels};

@@ -227,14 +227,14 @@ impl<const IN: usize, const OUT: usize, A: Activation> Layer for Dense<IN, OUT, 
             name: "kernel",
             shape: Self::KERNEL_SHAPE,
             value: &mut self.kernel,
-            grad: &self.kernel_grad,
+            grad: &mut self.kernel_grad,
         });
         if self.use_bias {
             visit(ParamMut {
                 name: "bias",
                 shape: Self::BIAS_SHAPE,
                 value: &mut self.bias,
-                grad: &self.bias_grad,
+                grad: &mut self.bias_grad,
             });
         }
     }

@@ -34,8 +34,8 @@ pub struct ParamMut<'a> {
     pub shape: &'static [usize],
     /// Its values, row-major in Keras's shape.
     pub value: &'a mut [f32],
-    /// dLoss/dvalue from the last backward pass.
-    pub grad: &'a [f32],
+    /// dLoss/dvalue from the last backward pass (an optimizer may clip it in place).
+    pub grad: &'a mut [f32],
 }
 
 /// What every layer offers a model: its trainable tensors, in Keras's order.
