@@ -53,6 +53,14 @@ pub fn stub(decl: &ModelDecl, errors: TokenStream) -> TokenStream {
         #errors
         #(#attrs)*
         #vis struct #ident {}
+
+        impl #ident {
+            /// Stands in for the constructor while the declaration has errors.
+            #[allow(dead_code)]
+            pub fn new() -> Self {
+                Self {}
+            }
+        }
     }
 }
 
@@ -107,6 +115,11 @@ impl<'a> Plan<'a> {
         format_ident!("{}_{}", self.node(self.owner[index]).name, suffix)
     }
 
+    /// The staged targets of an output node.
+    fn target(&self, index: usize) -> Ident {
+        format_ident!("{}_target", self.node(index).name)
+    }
+
     fn workspace_ident(&self) -> Ident {
         format_ident!("{}Workspace", self.model.ident)
     }
@@ -141,6 +154,8 @@ impl<'a> Plan<'a> {
             #(#attrs)*
             #vis struct #ident {
                 #(#fields,)*
+                /// The optimizer, metrics and stop flag of `compile` and `fit`.
+                __densely: ::densely::training::TrainingState,
             }
         }
     }
@@ -198,9 +213,6 @@ impl<'a> Plan<'a> {
         let mut fields = Vec::new();
         let mut reserves = Vec::new();
         for (index, node) in self.model.nodes.iter().enumerate() {
-            if self.owner[index] != index {
-                continue;
-            }
             let width = node.width();
             let mut buffer = |suffix: &str, ty: TokenStream, width: usize| {
                 let field = format_ident!("{}_{}", node.name, suffix);
@@ -209,15 +221,18 @@ impl<'a> Plan<'a> {
                     quote! { ::densely::network::reserve(&mut self.#field, #width * samples); },
                 );
             };
-            buffer("out", quote!(f32), width);
-            match node.kind {
-                Kind::Dense { .. } => buffer("pre", quote!(f32), width),
-                Kind::Dropout { .. } => buffer("mask", quote!(f32), width),
-                _ => {}
+            if self.owner[index] == index {
+                buffer("out", quote!(f32), width);
+                match node.kind {
+                    Kind::Dense { .. } => buffer("pre", quote!(f32), width),
+                    Kind::Dropout { .. } => buffer("mask", quote!(f32), width),
+                    _ => {}
+                }
+                if self.needs_grad[index] {
+                    buffer("grad", quote!(f32), width);
+                }
             }
-            if self.needs_grad[index] {
-                buffer("grad", quote!(f32), width);
-            }
+            // Targets belong to the output itself, even when it shares its source's buffers.
             if let Some(output) = node.output {
                 let loss = self.model.outputs[output].loss.expect("checked");
                 let (ty, width) = if loss.sparse {
@@ -290,7 +305,7 @@ impl<'a> Plan<'a> {
         let stage_inputs = self.stage(true);
         let stage_targets = self.stage(false);
         let forward = self.forward();
-        let losses = self.losses(false);
+        let losses = self.losses(None);
         let backward = self.backward();
         let predictions = self.predictions();
         let access = self.access();
@@ -421,7 +436,10 @@ impl<'a> Plan<'a> {
             fn with_seed(seed: u64) -> Self {
                 #[allow(unused_mut, unused_variables)]
                 let mut rng = ::densely::network::seeded_rng(seed);
-                Self { #(#fields,)* }
+                Self {
+                    #(#fields,)*
+                    __densely: ::core::default::Default::default(),
+                }
             }
         }
     }
@@ -479,7 +497,7 @@ impl<'a> Plan<'a> {
             self.model
                 .outputs
                 .iter()
-                .map(|o| self.buffer(o.node, "target"))
+                .map(|o| self.target(o.node))
                 .collect()
         };
         let parts: Vec<Ident> = (0..buffers.len())
@@ -551,25 +569,29 @@ impl<'a> Plan<'a> {
         }
     }
 
-    /// Each output's mean loss into `losses`; with `gradients`, also the weighted gradient of
-    /// each output into its gradient buffer (the first contribution to it).
-    fn losses(&self, gradients: bool) -> TokenStream {
-        let terms = self.model.outputs.iter().enumerate().map(|(k, output)| {
+    /// Each output's mean loss into `losses`; with `written`, also the weighted gradient of each
+    /// output into its gradient buffer, written by the buffer's first contribution and added by
+    /// the others (two outputs share one through a `Flatten`).
+    fn losses(&self, mut written: Option<&mut HashSet<usize>>) -> TokenStream {
+        let mut terms = Vec::new();
+        for (k, output) in self.model.outputs.iter().enumerate() {
             let index = output.node;
             let node = self.node(index);
             let loss = output.loss.expect("checked");
             let units = node.width();
             let y = self.buffer(index, "out");
-            let target = self.buffer(index, "target");
+            let target = self.target(index);
             let target_len = if loss.sparse {
                 quote!(samples)
             } else {
                 quote!(#units * samples)
             };
             let weight = Literal::f32_suffixed(output.weight as f32);
-            let with_grad = gradients && self.needs_grad[self.owner[index]];
+            let owner = self.owner[index];
+            let with_grad = written.is_some() && self.needs_grad[owner];
+            let accumulate = with_grad && written.as_mut().is_some_and(|w| !w.insert(owner));
             let grad = self.buffer(index, "grad");
-            if self.fused[index] {
+            terms.push(if self.fused[index] {
                 let z = match node.kind {
                     Kind::Dense { .. } => self.buffer(index, "pre"),
                     _ => self.buffer(node.sources[0], "out"),
@@ -606,7 +628,7 @@ impl<'a> Plan<'a> {
                             #units,
                             #weight / samples as f32,
                             &mut workspace.#grad[..#units * samples],
-                            false,
+                            #accumulate,
                         );
                     }
                 });
@@ -618,20 +640,14 @@ impl<'a> Plan<'a> {
                     ) / samples as f64;
                     #gradient
                 }
-            }
-        });
+            });
+        }
         quote! { #(#terms)* }
     }
 
     fn backward(&self) -> TokenStream {
-        let mut written: HashSet<usize> = self
-            .model
-            .outputs
-            .iter()
-            .map(|o| self.owner[o.node])
-            .filter(|&owner| self.needs_grad[owner])
-            .collect();
-        let output_terms = self.losses(true);
+        let mut written = HashSet::new();
+        let output_terms = self.losses(Some(&mut written));
         let mut steps = Vec::new();
         for (index, node) in self.layers().collect::<Vec<_>>().into_iter().rev() {
             if !self.needs_grad[index] || matches!(node.kind, Kind::Flatten) {
@@ -760,7 +776,7 @@ impl<'a> Plan<'a> {
         });
         let targets = self.model.outputs.iter().enumerate().map(|(k, output)| {
             let units = self.node(output.node).width();
-            let target = self.buffer(output.node, "target");
+            let target = self.target(output.node);
             if output.loss.expect("checked").sparse {
                 quote! { #k => ::densely::network::TargetView::Classes(&workspace.#target[..samples]), }
             } else {
@@ -800,7 +816,24 @@ impl<'a> Plan<'a> {
         let visits_mut = dense.iter().map(|(name, text)| {
             quote! { ::densely::layers::Layer::visit_params_mut(&mut self.#name, &mut |param| visit(#text, param)); }
         });
+        let names: Vec<&Ident> = dense.iter().map(|(name, _)| *name).collect();
         quote! {
+            fn training_state(&self) -> &::densely::training::TrainingState {
+                &self.__densely
+            }
+
+            fn training_state_mut(&mut self) -> &mut ::densely::training::TrainingState {
+                &mut self.__densely
+            }
+
+            fn apply_gradients(&mut self) {
+                let Self { __densely, #(#names,)* .. } = self;
+                __densely.apply_gradients(&mut |visit| {
+                    let _ = &visit;
+                    #(::densely::layers::Layer::visit_params_mut(#names, &mut |param| visit(param));)*
+                });
+            }
+
             fn visit_params(&self, visit: &mut dyn FnMut(&'static str, ::densely::layers::Param<'_>)) {
                 let _ = &visit;
                 #(#visits)*

@@ -54,6 +54,12 @@ impl Lowering<'_> {
     fn collect_names(&mut self) {
         for (index, statement) in self.decl.statements.iter().enumerate() {
             let name = statement.name();
+            if name.to_string().starts_with("__") {
+                self.ctxt.error_at(
+                    name,
+                    format!("`{name}`: names starting with `__` are reserved for densely"),
+                );
+            }
             match self.declared_at.entry(name.to_string()) {
                 Entry::Occupied(_) => self.ctxt.error_at(
                     name,

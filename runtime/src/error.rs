@@ -41,6 +41,16 @@ pub enum Error {
         /// The names that exist, comma separated.
         known: String,
     },
+    /// A loss that became NaN or infinite while training.
+    #[error("the loss became {loss} at epoch {epoch}, batch {batch}; training stopped before applying that batch's update")]
+    NonFiniteLoss {
+        /// The loss.
+        loss: f64,
+        /// The epoch, counting from 0.
+        epoch: usize,
+        /// The batch within the epoch, counting from 0.
+        batch: usize,
+    },
     /// A failure reading or writing a file.
     #[error("{path}: {source}")]
     Io {

@@ -25,28 +25,38 @@
 //! ```
 
 pub mod activation;
+pub mod callbacks;
 pub mod data;
 pub mod datasets;
 pub mod error;
 pub mod graph;
 pub mod init;
+pub mod io;
 pub mod layers;
 pub mod linalg;
 pub mod loss;
+pub mod metrics;
 pub mod network;
 pub mod optimizers;
 pub mod shape;
+pub mod training;
 
 pub use data::{Batch, Labels};
 pub use densely_macros::model;
 pub use error::{Error, Result};
+pub use metrics::Metric;
 pub use network::Network;
 pub use shape::{Shape, Shape1, Shape2, Shape3, Shape4};
+pub use training::{FitOptions, History, Model};
 
 /// Everything a program using densely usually needs.
 pub mod prelude {
+    pub use crate::callbacks::Callback;
     pub use crate::data::{Batch, Labels};
+    pub use crate::metrics::Metric;
     pub use crate::model;
     pub use crate::network::Network;
+    pub use crate::optimizers::{Adagrad, Adam, AdamW, Nadam, Optimizer, RmsProp, Sgd};
     pub use crate::shape::{Shape, Shape1, Shape2, Shape3, Shape4};
+    pub use crate::training::{FitOptions, History, Logs, Model};
 }

@@ -11,6 +11,7 @@ use rand::{Rng, SeedableRng};
 use crate::error::{Error, Result};
 use crate::graph::Graph;
 use crate::layers::{Param, ParamMut};
+use crate::training::TrainingState;
 
 /// The seed `Model::new()` uses, so that an unseeded model is still reproducible.
 pub const DEFAULT_SEED: u64 = 42;
@@ -73,6 +74,13 @@ pub trait Network: Sized {
     fn output(workspace: &Self::Workspace, index: usize, samples: usize) -> &[f32];
     /// The staged targets of output `index`.
     fn staged_targets(workspace: &Self::Workspace, index: usize, samples: usize) -> TargetView<'_>;
+    /// The optimizer, metrics and stop flag that `compile` and callbacks set.
+    fn training_state(&self) -> &TrainingState;
+    /// The training state, writable.
+    fn training_state_mut(&mut self) -> &mut TrainingState;
+    /// Applies one step of the compiled optimizer to every parameter, with the gradients of
+    /// the last backward pass; does nothing before `compile`.
+    fn apply_gradients(&mut self);
     /// Calls `visit(layer name, parameter)` for every trainable tensor, in layer order.
     fn visit_params(&self, visit: &mut dyn FnMut(&'static str, Param<'_>));
     /// Calls `visit(layer name, parameter)` for every trainable tensor, writable.

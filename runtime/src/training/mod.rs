@@ -1,0 +1,365 @@
+//! Training, as Keras does it: `compile`, `fit`, `evaluate`, with `History` and the progress
+//! bar.
+//!
+//! ```
+//! use densely::prelude::*;
+//!
+//! model! {
+//!     struct Xor {
+//!         input x: [2];
+//!         hidden = Dense(8, tanh);
+//!         output y = Dense(1, sigmoid), loss = binary_crossentropy;
+//!     }
+//! }
+//!
+//! let x = Batch::<Shape1<2>>::from_vec(vec![0., 0., 0., 1., 1., 0., 1., 1.])?;
+//! let y = Batch::<Shape1<1>>::from_vec(vec![0., 1., 1., 0.])?;
+//! let mut model = Xor::new();
+//! model.compile(Adam::new(0.05), [Metric::Accuracy]);
+//! let history = model.fit(&x, &y, FitOptions::default().epochs(300).batch_size(4).verbose(0))?;
+//! assert_eq!(history.params.epochs, 300);
+//! assert_eq!(history.keys(), ["accuracy", "loss"]);
+//! assert!(history.history["loss"][299] < history.history["loss"][0]);
+//! let logs = model.evaluate(&x, &y)?;
+//! assert_eq!(logs.get("accuracy"), Some(1.0));
+//! # Ok::<(), densely::Error>(())
+//! ```
+
+mod history;
+mod logs;
+mod options;
+mod progress;
+mod state;
+mod tally;
+
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+
+pub use history::{History, Params};
+pub use logs::Logs;
+pub use options::FitOptions;
+pub use progress::{ProgressBar, Verbosity};
+pub use state::TrainingState;
+use tally::LogPlan;
+
+use crate::data::check_samples;
+use crate::error::{Error, Result};
+use crate::metrics::Metric;
+use crate::network::Network;
+use crate::optimizers::Optimizer;
+
+/// Keras's model methods for every `model!` struct: `compile`, `fit`, `evaluate`.
+pub trait Model: Network {
+    /// Sets the optimizer and the metrics; compiling again starts from fresh optimizer state,
+    /// as in Keras. The losses and their weights come from the declaration.
+    fn compile(
+        &mut self,
+        optimizer: impl Optimizer + 'static,
+        metrics: impl IntoIterator<Item = Metric>,
+    ) {
+        self.training_state_mut()
+            .compile(Box::new(optimizer), metrics.into_iter().collect());
+    }
+
+    /// The optimizer given to `compile`.
+    fn optimizer(&self) -> Option<&dyn Optimizer> {
+        self.training_state().optimizer()
+    }
+
+    /// The optimizer, writable (a callback may change its learning rate).
+    fn optimizer_mut(&mut self) -> Option<&mut (dyn Optimizer + 'static)> {
+        self.training_state_mut().optimizer_mut()
+    }
+
+    /// Asks `fit` to stop after the current batch or epoch (Keras's
+    /// `model.stop_training = True`).
+    fn stop_training(&mut self) {
+        self.training_state_mut().set_stop_training(true);
+    }
+
+    /// Trains on `inputs` and `targets` as Keras's `fit` does, and returns the `History`.
+    ///
+    /// Every argument is checked before the first update: an error names the one that is
+    /// wrong. A loss that becomes NaN or infinite stops training with an error, before that
+    /// batch's update is applied.
+    fn fit<'a>(
+        &mut self,
+        inputs: Self::Inputs<'a>,
+        targets: Self::Targets<'a>,
+        options: FitOptions<'a, Self>,
+    ) -> Result<History> {
+        fit(self, inputs, targets, options)
+    }
+
+    /// Keras's `evaluate` with its batch size of 32: the loss (and per-output losses) and
+    /// the compiled metrics, by name.
+    fn evaluate(&mut self, inputs: Self::Inputs<'_>, targets: Self::Targets<'_>) -> Result<Logs> {
+        self.evaluate_batched(inputs, targets, 32)
+    }
+
+    /// `evaluate` with another batch size.
+    fn evaluate_batched(
+        &mut self,
+        inputs: Self::Inputs<'_>,
+        targets: Self::Targets<'_>,
+        batch_size: usize,
+    ) -> Result<Logs> {
+        check_batch_size("batch_size", batch_size)?;
+        let samples = checked_samples::<Self>("x", inputs, targets)?;
+        let plan = LogPlan::new::<Self>(self.training_state().metrics());
+        let mut logs = plan.logs("");
+        let rows: Vec<usize> = (0..samples).collect();
+        let mut workspace = Self::Workspace::default();
+        let mut evaluation = Evaluation::new::<Self>(&plan);
+        evaluation.run(
+            &plan,
+            self,
+            &mut workspace,
+            inputs,
+            targets,
+            &rows,
+            batch_size,
+        );
+        plan.write(&evaluation.tally, &mut logs, 0);
+        Ok(logs)
+    }
+}
+
+impl<N: Network> Model for N {}
+
+/// A validation or evaluation pass: batched forward passes without dropout, tallied.
+struct Evaluation {
+    tally: tally::Tally,
+    losses: Vec<f64>,
+}
+
+impl Evaluation {
+    fn new<N: Network>(plan: &LogPlan) -> Self {
+        let outputs = N::GRAPH.outputs.len();
+        Evaluation {
+            tally: plan.tally(outputs),
+            losses: vec![0.0; outputs],
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn run<N: Network>(
+        &mut self,
+        plan: &LogPlan,
+        model: &mut N,
+        workspace: &mut N::Workspace,
+        inputs: N::Inputs<'_>,
+        targets: N::Targets<'_>,
+        rows: &[usize],
+        batch_size: usize,
+    ) {
+        self.tally.clear();
+        for batch in rows.chunks(batch_size) {
+            N::stage_inputs(workspace, inputs, batch);
+            N::stage_targets(workspace, targets, batch);
+            model.forward(workspace, batch.len(), false);
+            model.losses(workspace, batch.len(), &mut self.losses);
+            plan.record::<N>(&mut self.tally, workspace, batch.len(), &self.losses);
+        }
+    }
+}
+
+fn check_batch_size(argument: &'static str, batch_size: usize) -> Result<()> {
+    if batch_size == 0 {
+        return Err(Error::Argument {
+            argument,
+            reason: "must be at least 1".into(),
+        });
+    }
+    Ok(())
+}
+
+/// The number of samples, checked to be positive and the same in inputs and targets.
+fn checked_samples<N: Network>(
+    what: &'static str,
+    inputs: N::Inputs<'_>,
+    targets: N::Targets<'_>,
+) -> Result<usize> {
+    let samples = N::input_samples(inputs)?;
+    let target_samples = N::target_samples(targets)?;
+    if samples == 0 {
+        return Err(Error::Argument {
+            argument: what,
+            reason: "holds no samples".into(),
+        });
+    }
+    check_samples("targets", what, samples, target_samples)?;
+    Ok(samples)
+}
+
+/// Which rows train and which validate, as Keras splits: the last `validation_split` of the
+/// samples, taken before shuffling.
+fn split_rows(samples: usize, validation_split: f64) -> Result<(Vec<usize>, Vec<usize>)> {
+    if !(0.0..1.0).contains(&validation_split) {
+        return Err(Error::Argument {
+            argument: "validation_split",
+            reason: format!("must be in [0, 1), got {validation_split}"),
+        });
+    }
+    let train = ((samples as f64) * (1.0 - validation_split)).ceil() as usize;
+    if train == 0 {
+        return Err(Error::Argument {
+            argument: "validation_split",
+            reason: format!("{validation_split} of {samples} samples leaves none to train on"),
+        });
+    }
+    Ok(((0..train).collect(), (train..samples).collect()))
+}
+
+fn fit<'a, N: Network>(
+    model: &mut N,
+    inputs: N::Inputs<'a>,
+    targets: N::Targets<'a>,
+    mut options: FitOptions<'a, N>,
+) -> Result<History> {
+    if model.training_state().optimizer().is_none() {
+        return Err(Error::Argument {
+            argument: "optimizer",
+            reason: "the model is not compiled: call compile(optimizer, metrics) first".into(),
+        });
+    }
+    check_batch_size("batch_size", options.batch_size)?;
+    let validation_batch_size = options.validation_batch_size.unwrap_or(options.batch_size);
+    check_batch_size("validation_batch_size", validation_batch_size)?;
+    let samples = checked_samples::<N>("x", inputs, targets)?;
+    let (train_rows, split_rows) = match options.validation_data {
+        Some(_) => ((0..samples).collect(), Vec::new()),
+        None => split_rows(samples, options.validation_split)?,
+    };
+    let validation = match options.validation_data {
+        Some((inputs, targets)) => {
+            let samples = checked_samples::<N>("validation_data", inputs, targets)?;
+            Some((inputs, targets, (0..samples).collect::<Vec<_>>()))
+        }
+        None if split_rows.is_empty() => None,
+        None => Some((inputs, targets, split_rows)),
+    };
+
+    let steps = train_rows.len().div_ceil(options.batch_size);
+    let mut history = History::new(Params {
+        verbose: options.verbosity.level(),
+        epochs: options.epochs,
+        steps,
+    });
+    let plan = LogPlan::new::<N>(model.training_state().metrics());
+    let mut logs = plan.logs("");
+    if validation.is_some() {
+        for name in plan.logs("val_").names() {
+            logs.set(name, 0.0);
+        }
+    }
+    let outputs = N::GRAPH.outputs.len();
+    let mut tally = plan.tally(outputs);
+    let mut losses = vec![0.0; outputs];
+    let mut evaluation = Evaluation::new::<N>(&plan);
+    let mut workspace = N::Workspace::default();
+    let mut order = train_rows.clone();
+    let callbacks = &mut options.callbacks;
+
+    model.training_state_mut().set_stop_training(false);
+    for callback in callbacks.iter_mut() {
+        callback.on_train_begin(model, &logs)?;
+    }
+    for epoch in options.initial_epoch..options.epochs {
+        for callback in callbacks.iter_mut() {
+            callback.on_epoch_begin(model, epoch, &logs)?;
+        }
+        let mut bar = ProgressBar::start_epoch(options.verbosity, epoch, options.epochs, steps);
+        order.copy_from_slice(&train_rows);
+        if options.shuffle {
+            let mut rng = rand::rngs::StdRng::seed_from_u64(epoch_seed(options.seed, epoch));
+            order.shuffle(&mut rng);
+        }
+        tally.clear();
+        for (step, batch) in order.chunks(options.batch_size).enumerate() {
+            for callback in callbacks.iter_mut() {
+                callback.on_train_batch_begin(model, step, &logs)?;
+            }
+            N::stage_inputs(&mut workspace, inputs, batch);
+            N::stage_targets(&mut workspace, targets, batch);
+            model.forward(&mut workspace, batch.len(), true);
+            model.backward(&mut workspace, batch.len(), &mut losses);
+            let loss = N::total_loss(&losses);
+            if !loss.is_finite() {
+                return Err(Error::NonFiniteLoss {
+                    loss,
+                    epoch,
+                    batch: step,
+                });
+            }
+            model.apply_gradients();
+            plan.record::<N>(&mut tally, &workspace, batch.len(), &losses);
+            plan.write(&tally, &mut logs, 0);
+            bar.update(step, &logs);
+            for callback in callbacks.iter_mut() {
+                callback.on_train_batch_end(model, step, &logs)?;
+            }
+            if model.training_state().stop_requested() {
+                break;
+            }
+        }
+        if let Some((inputs, targets, rows)) = &validation {
+            for callback in callbacks.iter_mut() {
+                callback.on_test_begin(model, &logs)?;
+            }
+            evaluation.run(
+                &plan,
+                model,
+                &mut workspace,
+                *inputs,
+                *targets,
+                rows,
+                validation_batch_size,
+            );
+            plan.write(&evaluation.tally, &mut logs, plan.len());
+            for callback in callbacks.iter_mut() {
+                callback.on_test_end(model, &logs)?;
+            }
+        }
+        bar.finish(&logs);
+        history.record(epoch, &logs);
+        for callback in callbacks.iter_mut() {
+            callback.on_epoch_end(model, epoch, &logs)?;
+        }
+        if model.training_state().stop_requested() {
+            break;
+        }
+    }
+    for callback in callbacks.iter_mut() {
+        callback.on_train_end(model, &logs)?;
+    }
+    Ok(history)
+}
+
+/// The seed of one epoch's shuffle: a function of the fit's seed and the epoch alone.
+fn epoch_seed(seed: u64, epoch: usize) -> u64 {
+    seed ^ (epoch as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validation_split_takes_the_last_samples() {
+        let (train, valid) = split_rows(10, 0.2).unwrap();
+        assert_eq!(train, (0..8).collect::<Vec<_>>());
+        assert_eq!(valid, vec![8, 9]);
+        // Keras rounds the training part up: 0.25 of 10 leaves 8 to train on.
+        assert_eq!(split_rows(10, 0.25).unwrap().1, vec![8, 9]);
+        assert!(split_rows(10, 0.0).unwrap().1.is_empty());
+    }
+
+    #[test]
+    fn validation_split_outside_the_unit_interval_is_refused() {
+        for bad in [1.0, -0.1, 1.5, f64::NAN] {
+            let err = split_rows(10, bad).unwrap_err().to_string();
+            assert!(err.contains("validation_split"), "{err}");
+        }
+    }
+}

@@ -1,0 +1,11 @@
+use densely::prelude::*;
+
+model! {
+    pub struct Net {
+        input features: [8];
+        dropped = Dropout(0.99999999999);
+        output value = Dense(1), loss = mse;
+    }
+}
+
+fn main() {}

@@ -1,0 +1,10 @@
+use densely::prelude::*;
+
+model! {
+    pub struct Net {
+        input features: [8];
+        output value = Dense(1), loss = mse, weight = 1e999;
+    }
+}
+
+fn main() {}

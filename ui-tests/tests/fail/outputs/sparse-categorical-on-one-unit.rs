@@ -1,0 +1,10 @@
+use densely::prelude::*;
+
+model! {
+    pub struct Net {
+        input features: [8];
+        output probs = Dense(1, softmax), loss = sparse_categorical_crossentropy;
+    }
+}
+
+fn main() {}

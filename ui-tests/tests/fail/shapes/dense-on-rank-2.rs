@@ -1,0 +1,11 @@
+use densely::prelude::*;
+
+model! {
+    pub struct Net {
+        input image: [28, 28];
+        hidden = Dense(300, relu);
+        output probs = Dense(10, softmax), loss = sparse_categorical_crossentropy;
+    }
+}
+
+fn main() {}

@@ -1,0 +1,12 @@
+use densely::prelude::*;
+
+model! {
+    pub struct Net {
+        input features: [8];
+        hidden = Dense(30, relu);
+        joined = concatenate(hidden);
+        output value = Dense(1), loss = mse;
+    }
+}
+
+fn main() {}
