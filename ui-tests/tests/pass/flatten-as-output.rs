@@ -1,7 +1,3 @@
-// PENDING (codegen bug): the workspace has no target buffer for a `Flatten` output (it
-// shares its source's buffers, and `workspace()` skips it), yet the generated staging and
-// loss code read `hidden_target`: error[E0609] "no field `hidden_target` on type
-// `&mut FlatOutputWorkspace`".
 use densely::prelude::*;
 
 model! {

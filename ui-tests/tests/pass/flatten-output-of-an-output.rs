@@ -1,6 +1,3 @@
-// PENDING (codegen bug): a `Flatten` output shares its source's buffers, target buffer
-// included, so here outputs `a` and `b` stage their targets into the same `a_target`: `b`'s
-// targets overwrite `a`'s and the loss comes out wrong (twice the expected value), silently.
 use densely::prelude::*;
 
 model! {
