@@ -15,6 +15,10 @@ use crate::catalog;
 use crate::ir::{Kind, Model, Node};
 use crate::parse::ModelDecl;
 
+/// The activations whose derivative needs only their output (`Activation::FROM_OUTPUT` in the
+/// runtime): a `Dense` layer with one of them keeps no pre-activations.
+const FROM_OUTPUT: &[&str] = &["linear", "relu", "sigmoid", "tanh", "softmax"];
+
 /// The code for a clean model.
 pub fn generate(model: &Model) -> TokenStream {
     let plan = Plan::new(model);
@@ -109,6 +113,18 @@ impl<'a> Plan<'a> {
 
     fn node(&self, index: usize) -> &'a Node {
         &self.model.nodes[index]
+    }
+
+    /// Whether a `Dense` node keeps its pre-activations: when a fused loss reads its logits, or
+    /// when its activation's derivative needs them. The others compute their output in place
+    /// (the runtime checks the activation's `FROM_OUTPUT` at compile time).
+    fn keeps_pre(&self, index: usize) -> bool {
+        let node = self.node(index);
+        matches!(node.kind, Kind::Dense { .. })
+            && (self.fused[index]
+                || !node
+                    .activation()
+                    .is_some_and(|name| FROM_OUTPUT.contains(&name)))
     }
 
     fn buffer(&self, index: usize, suffix: &str) -> Ident {
@@ -224,7 +240,9 @@ impl<'a> Plan<'a> {
             if self.owner[index] == index {
                 buffer("out", quote!(f32), width);
                 match node.kind {
-                    Kind::Dense { .. } => buffer("pre", quote!(f32), width),
+                    Kind::Dense { .. } if self.keeps_pre(index) => {
+                        buffer("pre", quote!(f32), width)
+                    }
                     Kind::Dropout { .. } => buffer("mask", quote!(f32), width),
                     _ => {}
                 }
@@ -531,9 +549,13 @@ impl<'a> Plan<'a> {
             let out = self.buffer(index, "out");
             let source = |i: usize| self.buffer(node.sources[i], "out");
             match &node.kind {
-                Kind::Dense { .. } => {
+                Kind::Dense { .. } if self.keeps_pre(index) => {
                     let (x, pre) = (source(0), self.buffer(index, "pre"));
                     quote! { self.#name.forward(&workspace.#x, &mut workspace.#pre, &mut workspace.#out, samples); }
+                }
+                Kind::Dense { .. } => {
+                    let x = source(0);
+                    quote! { self.#name.forward_to_output(&workspace.#x, &mut workspace.#out, samples); }
                 }
                 Kind::Dropout { .. } => {
                     let (x, mask) = (source(0), self.buffer(index, "mask"));
@@ -674,9 +696,11 @@ impl<'a> Plan<'a> {
                     };
                     if self.fused[index] {
                         quote! { self.#name.backward_from_preactivation(&workspace.#x, &workspace.#grad, #dx, samples); }
-                    } else {
+                    } else if self.keeps_pre(index) {
                         let pre = self.buffer(index, "pre");
                         quote! { self.#name.backward(&workspace.#x, &workspace.#pre, &workspace.#out, &mut workspace.#grad, #dx, samples); }
+                    } else {
+                        quote! { self.#name.backward_from_output(&workspace.#x, &workspace.#out, &mut workspace.#grad, #dx, samples); }
                     }
                 }
                 Kind::Dropout { .. } => {

@@ -8,6 +8,21 @@ pub trait Activation: Copy + Default + Send + Sync + 'static {
     fn forward(z: &[f32], y: &mut [f32], units: usize);
     /// Turns `grad` from dL/dy into dL/dz in place, given the `z` and `y` of the forward pass.
     fn backward(z: &[f32], y: &[f32], grad: &mut [f32], units: usize);
+
+    /// Whether the derivative needs only the output: `backward` never reads `z`. A layer with
+    /// such an activation keeps no pre-activations, and computes `y` over them in place with
+    /// [`forward_in_place`](Self::forward_in_place).
+    const FROM_OUTPUT: bool = false;
+    /// Whether the activation is `max(x, 0)`, which a matrix product applies as it stores its
+    /// results (see [`linalg::Epilogue`](crate::linalg::Epilogue)).
+    const RELU: bool = false;
+
+    /// `y = f(y)` in place for `y.len() / units` samples. The activations with
+    /// [`FROM_OUTPUT`](Self::FROM_OUTPUT) compute it without a copy; the default copies.
+    fn forward_in_place(y: &mut [f32], units: usize) {
+        let z = y.to_vec();
+        Self::forward(&z, y, units);
+    }
 }
 
 /// Keras's SELU `alpha`.
@@ -50,10 +65,12 @@ pub struct Linear;
 
 impl Activation for Linear {
     const NAME: &'static str = "linear";
+    const FROM_OUTPUT: bool = true;
     fn forward(z: &[f32], y: &mut [f32], _units: usize) {
         y.copy_from_slice(z);
     }
     fn backward(_z: &[f32], _y: &[f32], _grad: &mut [f32], _units: usize) {}
+    fn forward_in_place(_y: &mut [f32], _units: usize) {}
 }
 
 /// `max(x, 0)`, Keras's `relu`.
@@ -62,8 +79,13 @@ pub struct Relu;
 
 impl Activation for Relu {
     const NAME: &'static str = "relu";
+    const FROM_OUTPUT: bool = true;
+    const RELU: bool = true;
     fn forward(z: &[f32], y: &mut [f32], _units: usize) {
         map(z, y, |x| x.max(0.0));
+    }
+    fn forward_in_place(y: &mut [f32], _units: usize) {
+        y.iter_mut().for_each(|y| *y = y.max(0.0));
     }
     fn backward(z: &[f32], y: &[f32], grad: &mut [f32], _units: usize) {
         chain(z, y, grad, |_, y| if y > 0.0 { 1.0 } else { 0.0 });
@@ -76,8 +98,12 @@ pub struct Sigmoid;
 
 impl Activation for Sigmoid {
     const NAME: &'static str = "sigmoid";
+    const FROM_OUTPUT: bool = true;
     fn forward(z: &[f32], y: &mut [f32], _units: usize) {
         map(z, y, sigmoid);
+    }
+    fn forward_in_place(y: &mut [f32], _units: usize) {
+        y.iter_mut().for_each(|y| *y = sigmoid(*y));
     }
     fn backward(z: &[f32], y: &[f32], grad: &mut [f32], _units: usize) {
         chain(z, y, grad, |_, y| y * (1.0 - y));
@@ -90,8 +116,12 @@ pub struct Tanh;
 
 impl Activation for Tanh {
     const NAME: &'static str = "tanh";
+    const FROM_OUTPUT: bool = true;
     fn forward(z: &[f32], y: &mut [f32], _units: usize) {
         map(z, y, f32::tanh);
+    }
+    fn forward_in_place(y: &mut [f32], _units: usize) {
+        y.iter_mut().for_each(|y| *y = y.tanh());
     }
     fn backward(z: &[f32], y: &[f32], grad: &mut [f32], _units: usize) {
         chain(z, y, grad, |_, y| 1.0 - y * y);
@@ -104,11 +134,25 @@ pub struct Softmax;
 
 impl Activation for Softmax {
     const NAME: &'static str = "softmax";
+    const FROM_OUTPUT: bool = true;
     fn forward(z: &[f32], y: &mut [f32], units: usize) {
         debug_assert_eq!(z.len(), y.len());
         let units = units.max(1);
         for (z, y) in z.chunks_exact(units).zip(y.chunks_exact_mut(units)) {
             softmax_sample(z, y);
+        }
+    }
+    fn forward_in_place(y: &mut [f32], units: usize) {
+        for y in y.chunks_exact_mut(units.max(1)) {
+            let max = y.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+            let mut sum = 0.0;
+            for y in y.iter_mut() {
+                *y = (*y - max).exp();
+                sum += *y;
+            }
+            for y in y.iter_mut() {
+                *y /= sum;
+            }
         }
     }
     fn backward(_z: &[f32], y: &[f32], grad: &mut [f32], units: usize) {
@@ -610,6 +654,32 @@ mod tests {
         let mut grad = w.clone();
         Softmax::backward(&z, &y, &mut grad, units);
         assert_ne!(grad, w);
+    }
+
+    #[test]
+    fn in_place_forward_and_output_only_derivatives_agree_with_the_originals() {
+        let units = 5;
+        let z: Vec<f32> = pseudo_random(4 * units, 17)
+            .iter()
+            .map(|v| 4.0 * v)
+            .collect();
+        let w = pseudo_random(z.len(), 19);
+        for kind in ActivationKind::ALL {
+            with_activation!(kind, A => {
+                let mut y = vec![0.0; z.len()];
+                A::forward(&z, &mut y, units);
+                let mut in_place = z.clone();
+                A::forward_in_place(&mut in_place, units);
+                assert_eq!(in_place, y, "{}", A::NAME);
+                if A::FROM_OUTPUT {
+                    let (mut with_z, mut without_z) = (w.clone(), w.clone());
+                    A::backward(&z, &y, &mut with_z, units);
+                    A::backward(&[f32::NAN; 20], &y, &mut without_z, units);
+                    assert_eq!(with_z, without_z, "{} reads z", A::NAME);
+                }
+                assert_eq!(A::RELU, A::NAME == "relu");
+            });
+        }
     }
 
     #[test]

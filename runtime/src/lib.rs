@@ -29,8 +29,10 @@ pub mod callbacks;
 pub mod data;
 pub mod datasets;
 pub mod error;
+pub mod files;
 pub mod graph;
 pub mod init;
+pub mod inspect;
 pub mod io;
 pub mod layers;
 pub mod linalg;
@@ -38,12 +40,15 @@ pub mod loss;
 pub mod metrics;
 pub mod network;
 pub mod optimizers;
+pub mod plot;
 pub mod shape;
+pub mod summary;
 pub mod training;
 
 pub use data::{Batch, Labels};
 pub use densely_macros::model;
 pub use error::{Error, Result};
+pub use files::load_model;
 pub use metrics::Metric;
 pub use network::Network;
 pub use shape::{Shape, Shape1, Shape2, Shape3, Shape4};
@@ -51,12 +56,18 @@ pub use training::{FitOptions, History, Model};
 
 /// Everything a program using densely usually needs.
 pub mod prelude {
-    pub use crate::callbacks::Callback;
+    pub use crate::callbacks::{
+        Callback, CsvLogger, EarlyStopping, LambdaCallback, LearningRateScheduler, ModelCheckpoint,
+        ProgbarLogger, ReduceLrOnPlateau, TerminateOnNan,
+    };
     pub use crate::data::{Batch, Labels};
+    pub use crate::files::Save;
+    pub use crate::inspect::Inspect;
     pub use crate::metrics::Metric;
     pub use crate::model;
     pub use crate::network::Network;
     pub use crate::optimizers::{Adagrad, Adam, AdamW, Nadam, Optimizer, RmsProp, Sgd};
+    pub use crate::plot::{plot_model, PlotOptions};
     pub use crate::shape::{Shape, Shape1, Shape2, Shape3, Shape4};
     pub use crate::training::{FitOptions, History, Logs, Model};
 }

@@ -1,9 +1,30 @@
-//! Matrix products on plain slices, through matrixmultiply (nalgebra's own gemm kernel).
+//! Matrix products on plain slices, with the bias and the activation applied as the results are
+//! stored, split over the cores for the big ones.
 //!
 //! Activations are stored one sample after another, which is a column-major matrix with one
 //! column per sample; a Keras kernel `(input_dim, units)` in row-major order is a column-major
-//! `units x input_dim` matrix. So every product of a forward or backward pass reads contiguous
-//! memory, and a transpose is only a change of strides.
+//! `units x input_dim` matrix. So the products of a forward or backward pass read contiguous
+//! memory, and a transpose is only a change of strides:
+//!
+//! - forward, `z = K x`: the kernel's columns are contiguous, so the product runs down them 16
+//!   units at a time and broadcasts the inputs of 6 samples, skipping the inputs that are zero
+//!   for all 6 (half of Fashion-MNIST's pixels are, and so are many outputs of a `relu`);
+//! - kernel gradient, `dK = dz x^T`: the same, with the samples as the inner dimension;
+//! - input gradient, `dx = K^T dz`: computed as `dx^T = dz^T K`, the same again, over a
+//!   transposed copy of `dz` (small: one value per unit and sample).
+//!
+//! Every value is a sum in order over the inner dimension, in chunks of 256 added to the
+//! result one after the other, with fused multiply-adds: the order of the matrixmultiply crate
+//! that densely used before, so results are the same to the last bit. The kernels are written
+//! for AVX2 and FMA (chosen at run time) with a portable fallback; they work on the operands
+//! where they are, with no packing and no allocation (the transposed copy lives in a buffer
+//! per thread that only ever grows), so a training step allocates nothing after the first.
+//! Products big enough to pay for it are split between the threads of a small persistent pool
+//! (see [`threads`]); the split never changes a result, since every value is computed whole by
+//! one thread.
+
+use std::cell::RefCell;
+use std::ops::Range;
 
 /// A read-only matrix in a slice: its size and the strides between rows and columns.
 #[derive(Clone, Copy, Debug)]
@@ -45,6 +66,63 @@ impl<'a> Mat<'a> {
             ..self
         }
     }
+
+    /// The number of rows.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// The number of columns.
+    pub fn cols(&self) -> usize {
+        self.cols
+    }
+
+    fn ptr(&self) -> *const f32 {
+        self.data.as_ptr()
+    }
+
+    /// The value at row `i`, column `j`, which must lie within the matrix.
+    unsafe fn at(&self, i: usize, j: usize) -> f32 {
+        // SAFETY: (i, j) lies within the matrix, which lies within `data`.
+        unsafe { *self.ptr().add(i * self.row_stride + j * self.col_stride) }
+    }
+}
+
+/// What a product does with its results as it stores them: `c = a * b + beta * c + bias`,
+/// then `max(c, 0)` if `relu`.
+#[derive(Clone, Copy, Debug)]
+pub struct Epilogue<'a> {
+    /// The factor of the previous contents of `c`; `c` is never read when it is 0.
+    pub beta: f32,
+    /// A value per row of `c` (per unit of a layer), added to every column.
+    pub bias: Option<&'a [f32]>,
+    /// Whether to clamp the results at 0 (a fused `relu`).
+    pub relu: bool,
+}
+
+impl<'a> Epilogue<'a> {
+    /// `c = a * b`.
+    pub const STORE: Epilogue<'static> = Epilogue {
+        beta: 0.0,
+        bias: None,
+        relu: false,
+    };
+
+    /// `c += a * b`.
+    pub const ACCUMULATE: Epilogue<'static> = Epilogue {
+        beta: 1.0,
+        bias: None,
+        relu: false,
+    };
+
+    /// `c = a * b + bias` (per row), clamped at 0 if `relu`.
+    pub fn bias(bias: Option<&'a [f32]>, relu: bool) -> Self {
+        Epilogue {
+            beta: 0.0,
+            bias,
+            relu,
+        }
+    }
 }
 
 /// `c = a * b + beta * c` for the column-major `c` of `a.rows x b.cols` values; `c` is never
@@ -53,6 +131,24 @@ impl<'a> Mat<'a> {
 /// # Panics
 /// If the sizes don't agree or `c` is too short.
 pub fn gemm(c: &mut [f32], a: Mat<'_>, b: Mat<'_>, beta: f32) {
+    gemm_with(
+        c,
+        a,
+        b,
+        Epilogue {
+            beta,
+            bias: None,
+            relu: false,
+        },
+    );
+}
+
+/// `c = a * b`, then the [`Epilogue`]: `beta * c` and a bias per row added, `relu` applied,
+/// for the column-major `c` of `a.rows x b.cols` values.
+///
+/// # Panics
+/// If the sizes don't agree, or `c` or the bias is too short.
+pub fn gemm_with(c: &mut [f32], a: Mat<'_>, b: Mat<'_>, epilogue: Epilogue<'_>) {
     assert_eq!(a.cols, b.rows, "gemm: inner sizes differ");
     let (m, k, n) = (a.rows, a.cols, b.cols);
     assert!(
@@ -60,29 +156,904 @@ pub fn gemm(c: &mut [f32], a: Mat<'_>, b: Mat<'_>, beta: f32) {
         "gemm: output of {m}x{n} over {} values",
         c.len()
     );
+    if let Some(bias) = epilogue.bias {
+        assert!(bias.len() >= m, "gemm: bias of {} for {m} rows", bias.len());
+    }
     if m == 0 || n == 0 {
         return;
     }
-    // SAFETY: each matrix's last element, at (rows-1)*row_stride + (cols-1)*col_stride, lies
-    // within its slice (checked by `Mat::new` and above, and preserved by `t`), and `c` does
-    // not alias `a` or `b` since it is borrowed mutably.
-    unsafe {
-        matrixmultiply::sgemm(
-            m,
-            k,
-            n,
-            1.0,
-            a.data.as_ptr(),
-            a.row_stride as isize,
-            a.col_stride as isize,
-            b.data.as_ptr(),
-            b.row_stride as isize,
-            b.col_stride as isize,
-            beta,
-            c.as_mut_ptr(),
-            1,
-            m as isize,
-        );
+    let product = Product {
+        a,
+        b,
+        c: c.as_mut_ptr(),
+        c_rs: 1,
+        c_cs: m,
+        m,
+        n,
+        k,
+        beta: epilogue.beta,
+        bias: epilogue.bias.map_or(std::ptr::null(), <[f32]>::as_ptr),
+        relu: epilogue.relu,
+        skip_zeros: true,
+    };
+    let columns = simd() && (a.row_stride == 1 || m == 1);
+    if columns || !simd() {
+        product.run(columns);
+    } else if epilogue.bias.is_none() && !epilogue.relu {
+        product.transposed();
+    } else {
+        product.run(false);
+    }
+}
+
+/// Whether the AVX2 and FMA kernels run here.
+fn simd() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        avx2::available()
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// The rows and columns of a tile of the column kernel.
+const COLUMN_TILE: (usize, usize) = (16, 6);
+/// Products with fewer multiply-adds than this run on the calling thread alone.
+const PARALLEL_MIN_WORK: usize = 1 << 19;
+/// The parts a product is split into, per thread, when its columns are split.
+const PARTS_PER_THREAD: usize = 4;
+/// The fewest multiply-adds in a part.
+const PART_MIN_WORK: usize = 1 << 15;
+
+thread_local! {
+    /// The transposed copies of [`Product::transposed`], one buffer per thread that only grows.
+    static SCRATCH: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The operands of one product, as raw parts so that threads can share them.
+#[derive(Clone, Copy)]
+struct Product<'a> {
+    a: Mat<'a>,
+    b: Mat<'a>,
+    c: *mut f32,
+    /// The strides of `c` between rows and between columns.
+    c_rs: usize,
+    c_cs: usize,
+    m: usize,
+    n: usize,
+    k: usize,
+    beta: f32,
+    /// A value per row of `c`, or null.
+    bias: *const f32,
+    relu: bool,
+    /// Whether to look for the zeros of `b`, to skip them.
+    skip_zeros: bool,
+}
+
+// SAFETY: `Product` is only shared while `gemm_with` holds the exclusive borrow of `c` and the
+// shared borrows of the rest, and each thread writes a disjoint block of `c`.
+unsafe impl Send for Product<'_> {}
+unsafe impl Sync for Product<'_> {}
+
+impl Product<'_> {
+    /// Computes the product with the column kernel (else the portable one), split over the
+    /// pool's threads when it is big enough.
+    fn run(&self, columns: bool) {
+        let work = self.m * self.n * self.k.max(1);
+        let threads = if work >= PARALLEL_MIN_WORK {
+            threads()
+        } else {
+            1
+        };
+        if threads <= 1 {
+            self.block(columns, 0..self.m, 0..self.n);
+            return;
+        }
+        // Split the dimension with more tiles, in whole tiles, as evenly as possible.
+        let (mr, nr) = if columns { COLUMN_TILE } else { portable::TILE };
+        let (m_tiles, n_tiles) = (self.m.div_ceil(mr), self.n.div_ceil(nr));
+        let split_rows = m_tiles >= n_tiles;
+        let (tiles, step, len) = if split_rows {
+            (m_tiles, mr, self.m)
+        } else {
+            (n_tiles, nr, self.n)
+        };
+        // A few parts per thread when splitting columns, so that a thread the system holds up
+        // delays little; one per thread when splitting rows, as each part then looks for the
+        // zeros of all of `b`.
+        let per_thread = if split_rows { 1 } else { PARTS_PER_THREAD };
+        let parts = tiles
+            .min(threads * per_thread)
+            .min(work / PART_MIN_WORK)
+            .max(1);
+        let range = |part: usize| {
+            let start = (tiles * part / parts * step).min(len);
+            let end = (tiles * (part + 1) / parts * step).min(len);
+            start..end
+        };
+        pool::run(parts, &|part| {
+            if split_rows {
+                self.block(columns, range(part), 0..self.n);
+            } else {
+                self.block(columns, 0..self.m, range(part));
+            }
+        });
+    }
+
+    /// Computes `c^T = b^T a^T` instead, for an `a` whose columns are strided (the kernel in
+    /// `dx = K^T dz`): `b^T` copied so that its columns are contiguous, `a^T` read in place and
+    /// `c` written through its strides. Only for a product without bias or `relu`.
+    fn transposed(&self) {
+        let (m, n, k) = (self.m, self.n, self.k);
+        SCRATCH.with(|scratch| {
+            let Ok(mut scratch) = scratch.try_borrow_mut() else {
+                return self.run(false);
+            };
+            crate::network::reserve(&mut scratch, n * k);
+            // bt is n x k column-major: bt[j + q * n] = b[q, j].
+            let bt = &mut scratch[..n * k];
+            for j in 0..n {
+                for q in 0..k {
+                    // SAFETY: (q, j) lies within the k x n matrix b.
+                    bt[j + q * n] = unsafe { self.b.at(q, j) };
+                }
+            }
+            let product = Product {
+                a: Mat::new(bt, n, k),
+                b: self.a.t(),
+                c: self.c,
+                c_rs: self.c_cs,
+                c_cs: self.c_rs,
+                m: n,
+                n: m,
+                k,
+                beta: self.beta,
+                bias: std::ptr::null(),
+                relu: false,
+                // The kernel, read as b here, has no zeros to speak of.
+                skip_zeros: false,
+            };
+            product.run(true);
+        });
+    }
+
+    /// Computes the block `rows x cols` of `c`.
+    fn block(&self, columns: bool, rows: Range<usize>, cols: Range<usize>) {
+        if rows.is_empty() || cols.is_empty() {
+            return;
+        }
+        #[cfg(target_arch = "x86_64")]
+        if columns {
+            // SAFETY: `columns` is only set where the CPU has AVX2 and FMA and `a` has
+            // contiguous columns; the ranges lie within the checked sizes.
+            unsafe { avx2::columns(self, rows, cols) };
+            return;
+        }
+        let _ = columns;
+        // SAFETY: the ranges lie within the sizes checked by `gemm_with`.
+        unsafe { portable::block(self, rows, cols) }
+    }
+}
+
+/// The portable kernel: blocks of 8 rows by 4 columns, each value summed in order.
+mod portable {
+    use super::Product;
+    use std::ops::Range;
+
+    /// The rows and columns of a block.
+    pub(super) const TILE: (usize, usize) = (MR, NR);
+    const MR: usize = 8;
+    const NR: usize = 4;
+
+    /// # Safety
+    /// The ranges must lie within the product's sizes.
+    pub(super) unsafe fn block(p: &Product<'_>, rows: Range<usize>, cols: Range<usize>) {
+        let (a, b) = (p.a, p.b);
+        let mut j0 = cols.start;
+        while j0 < cols.end {
+            let nc = NR.min(cols.end - j0);
+            let mut i0 = rows.start;
+            while i0 < rows.end {
+                let mr = MR.min(rows.end - i0);
+                let mut acc = [[0.0f32; MR]; NR];
+                for q in 0..p.k {
+                    let mut av = [0.0f32; MR];
+                    for (r, v) in av.iter_mut().enumerate().take(mr) {
+                        // SAFETY: row i0 + r < m and q < k lie within `a`.
+                        *v = unsafe { a.at(i0 + r, q) };
+                    }
+                    for (j, acc) in acc.iter_mut().enumerate().take(nc) {
+                        // SAFETY: q < k and column j0 + j < n lie within `b`.
+                        let bv = unsafe { b.at(q, j0 + j) };
+                        for (acc, &av) in acc.iter_mut().zip(&av) {
+                            *acc += av * bv;
+                        }
+                    }
+                }
+                for (j, acc) in acc.iter().enumerate().take(nc) {
+                    for (r, &value) in acc.iter().enumerate().take(mr) {
+                        let i = i0 + r;
+                        // SAFETY: (i, j0 + j) lies within the m x n output and the bias has
+                        // m values.
+                        unsafe {
+                            let slot = p.c.add(i * p.c_rs + (j0 + j) * p.c_cs);
+                            let mut v = value;
+                            if p.beta != 0.0 {
+                                v += p.beta * *slot;
+                            }
+                            if !p.bias.is_null() {
+                                v += *p.bias.add(i);
+                            }
+                            if p.relu {
+                                v = v.max(0.0);
+                            }
+                            *slot = v;
+                        }
+                    }
+                }
+                i0 += mr;
+            }
+            j0 += nc;
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    use super::Product;
+    use std::arch::x86_64::*;
+    use std::ops::Range;
+    use std::sync::atomic::{AtomicU8, Ordering};
+
+    /// Rows and columns per tile: 12 accumulators, 2 vectors of `a` and a broadcast of `b`
+    /// take 15 of the 16 vector registers. (24 x 4 tiles, which would skip more zeros, spill.)
+    const MR: usize = super::COLUMN_TILE.0;
+    const NR: usize = super::COLUMN_TILE.1;
+    /// The inner dimension is summed in chunks of this many, added to the result one after
+    /// the other (matrixmultiply's order, so results don't change).
+    const KC: usize = 256;
+    /// Columns of `b` per block: their packed chunk (96 KB at most) stays in the L2 cache.
+    const NC: usize = 96;
+    /// The fewest rows for which skipping the zeros of `b` pays for looking for them.
+    const SKIP_MIN_ROWS: usize = 64;
+
+    /// Whether the CPU has AVX2 and FMA (and `$DENSELY_NO_SIMD` is not set), detected once.
+    pub(super) fn available() -> bool {
+        static DETECTED: AtomicU8 = AtomicU8::new(0);
+        match DETECTED.load(Ordering::Relaxed) {
+            1 => true,
+            2 => false,
+            _ => {
+                let yes = std::env::var_os("DENSELY_NO_SIMD").is_none()
+                    && is_x86_feature_detected!("avx2")
+                    && is_x86_feature_detected!("fma");
+                DETECTED.store(if yes { 1 } else { 2 }, Ordering::Relaxed);
+                yes
+            }
+        }
+    }
+
+    /// Lane masks for the first `rows` of 16 rows.
+    #[inline(always)]
+    unsafe fn row_masks(rows: usize) -> (__m256i, __m256i) {
+        unsafe {
+            let lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+            let rows = _mm256_set1_epi32(rows as i32);
+            let first = _mm256_cmpgt_epi32(rows, lanes);
+            let second = _mm256_cmpgt_epi32(rows, _mm256_add_epi32(lanes, _mm256_set1_epi32(8)));
+            (first, second)
+        }
+    }
+
+    /// What a tile does after its chunk of the inner dimension.
+    #[derive(Clone, Copy)]
+    struct Finish {
+        /// The factor of what `c` holds (0: not read).
+        beta: f32,
+        /// The bias of the tile's first row, or null.
+        bias: *const f32,
+        relu: bool,
+    }
+
+    /// One tile: `c[0..rows, 0..N] (+)= a[0..rows, q] * b[q, 0..N]` summed in order over the
+    /// `count` steps `q = steps[s]` (`q = s` if `steps` is null), with `a` column-major (stride `lda`), the values of `b`
+    /// packed step after step (`NR` per step, see [`pack_b`]) and `c` at strides `rsc` and
+    /// `csc`; 16 rows, all of them if `FULL`, more than 8 if `TWO` (else the second vector of
+    /// rows is left out).
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn tile<const N: usize, const FULL: bool, const TWO: bool>(
+        count: usize,
+        steps: *const u8,
+        a: *const f32,
+        lda: usize,
+        b: *const f32,
+        c: *mut f32,
+        (rsc, csc): (usize, usize),
+        rows: usize,
+        finish: Finish,
+    ) {
+        unsafe {
+            let (mask0, mask1) = if FULL {
+                let all = _mm256_set1_epi32(-1);
+                (all, all)
+            } else {
+                row_masks(rows)
+            };
+            // Macros, not closures: the accumulators must stay in registers, and closures
+            // need not inherit the target features.
+            macro_rules! load {
+                ($p:expr, $mask:expr) => {{
+                    let p: *const f32 = $p;
+                    if FULL {
+                        _mm256_loadu_ps(p)
+                    } else {
+                        _mm256_maskload_ps(p, $mask)
+                    }
+                }};
+            }
+            let mut acc0 = [_mm256_setzero_ps(); N];
+            let mut acc1 = [_mm256_setzero_ps(); N];
+            macro_rules! step {
+                ($ap:expr, $bp:expr) => {{
+                    let (ap, bp): (*const f32, *const f32) = ($ap, $bp);
+                    let a0 = load!(ap, mask0);
+                    let a1 = if TWO {
+                        load!(ap.add(8), mask1)
+                    } else {
+                        _mm256_setzero_ps()
+                    };
+                    for j in 0..N {
+                        let bj = _mm256_broadcast_ss(&*bp.add(j));
+                        acc0[j] = _mm256_fmadd_ps(a0, bj, acc0[j]);
+                        if TWO {
+                            acc1[j] = _mm256_fmadd_ps(a1, bj, acc1[j]);
+                        }
+                    }
+                }};
+            }
+            let mut bp = b;
+            if steps.is_null() {
+                // Every step, in order.
+                let mut ap = a;
+                for _ in 0..count {
+                    step!(ap, bp);
+                    ap = ap.add(lda);
+                    bp = bp.add(NR);
+                }
+            } else {
+                for s in 0..count {
+                    step!(a.add(usize::from(*steps.add(s)) * lda), bp);
+                    bp = bp.add(NR);
+                }
+            }
+            if rsc != 1 {
+                // A transposed output: value by value.
+                let mut values = [0.0f32; 16];
+                for j in 0..N {
+                    _mm256_storeu_ps(values.as_mut_ptr(), acc0[j]);
+                    if TWO {
+                        _mm256_storeu_ps(values.as_mut_ptr().add(8), acc1[j]);
+                    }
+                    for (r, &value) in values.iter().enumerate().take(rows) {
+                        let slot = c.add(r * rsc + j * csc);
+                        let mut v = value;
+                        if finish.beta != 0.0 {
+                            v = finish.beta.mul_add(*slot, v);
+                        }
+                        if !finish.bias.is_null() {
+                            v += *finish.bias.add(r);
+                        }
+                        if finish.relu {
+                            v = v.max(0.0);
+                        }
+                        *slot = v;
+                    }
+                }
+                return;
+            }
+            let zero = _mm256_setzero_ps();
+            let beta = _mm256_set1_ps(finish.beta);
+            let (bias0, bias1) = if finish.bias.is_null() {
+                (zero, zero)
+            } else if TWO {
+                (load!(finish.bias, mask0), load!(finish.bias.add(8), mask1))
+            } else {
+                (load!(finish.bias, mask0), zero)
+            };
+            macro_rules! finish {
+                ($value:expr, $cp:expr, $mask:expr, $bias:expr) => {{
+                    let cp: *mut f32 = $cp;
+                    let mut value = $value;
+                    if finish.beta != 0.0 {
+                        value = _mm256_fmadd_ps(beta, load!(cp, $mask), value);
+                    }
+                    if !finish.bias.is_null() {
+                        value = _mm256_add_ps(value, $bias);
+                    }
+                    if finish.relu {
+                        value = _mm256_max_ps(value, zero);
+                    }
+                    if FULL {
+                        _mm256_storeu_ps(cp, value)
+                    } else {
+                        _mm256_maskstore_ps(cp, $mask, value)
+                    }
+                }};
+            }
+            for j in 0..N {
+                let cp = c.add(j * csc);
+                finish!(acc0[j], cp, mask0, bias0);
+                if TWO {
+                    finish!(acc1[j], cp.add(8), mask1, bias1);
+                }
+            }
+        }
+    }
+
+    /// The transpose of 8 vectors of 8: lane `j` of vector `l` of the result is lane `l` of
+    /// vector `j`.
+    #[inline(always)]
+    unsafe fn transpose8(v: [__m256; 8]) -> [__m256; 8] {
+        unsafe {
+            let t0 = _mm256_unpacklo_ps(v[0], v[1]);
+            let t1 = _mm256_unpackhi_ps(v[0], v[1]);
+            let t2 = _mm256_unpacklo_ps(v[2], v[3]);
+            let t3 = _mm256_unpackhi_ps(v[2], v[3]);
+            let t4 = _mm256_unpacklo_ps(v[4], v[5]);
+            let t5 = _mm256_unpackhi_ps(v[4], v[5]);
+            let t6 = _mm256_unpacklo_ps(v[6], v[7]);
+            let t7 = _mm256_unpackhi_ps(v[6], v[7]);
+            let s0 = _mm256_shuffle_ps::<0x44>(t0, t2);
+            let s1 = _mm256_shuffle_ps::<0xEE>(t0, t2);
+            let s2 = _mm256_shuffle_ps::<0x44>(t1, t3);
+            let s3 = _mm256_shuffle_ps::<0xEE>(t1, t3);
+            let s4 = _mm256_shuffle_ps::<0x44>(t4, t6);
+            let s5 = _mm256_shuffle_ps::<0xEE>(t4, t6);
+            let s6 = _mm256_shuffle_ps::<0x44>(t5, t7);
+            let s7 = _mm256_shuffle_ps::<0xEE>(t5, t7);
+            [
+                _mm256_permute2f128_ps::<0x20>(s0, s4),
+                _mm256_permute2f128_ps::<0x20>(s1, s5),
+                _mm256_permute2f128_ps::<0x20>(s2, s6),
+                _mm256_permute2f128_ps::<0x20>(s3, s7),
+                _mm256_permute2f128_ps::<0x31>(s0, s4),
+                _mm256_permute2f128_ps::<0x31>(s1, s5),
+                _mm256_permute2f128_ps::<0x31>(s2, s6),
+                _mm256_permute2f128_ps::<0x31>(s3, s7),
+            ]
+        }
+    }
+
+    /// Packs a chunk of `kc` steps of `nc` columns of `b` (strides `rsb`, `csb`): for each step
+    /// kept, its `nc` values (`NR` apart, zero-padded) to `packed` and its index to `steps`;
+    /// returns the number kept. With `skip_zeros`, a step whose values are all zero is left out
+    /// (it adds nothing to a tile over these columns). `packed` has room for `kc * NR + 8`
+    /// values, `steps` for `kc`.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn pack_b(
+        b: *const f32,
+        (rsb, csb): (usize, usize),
+        kc: usize,
+        nc: usize,
+        skip_zeros: bool,
+        packed: *mut f32,
+        steps: *mut u8,
+    ) -> usize {
+        unsafe {
+            let zero = _mm256_setzero_ps();
+            let lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+            let columns = _mm256_cmpgt_epi32(_mm256_set1_epi32(nc as i32), lanes);
+            let mut count = 0;
+            if rsb == 1 && nc <= 8 {
+                // Each column is contiguous along the steps: eight steps at a time, transposed.
+                let mut q = 0;
+                while q + 8 <= kc {
+                    let mut v = [zero; 8];
+                    for (j, v) in v.iter_mut().enumerate().take(nc) {
+                        *v = _mm256_loadu_ps(b.add(q + j * csb));
+                    }
+                    let rows = transpose8(v);
+                    for (l, row) in rows.iter().enumerate() {
+                        let nonzero = _mm256_movemask_ps(_mm256_cmp_ps::<_CMP_NEQ_UQ>(*row, zero));
+                        _mm256_storeu_ps(packed.add(count * NR), *row);
+                        *steps.add(count) = (q + l) as u8;
+                        count += usize::from(nonzero != 0 || !skip_zeros);
+                    }
+                    q += 8;
+                }
+                let mut values = [0.0f32; 8];
+                for q in q..kc {
+                    let mut any = false;
+                    for (j, value) in values.iter_mut().enumerate().take(nc) {
+                        *value = *b.add(q + j * csb);
+                        any |= *value != 0.0;
+                    }
+                    _mm256_storeu_ps(packed.add(count * NR), _mm256_loadu_ps(values.as_ptr()));
+                    *steps.add(count) = q as u8;
+                    count += usize::from(any || !skip_zeros);
+                }
+            } else if csb == 1 {
+                // The values of a step are contiguous: one masked load per step.
+                for q in 0..kc {
+                    let v = _mm256_maskload_ps(b.add(q * rsb), columns);
+                    let nonzero = _mm256_movemask_ps(_mm256_cmp_ps::<_CMP_NEQ_UQ>(v, zero));
+                    // Written in any case (the padding lanes are zeros); kept if it counts.
+                    _mm256_storeu_ps(packed.add(count * NR), v);
+                    *steps.add(count) = q as u8;
+                    count += usize::from(nonzero != 0 || !skip_zeros);
+                }
+            } else {
+                let mut values = [0.0f32; 8];
+                for q in 0..kc {
+                    let mut any = false;
+                    for (j, value) in values.iter_mut().enumerate().take(nc) {
+                        *value = *b.add(q * rsb + j * csb);
+                        any |= *value != 0.0;
+                    }
+                    _mm256_storeu_ps(packed.add(count * NR), _mm256_loadu_ps(values.as_ptr()));
+                    *steps.add(count) = q as u8;
+                    count += usize::from(any || !skip_zeros);
+                }
+            }
+            count
+        }
+    }
+
+    /// The block `rows x cols` of a product whose `a` has contiguous columns.
+    ///
+    /// The inner dimension is walked in chunks of [`KC`]. For each chunk, the values of `b`
+    /// each tile of columns reads are first packed step after step (the packing of
+    /// matrixmultiply), leaving out the steps where they are all zero, when there are rows
+    /// enough to pay for looking (adding a zero product changes no sum); the tiles of rows
+    /// then read the packed values in order.
+    ///
+    /// # Safety
+    /// The CPU must have AVX2 and FMA, and the ranges lie within the product's sizes.
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn columns(p: &Product<'_>, rows: Range<usize>, cols: Range<usize>) {
+        const TILES: usize = NC / NR;
+        let (a, b) = (p.a, p.b);
+        let lda = a.col_stride;
+        let (rsb, csb) = (b.row_stride, b.col_stride);
+        let skip_zeros = p.skip_zeros && p.m >= SKIP_MIN_ROWS;
+        // The packed values and steps of each tile of columns of a chunk; written before they
+        // are read, and not zeroed (this runs for every product, small ones too).
+        let mut packed = std::mem::MaybeUninit::<[f32; TILES * KC * NR + 8]>::uninit();
+        let packed = packed.as_mut_ptr().cast::<f32>();
+        let mut steps = std::mem::MaybeUninit::<[u8; TILES * KC]>::uninit();
+        let steps = steps.as_mut_ptr().cast::<u8>();
+        let mut counts = [0usize; TILES];
+        let mut n0 = cols.start;
+        while n0 < cols.end {
+            let n1 = (n0 + NC).min(cols.end);
+            let tiles = (n1 - n0).div_ceil(NR);
+            let mut q0 = 0;
+            loop {
+                let kc = KC.min(p.k - q0);
+                let last = q0 + kc == p.k;
+                for (t, count) in counts.iter_mut().enumerate().take(tiles) {
+                    let j0 = n0 + t * NR;
+                    // SAFETY: the chunk of these columns lies within b; tile t's part of the
+                    // buffers holds KC steps (and the last one 8 values more).
+                    *count = unsafe {
+                        pack_b(
+                            b.ptr().add(q0 * rsb + j0 * csb),
+                            (rsb, csb),
+                            kc,
+                            NR.min(n1 - j0),
+                            skip_zeros,
+                            packed.add(t * KC * NR),
+                            steps.add(t * KC),
+                        )
+                    };
+                }
+                let mut i0 = rows.start;
+                while i0 < rows.end {
+                    let mr = MR.min(rows.end - i0);
+                    let finish = Finish {
+                        beta: if q0 == 0 { p.beta } else { 1.0 },
+                        bias: if last && !p.bias.is_null() {
+                            // SAFETY: the bias has m values.
+                            unsafe { p.bias.add(i0) }
+                        } else {
+                            std::ptr::null()
+                        },
+                        relu: last && p.relu,
+                    };
+                    for (t, &count) in counts.iter().enumerate().take(tiles) {
+                        let j0 = n0 + t * NR;
+                        let nc = NR.min(n1 - j0);
+                        // SAFETY: the tile lies within a and c, and its packed values and
+                        // steps were written above.
+                        unsafe {
+                            let ap = a.ptr().add(i0 * a.row_stride + q0 * lda);
+                            let bp = packed.add(t * KC * NR).cast_const();
+                            let sp = if count == kc {
+                                std::ptr::null()
+                            } else {
+                                steps.add(t * KC).cast_const()
+                            };
+                            let cp = p.c.add(i0 * p.c_rs + j0 * p.c_cs);
+                            let cs = (p.c_rs, p.c_cs);
+                            macro_rules! go {
+                                ($n:literal) => {
+                                    if mr == MR {
+                                        tile::<$n, true, true>(
+                                            count, sp, ap, lda, bp, cp, cs, mr, finish,
+                                        )
+                                    } else if mr > 8 {
+                                        tile::<$n, false, true>(
+                                            count, sp, ap, lda, bp, cp, cs, mr, finish,
+                                        )
+                                    } else {
+                                        tile::<$n, false, false>(
+                                            count, sp, ap, lda, bp, cp, cs, mr, finish,
+                                        )
+                                    }
+                                };
+                            }
+                            match nc {
+                                6 => go!(6),
+                                5 => go!(5),
+                                4 => go!(4),
+                                3 => go!(3),
+                                2 => go!(2),
+                                _ => go!(1),
+                            }
+                        }
+                    }
+                    i0 += mr;
+                }
+                q0 += kc;
+                if last {
+                    break;
+                }
+            }
+            n0 = n1;
+        }
+    }
+}
+
+/// The number of threads products are split over: `$DENSELY_NUM_THREADS` if set (1 turns the
+/// pool off), else the number of cores, at most 8.
+pub fn threads() -> usize {
+    pool::get().map_or(1, |pool| pool.workers.len() + 1)
+}
+
+/// A persistent pool of worker threads that help the calling thread with the parts of a job.
+///
+/// The caller publishes a job (a function of the part index) and then claims parts itself, one
+/// at a time, like the workers; it waits only for parts a worker has already claimed. So a
+/// worker that is asleep or not scheduled delays nothing: the caller does the parts. Idle
+/// workers spin for a moment, then park. A second caller arriving while the pool is busy
+/// (tests run side by side) runs its job alone; so does the caller for a while after a worker
+/// held a job up (the machine is busy with other work), backing off further at each stall.
+mod pool {
+    use std::cell::UnsafeCell;
+    use std::panic::{self, AssertUnwindSafe};
+    use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+    use std::sync::OnceLock;
+    use std::thread::{self, Thread};
+    use std::time::{Duration, Instant};
+
+    /// How long an idle worker spins before it parks.
+    const SPIN: Duration = Duration::from_micros(300);
+    /// A wait for helpers longer than this (and than twice the caller's own share) is a stall:
+    /// the system is running other things on the cores.
+    const STALL: Duration = Duration::from_micros(50);
+    /// The jobs run alone after a first stall; each further stall doubles it, up to the max.
+    const MIN_BACKOFF: usize = 64;
+    const MAX_BACKOFF: usize = 1 << 14;
+
+    type Task<'a> = dyn Fn(usize) + Sync + 'a;
+
+    /// The claim word: the job's generation (high 32 bits), its number of parts (next 16) and
+    /// the next part to take (low 16).
+    fn claim_word(generation: u64, parts: usize, next: usize) -> u64 {
+        (generation << 32) | ((parts as u64) << 16) | next as u64
+    }
+
+    pub(super) struct Pool {
+        busy: AtomicBool,
+        /// Jobs posted so far.
+        jobs: AtomicUsize,
+        /// Jobs before this one run on the caller alone.
+        alone_until: AtomicUsize,
+        /// How many jobs the next stall sends to the caller alone.
+        backoff: AtomicUsize,
+        claim: AtomicU64,
+        /// Parts published but not finished.
+        remaining: AtomicUsize,
+        panicked: AtomicBool,
+        task: UnsafeCell<*const Task<'static>>,
+        pub(super) workers: Vec<Worker>,
+    }
+
+    pub(super) struct Worker {
+        sleeping: AtomicBool,
+        thread: OnceLock<Thread>,
+    }
+
+    // SAFETY: `task` is written only by the caller holding `busy` while no part is claimed
+    // (`remaining` is 0), and read only by a thread that has claimed a part of the job, which
+    // the caller waits for before it returns or writes again.
+    unsafe impl Sync for Pool {}
+    unsafe impl Send for Pool {}
+
+    /// The pool, started on first use; `None` with a single thread.
+    pub(super) fn get() -> Option<&'static Pool> {
+        static POOL: OnceLock<Option<Pool>> = OnceLock::new();
+        POOL.get_or_init(|| {
+            let threads = std::env::var("DENSELY_NUM_THREADS")
+                .ok()
+                .and_then(|v| v.trim().parse::<usize>().ok())
+                .unwrap_or_else(|| thread::available_parallelism().map_or(1, |n| n.get().min(8)));
+            (threads > 1).then(|| Pool {
+                busy: AtomicBool::new(false),
+                jobs: AtomicUsize::new(0),
+                alone_until: AtomicUsize::new(0),
+                backoff: AtomicUsize::new(MIN_BACKOFF),
+                claim: AtomicU64::new(0),
+                remaining: AtomicUsize::new(0),
+                panicked: AtomicBool::new(false),
+                task: UnsafeCell::new(std::ptr::null::<fn(usize)>() as *const Task<'static>),
+                workers: (1..threads.min(64))
+                    .map(|_| Worker {
+                        sleeping: AtomicBool::new(false),
+                        thread: OnceLock::new(),
+                    })
+                    .collect(),
+            })
+        })
+        .as_ref()
+        .filter(|pool| pool.start())
+    }
+
+    impl Pool {
+        /// Starts the workers once; false if a thread could not be spawned.
+        fn start(&'static self) -> bool {
+            static STARTED: OnceLock<bool> = OnceLock::new();
+            *STARTED.get_or_init(|| {
+                self.workers.iter().enumerate().all(|(index, worker)| {
+                    thread::Builder::new()
+                        .name(format!("densely-{}", index + 1))
+                        .spawn(move || self.work(index))
+                        .map(|handle| worker.thread.set(handle.thread().clone()).is_ok())
+                        .unwrap_or(false)
+                })
+            })
+        }
+
+        /// Claims the next part of job `generation`, if any is left.
+        fn take(&self, generation: u64) -> Option<usize> {
+            let mut word = self.claim.load(Ordering::Acquire);
+            loop {
+                let (parts, next) = ((word >> 16) as usize & 0xffff, word as usize & 0xffff);
+                if word >> 32 != generation || next >= parts {
+                    return None;
+                }
+                match self.claim.compare_exchange_weak(
+                    word,
+                    claim_word(generation, parts, next + 1),
+                    Ordering::AcqRel,
+                    Ordering::Acquire,
+                ) {
+                    Ok(_) => return Some(next),
+                    Err(current) => word = current,
+                }
+            }
+        }
+
+        /// Runs the parts of job `generation` that this thread can claim.
+        fn help(&self, generation: u64) {
+            while let Some(part) = self.take(generation) {
+                // SAFETY: a claimed part keeps the job, and so its task, alive.
+                let task = unsafe { &**self.task.get() };
+                if panic::catch_unwind(AssertUnwindSafe(|| task(part))).is_err() {
+                    self.panicked.store(true, Ordering::Relaxed);
+                }
+                self.remaining.fetch_sub(1, Ordering::Release);
+            }
+        }
+
+        fn work(&'static self, index: usize) {
+            let worker = &self.workers[index];
+            let mut seen = 0;
+            loop {
+                let mut since = Instant::now();
+                let mut spins = 0u32;
+                let generation = loop {
+                    let generation = self.claim.load(Ordering::Acquire) >> 32;
+                    if generation != seen {
+                        break generation;
+                    }
+                    spins = spins.wrapping_add(1);
+                    if !spins.is_multiple_of(64) || since.elapsed() < SPIN {
+                        std::hint::spin_loop();
+                        continue;
+                    }
+                    worker.sleeping.store(true, Ordering::SeqCst);
+                    if self.claim.load(Ordering::SeqCst) >> 32 == seen {
+                        thread::park();
+                    }
+                    worker.sleeping.store(false, Ordering::SeqCst);
+                    since = Instant::now();
+                };
+                seen = generation;
+                self.help(generation);
+            }
+        }
+    }
+
+    /// Runs `task(0)`, ..., `task(parts - 1)` on this thread and the workers; returns when all
+    /// are done. Runs them all here if the pool is busy or absent.
+    pub(super) fn run(parts: usize, task: &Task<'_>) {
+        let pool = match get() {
+            Some(pool) if parts > 1 => pool,
+            _ => return (0..parts).for_each(task),
+        };
+        if pool
+            .busy
+            .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
+            .is_err()
+        {
+            return (0..parts).for_each(task);
+        }
+        // After a job whose helpers held it up (a busy machine), run alone for a while.
+        let job = pool.jobs.fetch_add(1, Ordering::Relaxed);
+        if job < pool.alone_until.load(Ordering::Relaxed) {
+            pool.busy.store(false, Ordering::Release);
+            return (0..parts).for_each(task);
+        }
+        let parts = parts.min(0xffff);
+        // SAFETY: erases the task's lifetime; no part of this job runs after this function
+        // returns (it waits for `remaining` to reach 0), and the next job replaces the task.
+        let task_static =
+            unsafe { std::mem::transmute::<*const Task<'_>, *const Task<'static>>(task) };
+        // SAFETY: we hold `busy` and no part is claimed: nobody reads `task` now.
+        unsafe { *pool.task.get() = task_static };
+        pool.remaining.store(parts, Ordering::Relaxed);
+        let generation = ((pool.claim.load(Ordering::Relaxed) >> 32) + 1) & 0xffff_ffff;
+        let generation = generation.max(1);
+        pool.claim
+            .store(claim_word(generation, parts, 0), Ordering::SeqCst);
+        for worker in &pool.workers {
+            if worker.sleeping.load(Ordering::SeqCst) {
+                if let Some(thread) = worker.thread.get() {
+                    thread.unpark();
+                }
+            }
+        }
+        let start = Instant::now();
+        pool.help(generation);
+        let helped = start.elapsed();
+        let mut spins = 0u32;
+        while pool.remaining.load(Ordering::Acquire) != 0 {
+            spins = spins.saturating_add(1);
+            if spins < 1 << 12 {
+                std::hint::spin_loop();
+            } else {
+                thread::yield_now();
+            }
+        }
+        if spins > 0 {
+            let waited = start.elapsed() - helped;
+            let backoff = pool.backoff.load(Ordering::Relaxed);
+            if waited > STALL + 2 * helped {
+                pool.alone_until.store(job + backoff, Ordering::Relaxed);
+                pool.backoff
+                    .store((backoff * 2).min(MAX_BACKOFF), Ordering::Relaxed);
+            } else if backoff > MIN_BACKOFF {
+                pool.backoff.store(backoff - 1, Ordering::Relaxed);
+            }
+        }
+        let panicked = pool.panicked.swap(false, Ordering::Relaxed);
+        pool.busy.store(false, Ordering::Release);
+        assert!(!panicked, "a part of a matrix product panicked");
     }
 }
 
@@ -143,5 +1114,267 @@ mod tests {
         let mut c = [1.0];
         gemm(&mut c, Mat::new(&a, 1, 1), Mat::new(&b, 1, 1), 1.0);
         assert_eq!(c, [7.0]);
+    }
+
+    /// Deterministic values in [-1, 1).
+    fn values(n: usize, seed: u32) -> Vec<f32> {
+        let mut state = seed.wrapping_mul(2_654_435_761).wrapping_add(12345);
+        (0..n)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 17;
+                state ^= state << 5;
+                (state >> 8) as f32 / (1u32 << 23) as f32 - 1.0
+            })
+            .collect()
+    }
+
+    /// `op(a) * op(b)` of column-major `a` and `b`, in f64, then the epilogue.
+    #[allow(clippy::too_many_arguments)]
+    fn reference(
+        a: &[f32],
+        a_t: bool,
+        b: &[f32],
+        b_t: bool,
+        (m, k, n): (usize, usize, usize),
+        c: &[f32],
+        beta: f32,
+        bias: Option<&[f32]>,
+        relu: bool,
+    ) -> Vec<f32> {
+        let av = |i: usize, p: usize| if a_t { a[p + i * k] } else { a[i + p * m] };
+        let bv = |p: usize, j: usize| if b_t { b[j + p * n] } else { b[p + j * k] };
+        let mut out = vec![0.0; m * n];
+        for j in 0..n {
+            for i in 0..m {
+                let mut v: f64 = (0..k)
+                    .map(|p| f64::from(av(i, p)) * f64::from(bv(p, j)))
+                    .sum();
+                if beta != 0.0 {
+                    v += f64::from(beta) * f64::from(c[i + j * m]);
+                }
+                if let Some(bias) = bias {
+                    v += f64::from(bias[i]);
+                }
+                if relu {
+                    v = v.max(0.0);
+                }
+                out[i + j * m] = v as f32;
+            }
+        }
+        out
+    }
+
+    /// Every layout, edge and epilogue against the reference, on sizes that cross every tile,
+    /// chunk and thread boundary.
+    fn check_every_layout() {
+        let sizes = [
+            (1, 1, 1),
+            (3, 2, 5),
+            (16, 6, 6),
+            (17, 129, 7),
+            (33, 300, 13),
+            (300, 784, 32),
+            (100, 300, 32),
+            (10, 100, 32),
+            (784, 32, 300),
+            (300, 100, 33),
+            (5, 0, 4),
+            (40, 257, 200),
+            (70, 300, 200),
+            (64, 9, 3),
+        ];
+        for (s, &(m, k, n)) in sizes.iter().enumerate() {
+            for (a_t, b_t, sparse) in [
+                (false, false, false),
+                (false, true, false),
+                (true, false, false),
+                (true, true, false),
+                (false, false, true),
+                (false, true, true),
+            ] {
+                let a = values(m * k, s as u32 * 7 + 1);
+                let mut b = values(k * n, s as u32 * 7 + 2);
+                if sparse {
+                    // Half zeros, in runs, with whole zero columns and rows.
+                    for (i, v) in b.iter_mut().enumerate() {
+                        if (i / 3) % 2 == 0 || i % 17 < 5 || (i / k.max(1)) % 4 == 1 {
+                            *v = 0.0;
+                        }
+                    }
+                }
+                let c0 = values(m * n, s as u32 * 7 + 3);
+                let bias = values(m, s as u32 * 7 + 4);
+                let a_mat = if a_t {
+                    Mat::new(&a, k, m).t()
+                } else {
+                    Mat::new(&a, m, k)
+                };
+                let b_mat = if b_t {
+                    Mat::new(&b, n, k).t()
+                } else {
+                    Mat::new(&b, k, n)
+                };
+                for (beta, with_bias, relu) in [
+                    (0.0, false, false),
+                    (1.0, false, false),
+                    (0.5, true, true),
+                    (0.0, true, false),
+                ] {
+                    let bias = with_bias.then_some(&bias[..]);
+                    let mut c = if beta == 0.0 {
+                        vec![f32::NAN; m * n]
+                    } else {
+                        c0.clone()
+                    };
+                    gemm_with(&mut c, a_mat, b_mat, Epilogue { beta, bias, relu });
+                    let expected = reference(&a, a_t, &b, b_t, (m, k, n), &c0, beta, bias, relu);
+                    for (index, (got, want)) in c.iter().zip(&expected).enumerate() {
+                        assert!(
+                            (got - want).abs() <= 1e-4 * (1.0 + want.abs()) * (k as f32).sqrt(),
+                            "{m}x{k}x{n} a_t={a_t} b_t={b_t} sparse={sparse} beta={beta} bias={with_bias} \
+                             relu={relu} at {index}: {got} vs {want}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn products_match_a_reference_for_every_layout_edge_and_epilogue() {
+        check_every_layout();
+    }
+
+    #[test]
+    fn the_portable_kernel_matches_too() {
+        let (m, k, n) = (37, 45, 29);
+        let a = values(m * k, 1);
+        let b = values(k * n, 2);
+        let bias = values(m, 3);
+        let product = |a_mat: Mat<'_>, b_mat: Mat<'_>, a_t: bool, b_t: bool| {
+            let mut c = vec![0.0; m * n];
+            let p = Product {
+                a: a_mat,
+                b: b_mat,
+                c: c.as_mut_ptr(),
+                c_rs: 1,
+                c_cs: m,
+                m,
+                n,
+                k,
+                beta: 0.0,
+                bias: bias.as_ptr(),
+                relu: true,
+                skip_zeros: true,
+            };
+            // SAFETY: the whole output.
+            unsafe { portable::block(&p, 0..m, 0..n) };
+            let expected = reference(&a, a_t, &b, b_t, (m, k, n), &c, 0.0, Some(&bias), true);
+            for (got, want) in c.iter().zip(&expected) {
+                assert!((got - want).abs() < 1e-4, "{got} vs {want}");
+            }
+        };
+        product(Mat::new(&a, m, k), Mat::new(&b, k, n), false, false);
+        product(Mat::new(&a, k, m).t(), Mat::new(&b, n, k).t(), true, true);
+    }
+
+    /// The value of a product as matrixmultiply sums it: in order, with fused multiply-adds,
+    /// in chunks of 256 added to the result one after the other.
+    #[allow(clippy::too_many_arguments)]
+    fn in_order(
+        a: &[f32],
+        a_t: bool,
+        b: &[f32],
+        (m, k, n): (usize, usize, usize),
+        c: &[f32],
+        beta: f32,
+        bias: Option<&[f32]>,
+        relu: bool,
+    ) -> Vec<f32> {
+        let av = |i: usize, p: usize| if a_t { a[p + i * k] } else { a[i + p * m] };
+        let mut out = vec![0.0; m * n];
+        for j in 0..n {
+            for i in 0..m {
+                let mut total = 0.0f32;
+                for (chunk, range) in (0..k.max(1)).step_by(256).enumerate() {
+                    let mut acc = 0.0f32;
+                    for q in range..(range + 256).min(k) {
+                        acc = av(i, q).mul_add(b[q + j * k], acc);
+                    }
+                    total = if chunk > 0 {
+                        total + acc
+                    } else if beta != 0.0 {
+                        beta.mul_add(c[i + j * m], acc)
+                    } else {
+                        acc
+                    };
+                }
+                if let Some(bias) = bias {
+                    total += bias[i];
+                }
+                if relu {
+                    total = total.max(0.0);
+                }
+                out[i + j * m] = total;
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn sums_run_in_order_so_results_match_matrixmultiply_bit_for_bit() {
+        if !simd() {
+            return;
+        }
+        for &(m, k, n, sparse) in &[
+            (300, 784, 32, true),
+            (100, 300, 33, false),
+            (70, 600, 200, true),
+            (300, 100, 32, false),
+        ] {
+            let a = values(m * k, 5);
+            let mut b = values(k * n, 6);
+            if sparse {
+                b.iter_mut()
+                    .enumerate()
+                    .filter(|(i, _)| (i / 5) % 2 == 0)
+                    .for_each(|(_, v)| *v = 0.0);
+            }
+            let c0 = values(m * n, 7);
+            let bias = values(m, 8);
+            // The forward pass and the kernel gradient: contiguous columns of `a`.
+            let mut c = vec![0.0; m * n];
+            gemm_with(
+                &mut c,
+                Mat::new(&a, m, k),
+                Mat::new(&b, k, n),
+                Epilogue::bias(Some(&bias), true),
+            );
+            let expected = in_order(&a, false, &b, (m, k, n), &c0, 0.0, Some(&bias), true);
+            assert!(c
+                .iter()
+                .zip(&expected)
+                .all(|(x, y)| x.to_bits() == y.to_bits()));
+            // The input gradient: `a` transposed, accumulated into `c`.
+            let mut c = c0.clone();
+            gemm(&mut c, Mat::new(&a, k, m).t(), Mat::new(&b, k, n), 1.0);
+            let expected = in_order(&a, true, &b, (m, k, n), &c0, 1.0, None, false);
+            assert!(
+                c.iter()
+                    .zip(&expected)
+                    .all(|(x, y)| x.to_bits() == y.to_bits()),
+                "transposed {m}x{k}x{n}"
+            );
+        }
+    }
+
+    #[test]
+    fn concurrent_callers_share_the_pool_safely() {
+        std::thread::scope(|scope| {
+            for _ in 0..3 {
+                scope.spawn(check_every_layout);
+            }
+        });
     }
 }

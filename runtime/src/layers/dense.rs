@@ -9,7 +9,7 @@ use super::{Layer, Param, ParamMut};
 use crate::activation::Activation;
 use crate::error::{Error, Result};
 use crate::init::Initializer;
-use crate::linalg::{self, Mat};
+use crate::linalg::{self, Epilogue, Mat};
 
 /// A fully connected layer from `IN` to `OUT` units with activation `A`.
 ///
@@ -128,6 +128,11 @@ impl<const IN: usize, const OUT: usize, A: Activation> Dense<IN, OUT, A> {
         Ok(())
     }
 
+    /// The bias, if the layer has one, for a product's epilogue.
+    fn bias_slice(&self) -> Option<&[f32]> {
+        self.use_bias.then_some(&self.bias[..])
+    }
+
     /// The forward pass over `samples` samples: `z = x K + b` and `y = A(z)`.
     pub fn forward(&self, x: &[f32], z: &mut [f32], y: &mut [f32], samples: usize) {
         let (x, z, y) = (
@@ -135,18 +140,36 @@ impl<const IN: usize, const OUT: usize, A: Activation> Dense<IN, OUT, A> {
             &mut z[..OUT * samples],
             &mut y[..OUT * samples],
         );
-        linalg::gemm(
+        linalg::gemm_with(
             z,
             Mat::new(&self.kernel, OUT, IN),
             Mat::new(x, IN, samples),
-            0.0,
+            Epilogue::bias(self.bias_slice(), false),
         );
-        if self.use_bias {
-            for column in z.chunks_exact_mut(OUT) {
-                column.iter_mut().zip(&self.bias).for_each(|(v, b)| *v += b);
-            }
-        }
         A::forward(z, y, OUT);
+    }
+
+    /// The forward pass straight into `y`, keeping no pre-activations: the bias (and a `relu`)
+    /// are applied as the product stores its results, any other activation in place. For the
+    /// activations whose derivative needs only `y` ([`Activation::FROM_OUTPUT`]); pair it with
+    /// [`backward_from_output`](Self::backward_from_output).
+    pub fn forward_to_output(&self, x: &[f32], y: &mut [f32], samples: usize) {
+        const {
+            assert!(
+                A::FROM_OUTPUT,
+                "forward_to_output needs an activation whose derivative needs only its output"
+            )
+        };
+        let (x, y) = (&x[..IN * samples], &mut y[..OUT * samples]);
+        linalg::gemm_with(
+            y,
+            Mat::new(&self.kernel, OUT, IN),
+            Mat::new(x, IN, samples),
+            Epilogue::bias(self.bias_slice(), A::RELU),
+        );
+        if !A::RELU {
+            A::forward_in_place(y, OUT);
+        }
     }
 
     /// The backward pass from dL/dy in `grad` (turned into dL/dz in place): stores the kernel
@@ -169,6 +192,28 @@ impl<const IN: usize, const OUT: usize, A: Activation> Dense<IN, OUT, A> {
         self.backward_from_preactivation(x, grad, dx, samples);
     }
 
+    /// The backward pass after [`forward_to_output`](Self::forward_to_output): like
+    /// [`backward`](Self::backward), with the activation's derivative taken from `y` alone.
+    pub fn backward_from_output(
+        &mut self,
+        x: &[f32],
+        y: &[f32],
+        grad: &mut [f32],
+        dx: Option<(&mut [f32], bool)>,
+        samples: usize,
+    ) {
+        const {
+            assert!(
+                A::FROM_OUTPUT,
+                "backward_from_output needs an activation whose derivative needs only its output"
+            )
+        };
+        let y = &y[..OUT * samples];
+        // `FROM_OUTPUT` promises that `backward` never reads `z`.
+        A::backward(y, y, &mut grad[..OUT * samples], OUT);
+        self.backward_from_preactivation(x, grad, dx, samples);
+    }
+
     /// The backward pass from dL/dz (a loss fused with the activation already applied it).
     pub fn backward_from_preactivation(
         &mut self,
@@ -178,11 +223,11 @@ impl<const IN: usize, const OUT: usize, A: Activation> Dense<IN, OUT, A> {
         samples: usize,
     ) {
         let (x, dz) = (&x[..IN * samples], &dz[..OUT * samples]);
-        linalg::gemm(
+        linalg::gemm_with(
             &mut self.kernel_grad,
             Mat::new(dz, OUT, samples),
             Mat::new(x, IN, samples).t(),
-            0.0,
+            Epilogue::STORE,
         );
         if self.use_bias {
             self.bias_grad.fill(0.0);
@@ -194,11 +239,15 @@ impl<const IN: usize, const OUT: usize, A: Activation> Dense<IN, OUT, A> {
             }
         }
         if let Some((dx, accumulate)) = dx {
-            linalg::gemm(
+            linalg::gemm_with(
                 &mut dx[..IN * samples],
                 Mat::new(&self.kernel, OUT, IN).t(),
                 Mat::new(dz, OUT, samples),
-                if accumulate { 1.0 } else { 0.0 },
+                if accumulate {
+                    Epilogue::ACCUMULATE
+                } else {
+                    Epilogue::STORE
+                },
             );
         }
     }
@@ -334,6 +383,51 @@ mod tests {
     #[test]
     fn backward_without_bias_matches_finite_differences() {
         check_backward::<Tanh>(false);
+    }
+
+    /// `forward_to_output` and `backward_from_output` give what `forward` and `backward` give.
+    fn check_output_only_passes<A: Activation>() {
+        let mut full = layer::<A>(true);
+        let mut fused = full.clone();
+        let x = [0.3, -0.7, 0.9, -0.2, 0.4, 0.8, 1.5, -1.0, 0.1];
+        let (mut z, mut y, mut y_fused) = ([0.0; 6], [0.0; 6], [f32::NAN; 6]);
+        full.forward(&x, &mut z, &mut y, 3);
+        fused.forward_to_output(&x, &mut y_fused, 3);
+        for (a, b) in y.iter().zip(&y_fused) {
+            assert!(
+                (a - b).abs() < 1e-6,
+                "{} forward: {y:?} vs {y_fused:?}",
+                A::NAME
+            );
+        }
+        let c = [0.5, -1.5, 2.0, 0.25, -0.75, 1.0];
+        let (mut grad, mut grad_fused) = (c, c);
+        let (mut dx, mut dx_fused) = ([0.0; 9], [0.0; 9]);
+        full.backward(&x, &z, &y, &mut grad, Some((&mut dx, false)), 3);
+        fused.backward_from_output(
+            &x,
+            &y_fused,
+            &mut grad_fused,
+            Some((&mut dx_fused, false)),
+            3,
+        );
+        for (a, b) in dx.iter().zip(&dx_fused) {
+            assert!((a - b).abs() < 1e-6, "{} dx", A::NAME);
+        }
+        for (a, b) in full.kernel_grad.iter().zip(&fused.kernel_grad) {
+            assert!((a - b).abs() < 1e-6, "{} kernel gradient", A::NAME);
+        }
+        assert_eq!(full.bias_grad, fused.bias_grad);
+    }
+
+    #[test]
+    fn output_only_passes_match_the_full_ones() {
+        use crate::activation::{Sigmoid, Softmax};
+        check_output_only_passes::<Relu>();
+        check_output_only_passes::<Linear>();
+        check_output_only_passes::<Tanh>();
+        check_output_only_passes::<Sigmoid>();
+        check_output_only_passes::<Softmax>();
     }
 
     #[test]

@@ -82,11 +82,11 @@ pub trait Model: Network {
     /// Every argument is checked before the first update: an error names the one that is
     /// wrong. A loss that becomes NaN or infinite stops training with an error, before that
     /// batch's update is applied.
-    fn fit<'a>(
+    fn fit(
         &mut self,
-        inputs: Self::Inputs<'a>,
-        targets: Self::Targets<'a>,
-        options: FitOptions<'a, Self>,
+        inputs: Self::Inputs<'_>,
+        targets: Self::Targets<'_>,
+        options: FitOptions<'_, Self>,
     ) -> Result<History> {
         fit(self, inputs, targets, options)
     }
@@ -211,11 +211,20 @@ fn split_rows(samples: usize, validation_split: f64) -> Result<(Vec<usize>, Vec<
     Ok(((0..train).collect(), (train..samples).collect()))
 }
 
-fn fit<'a, N: Network>(
+/// Where validation data comes from.
+enum Validation<'v, N: Network> {
+    None,
+    /// The last samples of the training data: these rows.
+    Split(Vec<usize>),
+    /// `validation_data`, with all its rows.
+    Data(N::Inputs<'v>, N::Targets<'v>, Vec<usize>),
+}
+
+fn fit<N: Network>(
     model: &mut N,
-    inputs: N::Inputs<'a>,
-    targets: N::Targets<'a>,
-    mut options: FitOptions<'a, N>,
+    inputs: N::Inputs<'_>,
+    targets: N::Targets<'_>,
+    mut options: FitOptions<'_, N>,
 ) -> Result<History> {
     if model.training_state().optimizer().is_none() {
         return Err(Error::Argument {
@@ -234,10 +243,10 @@ fn fit<'a, N: Network>(
     let validation = match options.validation_data {
         Some((inputs, targets)) => {
             let samples = checked_samples::<N>("validation_data", inputs, targets)?;
-            Some((inputs, targets, (0..samples).collect::<Vec<_>>()))
+            Validation::<N>::Data(inputs, targets, (0..samples).collect())
         }
-        None if split_rows.is_empty() => None,
-        None => Some((inputs, targets, split_rows)),
+        None if split_rows.is_empty() => Validation::None,
+        None => Validation::Split(split_rows),
     };
 
     let steps = train_rows.len().div_ceil(options.batch_size);
@@ -248,7 +257,7 @@ fn fit<'a, N: Network>(
     });
     let plan = LogPlan::new::<N>(model.training_state().metrics());
     let mut logs = plan.logs("");
-    if validation.is_some() {
+    if !matches!(validation, Validation::None) {
         for name in plan.logs("val_").names() {
             logs.set(name, 0.0);
         }
@@ -260,8 +269,13 @@ fn fit<'a, N: Network>(
     let mut workspace = N::Workspace::default();
     let mut order = train_rows.clone();
     let callbacks = &mut options.callbacks;
+    // The logs of an epoch's end: a copy that callbacks may add to (`update_epoch_logs`).
+    let mut epoch_logs = logs.clone();
 
     model.training_state_mut().set_stop_training(false);
+    for callback in callbacks.iter_mut() {
+        callback.set_params(&history.params);
+    }
     for callback in callbacks.iter_mut() {
         callback.on_train_begin(model, &logs)?;
     }
@@ -303,35 +317,52 @@ fn fit<'a, N: Network>(
                 break;
             }
         }
-        if let Some((inputs, targets, rows)) = &validation {
+        if !matches!(validation, Validation::None) {
             for callback in callbacks.iter_mut() {
                 callback.on_test_begin(model, &logs)?;
             }
-            evaluation.run(
-                &plan,
-                model,
-                &mut workspace,
-                *inputs,
-                *targets,
-                rows,
-                validation_batch_size,
-            );
+            let batch_size = validation_batch_size;
+            match &validation {
+                Validation::Data(inputs, targets, rows) => evaluation.run(
+                    &plan,
+                    model,
+                    &mut workspace,
+                    *inputs,
+                    *targets,
+                    rows,
+                    batch_size,
+                ),
+                Validation::Split(rows) => evaluation.run(
+                    &plan,
+                    model,
+                    &mut workspace,
+                    inputs,
+                    targets,
+                    rows,
+                    batch_size,
+                ),
+                Validation::None => {}
+            }
             plan.write(&evaluation.tally, &mut logs, plan.len());
             for callback in callbacks.iter_mut() {
                 callback.on_test_end(model, &logs)?;
             }
         }
-        bar.finish(&logs);
-        history.record(epoch, &logs);
+        epoch_logs.clone_from(&logs);
         for callback in callbacks.iter_mut() {
-            callback.on_epoch_end(model, epoch, &logs)?;
+            callback.update_epoch_logs(model, epoch, &mut epoch_logs)?;
         }
+        for callback in callbacks.iter_mut() {
+            callback.on_epoch_end(model, epoch, &epoch_logs)?;
+        }
+        bar.finish(&epoch_logs);
+        history.record(epoch, &epoch_logs);
         if model.training_state().stop_requested() {
             break;
         }
     }
     for callback in callbacks.iter_mut() {
-        callback.on_train_end(model, &logs)?;
+        callback.on_train_end(model, &epoch_logs)?;
     }
     Ok(history)
 }

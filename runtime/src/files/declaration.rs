@@ -1,0 +1,276 @@
+//! The `model!` declaration that matches a Keras file, so that a Keras model moves into typed
+//! Rust in one step: print it, paste it, and load the file into the struct it declares.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use super::keras_config::{self, Architecture, LayerKind};
+use super::{format_error, read_any};
+use crate::activation::ActivationKind;
+use crate::error::Result;
+use crate::init::Initializer;
+
+/// The `model!` declaration matching the model in the file at `path` (Keras `.h5` or
+/// densely), with a struct named after the Keras model (`functional_1` → `Functional1`).
+///
+/// Layer names are Keras's (made valid Rust identifiers where they aren't), inputs come in
+/// the model's input order, and outputs carry their losses and loss weights from the training
+/// config. Loading the file into the declared struct then pairs every layer by name.
+///
+/// ```no_run
+/// println!("{}", densely::files::declaration("my_keras_model.h5")?);
+/// # Ok::<(), densely::Error>(())
+/// ```
+pub fn declaration(path: impl AsRef<Path>) -> Result<String> {
+    declare(path.as_ref(), None)
+}
+
+/// [`declaration`] with the struct called `struct_name`.
+pub fn declaration_as(path: impl AsRef<Path>, struct_name: &str) -> Result<String> {
+    declare(path.as_ref(), Some(struct_name))
+}
+
+fn declare(path: &Path, struct_name: Option<&str>) -> Result<String> {
+    let file = read_any(path)?;
+    let config = file.model_config.as_deref().ok_or_else(|| {
+        format_error(
+            path,
+            "the file has no model config (it holds weights alone)",
+        )
+    })?;
+    let architecture =
+        keras_config::parse_model_config(config).map_err(|e| format_error(path, e))?;
+    let outputs: Vec<&str> = architecture
+        .outputs
+        .iter()
+        .map(|&i| architecture.layers[i].name.as_str())
+        .collect();
+    let training = match &file.training_config {
+        Some(text) => Some(
+            keras_config::parse_training_config(text, &outputs)
+                .map_err(|e| format_error(path, e))?,
+        ),
+        None => None,
+    };
+    let name = struct_name.map_or_else(|| camel_case(&architecture.name), str::to_owned);
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let origin = match &file.keras_version {
+        Some(version) => format!("Keras {version}"),
+        None => "densely".to_owned(),
+    };
+    let about = format!(
+        "The {} model `{}` of `{file_name}` ({origin}).",
+        architecture.class_name, architecture.name
+    );
+    write_declaration(&architecture, training.as_ref(), &name, &about)
+        .map_err(|e| format_error(path, e))
+}
+
+/// Rust's keywords, which can't name a layer.
+const KEYWORDS: &[&str] = &[
+    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern",
+    "false", "fn", "for", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub",
+    "ref", "return", "self", "Self", "static", "struct", "super", "trait", "true", "type",
+    "unsafe", "use", "where", "while", "abstract", "become", "box", "do", "final", "gen", "macro",
+    "override", "priv", "try", "typeof", "unsized", "virtual", "yield",
+    // The DSL's own keywords.
+    "input", "output",
+];
+
+/// A valid Rust identifier for a Keras name.
+fn identifier(name: &str) -> String {
+    let mut out: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
+        out.insert_str(0, "layer_");
+    }
+    if KEYWORDS.contains(&out.as_str()) || out == "_" {
+        out.push('_');
+    }
+    out
+}
+
+/// `functional_1` → `Functional1`, `my-model` → `MyModel`.
+fn camel_case(name: &str) -> String {
+    let mut out = String::new();
+    let mut upper = true;
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            if upper {
+                out.extend(c.to_uppercase());
+            } else {
+                out.push(c);
+            }
+            upper = false;
+        } else {
+            upper = true;
+        }
+    }
+    if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
+        out.insert_str(0, "Model");
+    }
+    if KEYWORDS.contains(&out.as_str()) {
+        out.push('_');
+    }
+    out
+}
+
+fn float(value: f32) -> String {
+    let text = format!("{value}");
+    if text.contains('.') || text.contains('e') || text.contains("inf") || text.contains("NaN") {
+        text
+    } else {
+        format!("{text}.0")
+    }
+}
+
+fn write_declaration(
+    architecture: &Architecture,
+    training: Option<&keras_config::TrainingSpec>,
+    name: &str,
+    about: &str,
+) -> std::result::Result<String, String> {
+    let layers = &architecture.layers;
+    let idents: Vec<String> = unique_identifiers(layers.iter().map(|l| l.name.as_str()));
+    let sequential = architecture.class_name == "Sequential";
+    let mut body = String::new();
+    // Inputs first, in the model's input order, then the layers in topological order.
+    for &input in &architecture.inputs {
+        let dims: Vec<String> = layers[input].shape.iter().map(usize::to_string).collect();
+        let _ = writeln!(
+            body,
+            "        input {}: [{}];",
+            idents[input],
+            dims.join(", ")
+        );
+    }
+    for (index, layer) in layers.iter().enumerate() {
+        if layer.kind == LayerKind::Input {
+            continue;
+        }
+        let sources: Vec<&str> = layer.sources.iter().map(|&s| idents[s].as_str()).collect();
+        let call = match &layer.kind {
+            LayerKind::Input => unreachable!("inputs are declared above"),
+            LayerKind::Dense {
+                units,
+                activation,
+                use_bias,
+                kernel_initializer,
+                bias_initializer,
+            } => {
+                let source_shape = &layers[layer.sources[0]].shape;
+                if source_shape.len() != 1 {
+                    return Err(format!(
+                        "layer `{}` applies Dense to a {}-dimensional input, which `model!` writes with a Flatten first",
+                        layer.name,
+                        source_shape.len()
+                    ));
+                }
+                let mut args = vec![units.to_string()];
+                if *activation != ActivationKind::Linear {
+                    args.push(activation.name().to_owned());
+                }
+                if !use_bias {
+                    args.push("use_bias = false".into());
+                }
+                if let Some(init) = kernel_initializer.filter(|i| *i != Initializer::GlorotUniform)
+                {
+                    args.push(format!("kernel_initializer = {}", init.name()));
+                }
+                if let Some(init) = bias_initializer.filter(|i| *i != Initializer::Zeros) {
+                    if *use_bias {
+                        args.push(format!("bias_initializer = {}", init.name()));
+                    }
+                }
+                format!("Dense({})", args.join(", "))
+            }
+            LayerKind::Flatten => "Flatten".into(),
+            LayerKind::Dropout { rate } => format!("Dropout({})", float(*rate)),
+            LayerKind::Activation(activation) => format!("Activation({})", activation.name()),
+            LayerKind::Concatenate => format!("concatenate({})", sources.join(", ")),
+            LayerKind::Add => format!("add({})", sources.join(", ")),
+        };
+        let merge = matches!(layer.kind, LayerKind::Concatenate | LayerKind::Add);
+        let call = if merge || sequential {
+            call
+        } else if layer.kind == LayerKind::Flatten {
+            // A layer's first parentheses hold its arguments, the second its sources.
+            format!("Flatten()({})", sources.join(", "))
+        } else {
+            format!("{call}({})", sources.join(", "))
+        };
+        match architecture.outputs.iter().position(|&o| o == index) {
+            Some(output) => {
+                let loss = training.and_then(|t| t.losses[output]);
+                let weight = training.map_or(1.0, |t| t.loss_weights[output]);
+                let loss_text = match loss {
+                    Some(loss) => loss.name().to_owned(),
+                    None => "mse /* the file names no loss densely knows: choose one */".into(),
+                };
+                let weight_text = if weight == 1.0 {
+                    String::new()
+                } else {
+                    format!(", weight = {}", float(weight))
+                };
+                let _ = writeln!(
+                    body,
+                    "        output {} = {call}, loss = {loss_text}{weight_text};",
+                    idents[index]
+                );
+            }
+            None => {
+                let _ = writeln!(body, "        {} = {call};", idents[index]);
+            }
+        }
+    }
+    let mut out = String::new();
+    let _ = writeln!(out, "model! {{");
+    let _ = writeln!(out, "    /// {about}");
+    let _ = writeln!(out, "    pub struct {name} {{");
+    out.push_str(&body);
+    let _ = writeln!(out, "    }}");
+    let _ = writeln!(out, "}}");
+    Ok(out)
+}
+
+/// Identifiers for `names`, made distinct where sanitizing made two equal.
+fn unique_identifiers<'a>(names: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for name in names {
+        let mut ident = identifier(name);
+        while out.contains(&ident) {
+            ident.push('_');
+        }
+        out.push(ident);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_become_identifiers() {
+        assert_eq!(identifier("dense_1"), "dense_1");
+        assert_eq!(identifier("my-layer"), "my_layer");
+        assert_eq!(identifier("1st"), "layer_1st");
+        assert_eq!(identifier("type"), "type_");
+        assert_eq!(identifier("input"), "input_");
+        assert_eq!(camel_case("functional_1"), "Functional1");
+        assert_eq!(camel_case("sequential"), "Sequential");
+        assert_eq!(float(0.9), "0.9");
+        assert_eq!(float(2.0), "2.0");
+    }
+}

@@ -1,0 +1,1166 @@
+//! Model files: Keras's legacy HDF5 layout (`.h5`, `.hdf5`) and densely's native format
+//! (any other extension, `.densely` by convention), both ways.
+//!
+//! - [`Save::save`] / [`Save::load`] keep the architecture, the weights, the training config
+//!   and the optimizer state, so training resumes where it stopped; [`Save::save_weights`] /
+//!   [`Save::load_weights`] keep the weights alone. The format follows the extension when
+//!   saving and the file's first bytes when loading.
+//! - Files Keras 2 (tf-keras) and Keras 3 write load into the matching `model!` struct: layers
+//!   pair by name when every name matches, else by position among the layers with weights, as
+//!   Keras pairs them; every shape is checked and a mismatch names the layer and both shapes.
+//! - Files densely writes use Keras 2's layout, which `keras.models.load_model` loads in both
+//!   tf-keras 2 and Keras 3 (see [`KerasFlavor`] for the optimizer state).
+//! - [`load_model`] reads a Keras file whose architecture Rust has not seen into a
+//!   [`DynamicModel`], and [`declaration`] prints the `model!` declaration that matches it.
+//! - Writes are atomic ([`crate::io::write_atomically`]); a truncated, corrupted or foreign
+//!   file is an error, never a panic.
+//!
+//! ```
+//! use densely::prelude::*;
+//!
+//! model! {
+//!     struct Tiny {
+//!         input x: [3];
+//!         hidden = Dense(4, relu);
+//!         output y = Dense(1), loss = mse;
+//!     }
+//! }
+//!
+//! let dir = std::env::temp_dir().join(format!("densely-doc-files-{}", std::process::id()));
+//! std::fs::create_dir_all(&dir)?;
+//! let mut model = Tiny::new();
+//! model.compile(Adam::new(0.01), [Metric::Mae]);
+//! let x = Batch::<Shape1<3>>::from_vec(vec![0.1, 0.2, 0.3, 0.4, 0.5, 0.6])?;
+//! let y = Batch::<Shape1<1>>::from_vec(vec![1.0, 2.0])?;
+//! model.fit(&x, &y, FitOptions::default().epochs(2).verbose(0))?;
+//!
+//! for name in ["tiny.h5", "tiny.densely"] {
+//!     let path = dir.join(name);
+//!     model.save(&path)?;
+//!     let mut back = Tiny::load(&path)?;
+//!     assert_eq!(back.predict(&x)?.as_slice(), model.predict(&x)?.as_slice());
+//!     assert_eq!(back.optimizer().unwrap().iterations(), 2);
+//! }
+//! # std::fs::remove_dir_all(&dir)?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod declaration;
+mod dynamic;
+mod h5;
+pub mod keras_config;
+mod native;
+
+use std::fs;
+use std::io::Read;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::graph::NodeKind;
+use crate::network::Network;
+use crate::optimizers::Optimizer;
+
+pub use declaration::{declaration, declaration_as};
+pub use dynamic::{load_model, DynamicLayer, DynamicModel};
+pub use keras_config::{Architecture, LayerKind, LayerSpec, TrainingSpec};
+
+use h5::{H5Contents, Layout, NamedArray, Values};
+use keras_config::ConfigStyle;
+use native::{NativeFile, NativeKind};
+
+/// An error about the content of the file at `path`.
+pub(crate) fn format_error(path: &Path, reason: impl Into<String>) -> Error {
+    Error::Format {
+        path: path.display().to_string(),
+        reason: reason.into(),
+    }
+}
+
+/// The weights of one layer as a file holds them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(crate) struct FileLayer {
+    /// The layer's name in the file.
+    pub name: String,
+    /// Its tensors, in Keras's order (kernel, then bias).
+    pub weights: Vec<FileTensor>,
+}
+
+/// One tensor of a file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(crate) struct FileTensor {
+    /// Its name in the file: `dense/kernel:0`, `sequential/dense/kernel`, `0`, `kernel`.
+    pub name: String,
+    /// Its shape.
+    pub shape: Vec<usize>,
+    /// Its values, row-major.
+    pub values: Vec<f32>,
+}
+
+impl FileTensor {
+    /// Checks that the shape and the number of values agree.
+    pub(crate) fn check(&self) -> std::result::Result<(), String> {
+        let expected = self.shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d));
+        if expected != Some(self.values.len()) {
+            return Err(format!(
+                "tensor `{}` has shape {:?} but {} values",
+                self.name,
+                self.shape,
+                self.values.len()
+            ));
+        }
+        Ok(())
+    }
+
+    /// `kernel` or `bias` when the name says which, whatever its prefix and suffix.
+    fn role(&self) -> Option<&str> {
+        let name = self.name.strip_suffix(":0").unwrap_or(&self.name);
+        let last = name.rsplit('/').next().unwrap_or(name);
+        matches!(last, "kernel" | "bias").then_some(last)
+    }
+}
+
+/// An optimizer's state as a file holds it: the iteration count and, per slot name, one
+/// tensor per trainable tensor of the file's model, in the file's tensor order.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub(crate) struct OptimizerState {
+    /// The number of updates applied.
+    pub iterations: u64,
+    /// `(slot name, tensors)`: `momentum`, `velocity`, `velocity_hat`, `accumulator`,
+    /// `average_gradient`.
+    pub slots: Vec<(String, Vec<FileTensor>)>,
+}
+
+/// The two formats densely reads and writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileFormat {
+    /// Keras's legacy HDF5 layout: `.h5` and `.hdf5`.
+    KerasH5,
+    /// densely's native format: serde + bincode, versioned and checksummed.
+    Native,
+}
+
+impl FileFormat {
+    /// The format a file is saved in, by its extension: `.h5` and `.hdf5` are Keras HDF5,
+    /// `.keras` (Keras 3's zip format, which densely doesn't write) is refused, and every
+    /// other extension is native.
+    ///
+    /// ```
+    /// use densely::files::FileFormat;
+    ///
+    /// assert_eq!(FileFormat::from_path("model.h5")?, FileFormat::KerasH5);
+    /// assert_eq!(FileFormat::from_path("model.densely")?, FileFormat::Native);
+    /// assert!(FileFormat::from_path("model.keras").is_err());
+    /// # Ok::<(), densely::Error>(())
+    /// ```
+    pub fn from_path(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let extension = path
+            .extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase());
+        match extension.as_deref() {
+            Some("h5" | "hdf5") => Ok(FileFormat::KerasH5),
+            Some("keras") => Err(format_error(
+                path,
+                "the `.keras` zip format is not supported: save as `.h5` (Keras's HDF5 layout, which Keras 3 loads) or `.densely`",
+            )),
+            _ => Ok(FileFormat::Native),
+        }
+    }
+}
+
+/// Which Keras the optimizer state of a `.h5` file is laid out for.
+///
+/// Both versions load the model, its weights, its losses and its optimizer's hyperparameters
+/// from either layout (the optimizer config holds only keys both accept). The optimizer's
+/// variables, though, are restored by position and each Keras lists them its own way, so:
+///
+/// - [`KerasFlavor::Keras2`] (the default): tf-keras restores the iteration count and every
+///   slot (momentum, Adam's moments, ...) into the optimizer it builds from such a config (its
+///   legacy optimizers, whose update rules are Keras's). Keras 3 restores the iteration count
+///   and warns that it starts the slots afresh.
+/// - [`KerasFlavor::Keras3`]: Keras 3's own layout. Keras 3.15 restores from it what it
+///   restores from the `.h5` files it writes itself (the iteration count and learning rate:
+///   it builds the optimizer before it knows the model's variables, and then cannot train
+///   the loaded model until it is compiled again); tf-keras warns and starts afresh.
+///
+/// An optimizer without slots (SGD without momentum) restores fully in both. Weight decay
+/// (AdamW, `weight_decay`) needs tf-keras's current optimizers, which Keras 3 refuses: such a
+/// file compiles in tf-keras with `Keras2`, in Keras 3 with `Keras3`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum KerasFlavor {
+    /// tf-keras's layout (`SGD/iter:0`, `SGD/dense/kernel/momentum:0`, ...): the default.
+    #[default]
+    Keras2,
+    /// Keras 3's layout (`sgd/iteration`, `sgd/learning_rate`, `sgd/dense_kernel_momentum`,
+    /// ...).
+    Keras3,
+}
+
+/// How [`Save::save_with`] writes a model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SaveOptions {
+    format: Option<FileFormat>,
+    flavor: KerasFlavor,
+    include_optimizer: bool,
+}
+
+impl Default for SaveOptions {
+    fn default() -> Self {
+        SaveOptions {
+            format: None,
+            flavor: KerasFlavor::Keras2,
+            include_optimizer: true,
+        }
+    }
+}
+
+impl SaveOptions {
+    /// Writes this format whatever the extension.
+    pub fn format(mut self, format: FileFormat) -> Self {
+        self.format = Some(format);
+        self
+    }
+
+    /// Lays a `.h5` file's optimizer state out for this Keras version.
+    pub fn keras_flavor(mut self, flavor: KerasFlavor) -> Self {
+        self.flavor = flavor;
+        self
+    }
+
+    /// Whether to write the training config and the optimizer state (Keras's
+    /// `include_optimizer`, true by default).
+    pub fn include_optimizer(mut self, include: bool) -> Self {
+        self.include_optimizer = include;
+        self
+    }
+}
+
+/// Saving and loading for every `model!` struct: Keras's `model.save`, `load_model`,
+/// `save_weights` and `load_weights`.
+pub trait Save: Network {
+    /// Saves the architecture, the weights, the training config and the optimizer state: a
+    /// `.h5` / `.hdf5` path in Keras's HDF5 layout, any other in densely's native format.
+    /// The write is atomic: `path` holds the old file or the new one, never a mix.
+    fn save(&self, path: impl AsRef<Path>) -> Result<()> {
+        self.save_with(path, SaveOptions::default())
+    }
+
+    /// [`Save::save`] with options.
+    fn save_with(&self, path: impl AsRef<Path>, options: SaveOptions) -> Result<()> {
+        save_model(self, path.as_ref(), options)
+    }
+
+    /// A model with the weights of the file at `path`, compiled with the file's optimizer,
+    /// its state and its metrics when the file has a training config (as
+    /// `keras.models.load_model` does). Works on files densely, tf-keras 2 or Keras 3 wrote.
+    ///
+    /// Errors, naming the layer, when the file's architecture differs from the model's: a
+    /// shape (both shapes given), an activation, a number of layers.
+    fn load(path: impl AsRef<Path>) -> Result<Self> {
+        let mut model = Self::with_seed(crate::network::DEFAULT_SEED);
+        restore(&mut model, path.as_ref())?;
+        Ok(model)
+    }
+
+    /// Saves the weights alone (Keras 2's `save_weights` layout for `.h5`).
+    fn save_weights(&self, path: impl AsRef<Path>) -> Result<()> {
+        save_weights(self, path.as_ref())
+    }
+
+    /// Loads weights from a weights file or a whole-model file (densely, Keras 2's
+    /// `save_weights`, Keras 3's `.weights.h5`). Every shape is checked before any weight
+    /// changes; the optimizer is left as it is.
+    fn load_weights(&mut self, path: impl AsRef<Path>) -> Result<()> {
+        let path = path.as_ref();
+        let file = read_any(path)?;
+        apply_weights(self, path, &file, false).map(|_| ())
+    }
+}
+
+impl<N: Network> Save for N {}
+
+// ---------------------------------------------------------------------------------------
+// Reading any file.
+// ---------------------------------------------------------------------------------------
+
+/// What any file holds, whatever its format.
+pub(crate) struct Contents {
+    pub model_config: Option<String>,
+    pub training_config: Option<String>,
+    pub keras_version: Option<String>,
+    pub layers: Vec<FileLayer>,
+    pub optimizer: Option<OptimizerState>,
+    /// Whether the file holds weights alone.
+    pub weights_only: bool,
+}
+
+fn io_error(path: &Path, source: std::io::Error) -> Error {
+    Error::Io {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+/// Reads a file of either format, chosen by its first bytes.
+pub(crate) fn read_any(path: &Path) -> Result<Contents> {
+    let mut head = Vec::with_capacity(8);
+    fs::File::open(path)
+        .and_then(|f| f.take(8).read_to_end(&mut head))
+        .map_err(|e| io_error(path, e))?;
+    if native::is_native(&head) {
+        let bytes = fs::read(path).map_err(|e| io_error(path, e))?;
+        let file = native::decode(path, &bytes)?;
+        return Ok(Contents {
+            model_config: file.model_config,
+            training_config: file.training_config,
+            keras_version: None,
+            layers: file.layers,
+            optimizer: file.optimizer,
+            weights_only: file.kind == NativeKind::Weights,
+        });
+    }
+    if h5::is_hdf5(&head) {
+        let (contents, layout) = h5::read(path)?;
+        let optimizer = keras_optimizer_state(path, &contents.optimizer)?;
+        return Ok(Contents {
+            model_config: contents.model_config,
+            training_config: contents.training_config,
+            keras_version: contents.keras_version,
+            layers: contents.layers,
+            optimizer,
+            weights_only: layout != Layout::Model,
+        });
+    }
+    Err(format_error(
+        path,
+        if head.is_empty() {
+            "the file is empty".to_owned()
+        } else {
+            "neither a densely file nor an HDF5 file".to_owned()
+        },
+    ))
+}
+
+/// The long name of the slot a Keras optimizer weight holds, from its name in any of
+/// Keras's layouts: `Adam/m/dense/kernel:0` (tf-keras 2.11+), `Adam/dense/kernel/m:0`
+/// (tf-keras's older optimizers), `adam/dense_kernel_momentum` (Keras 3).
+fn slot_of(name: &str) -> Option<&'static str> {
+    fn canonical(part: &str) -> Option<&'static str> {
+        Some(match part {
+            "m" | "momentum" => "momentum",
+            "v" | "velocity" | "rms" => "velocity",
+            "vhat" | "velocity_hat" => "velocity_hat",
+            "accumulator" => "accumulator",
+            "mg" | "average_gradient" => "average_gradient",
+            _ => return None,
+        })
+    }
+    let name = name.strip_suffix(":0").unwrap_or(name);
+    let parts: Vec<&str> = name.split('/').collect();
+    if parts.len() >= 3 {
+        if let Some(slot) = canonical(parts[1]) {
+            return Some(slot);
+        }
+    }
+    let last = parts.last().copied().unwrap_or_default();
+    if parts.len() >= 2 {
+        if let Some(slot) = canonical(last) {
+            return Some(slot);
+        }
+    }
+    [
+        "velocity_hat",
+        "average_gradient",
+        "accumulator",
+        "momentum",
+        "velocity",
+    ]
+    .into_iter()
+    .find(|slot| last.ends_with(&format!("_{slot}")))
+}
+
+/// Reads Keras's optimizer weights: the iteration count and the slots by name.
+fn keras_optimizer_state(path: &Path, arrays: &[NamedArray]) -> Result<Option<OptimizerState>> {
+    if arrays.is_empty() {
+        return Ok(None);
+    }
+    let mut state = OptimizerState::default();
+    for array in arrays {
+        let base = array.name.strip_suffix(":0").unwrap_or(&array.name);
+        let last = base.rsplit('/').next().unwrap_or(base);
+        if array.shape.is_empty() {
+            if matches!(last, "iteration" | "iterations" | "iter") {
+                let count = match &array.values {
+                    Values::I64(v) => v.first().copied().unwrap_or(0),
+                    Values::F32(v) => v.first().copied().unwrap_or(0.0) as i64,
+                };
+                state.iterations = u64::try_from(count).map_err(|_| {
+                    format_error(path, format!("the optimizer's iteration count is {count}"))
+                })?;
+            }
+            // Other scalars (Keras 3's learning_rate, Nadam's u_product) follow from the
+            // config and the iteration count.
+            continue;
+        }
+        let slot = slot_of(&array.name).ok_or_else(|| {
+            format_error(
+                path,
+                format!("cannot tell which optimizer slot `{}` is", array.name),
+            )
+        })?;
+        let Values::F32(values) = &array.values else {
+            return Err(format_error(
+                path,
+                format!("optimizer weight `{}` holds integers", array.name),
+            ));
+        };
+        let tensor = FileTensor {
+            name: array.name.clone(),
+            shape: array.shape.clone(),
+            values: values.clone(),
+        };
+        match state.slots.iter_mut().find(|(name, _)| name == slot) {
+            Some((_, tensors)) => tensors.push(tensor),
+            None => state.slots.push((slot.to_owned(), vec![tensor])),
+        }
+    }
+    Ok(Some(state))
+}
+
+// ---------------------------------------------------------------------------------------
+// Typed models: mapping a file's layers onto the model's.
+// ---------------------------------------------------------------------------------------
+
+/// A layer of a typed model that has weights.
+struct ModelLayer {
+    name: &'static str,
+    params: Vec<(&'static str, &'static [usize])>,
+}
+
+fn model_layers<N: Network>(model: &N) -> Vec<ModelLayer> {
+    let mut layers: Vec<ModelLayer> = Vec::new();
+    model.visit_params(&mut |layer, param| match layers.last_mut() {
+        Some(last) if last.name == layer => last.params.push((param.name, param.shape)),
+        _ => layers.push(ModelLayer {
+            name: layer,
+            params: vec![(param.name, param.shape)],
+        }),
+    });
+    layers
+}
+
+fn shape_text(shape: &[usize]) -> String {
+    match shape {
+        [single] => format!("({single},)"),
+        _ => format!(
+            "({})",
+            shape
+                .iter()
+                .map(usize::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+fn tensors_text<'a>(tensors: impl Iterator<Item = (&'a str, &'a [usize])>) -> String {
+    let parts: Vec<String> = tensors
+        .map(|(name, shape)| format!("{name} {}", shape_text(shape)))
+        .collect();
+    if parts.is_empty() {
+        "no weights".into()
+    } else {
+        parts.join(", ")
+    }
+}
+
+/// For every model tensor, in visiting order, the index of its tensor in the file's flat
+/// list (every file layer's tensors, in file order); and per model layer its file layer.
+struct Mapping {
+    tensors: Vec<usize>,
+    layers: Vec<usize>,
+}
+
+fn map_layers(path: &Path, model: &[ModelLayer], file: &[FileLayer]) -> Result<Mapping> {
+    let mut base = Vec::with_capacity(file.len());
+    let mut total = 0;
+    for layer in file {
+        base.push(total);
+        total += layer.weights.len();
+    }
+    let weighted: Vec<usize> = (0..file.len())
+        .filter(|&i| !file[i].weights.is_empty())
+        .collect();
+    let by_name: Option<Vec<usize>> = (model.len() == weighted.len())
+        .then(|| {
+            model
+                .iter()
+                .map(|m| weighted.iter().copied().find(|&f| file[f].name == m.name))
+                .collect()
+        })
+        .flatten();
+    let pairs: Vec<usize> = match by_name {
+        Some(pairs) => pairs,
+        None => weighted.clone(),
+    };
+    let mut mapping = Mapping {
+        tensors: Vec::new(),
+        layers: Vec::new(),
+    };
+    for (model_layer, &file_index) in model.iter().zip(&pairs) {
+        let file_layer = &file[file_index];
+        let what = if file_layer.name == model_layer.name {
+            format!("layer `{}`", model_layer.name)
+        } else {
+            format!(
+                "layer `{}` (`{}` in the file)",
+                model_layer.name, file_layer.name
+            )
+        };
+        if file_layer.weights.len() != model_layer.params.len() {
+            return Err(Error::shape(
+                what,
+                tensors_text(model_layer.params.iter().copied()),
+                tensors_text(
+                    file_layer
+                        .weights
+                        .iter()
+                        .map(|t| (t.name.as_str(), t.shape.as_slice())),
+                ),
+            ));
+        }
+        let named = file_layer.weights.iter().all(|t| t.role().is_some());
+        for (position, (param, shape)) in model_layer.params.iter().enumerate() {
+            let index = if named {
+                file_layer
+                    .weights
+                    .iter()
+                    .position(|t| t.role() == Some(param))
+                    .ok_or_else(|| {
+                        Error::shape(
+                            what.clone(),
+                            tensors_text(model_layer.params.iter().copied()),
+                            tensors_text(
+                                file_layer
+                                    .weights
+                                    .iter()
+                                    .map(|t| (t.name.as_str(), t.shape.as_slice())),
+                            ),
+                        )
+                    })?
+            } else {
+                position
+            };
+            let tensor = &file_layer.weights[index];
+            if tensor.shape != *shape {
+                return Err(Error::shape(
+                    format!("{what} {param}"),
+                    shape_text(shape),
+                    shape_text(&tensor.shape),
+                ));
+            }
+            mapping.tensors.push(base[file_index] + index);
+        }
+        mapping.layers.push(file_index);
+    }
+    if model.len() != pairs.len() {
+        let names = |names: Vec<&str>| names.join(", ");
+        return Err(format_error(
+            path,
+            format!(
+                "the model has {} layers with weights ({}), the file {} ({})",
+                model.len(),
+                names(model.iter().map(|l| l.name).collect()),
+                pairs.len(),
+                names(pairs.iter().map(|&i| file[i].name.as_str()).collect()),
+            ),
+        ));
+    }
+    Ok(mapping)
+}
+
+/// Checks the file's Dense layers against the model's: units, activation and bias.
+fn check_architecture<N: Network>(
+    path: &Path,
+    model: &[ModelLayer],
+    file: &[FileLayer],
+    mapping: &Mapping,
+    architecture: &Architecture,
+) -> Result<()> {
+    for (model_layer, &file_index) in model.iter().zip(&mapping.layers) {
+        let file_name = &file[file_index].name;
+        let (Some(node), Some(spec)) = (
+            N::GRAPH.node(model_layer.name),
+            architecture.layer(file_name),
+        ) else {
+            continue;
+        };
+        if let (
+            NodeKind::Dense {
+                units,
+                activation,
+                use_bias,
+                ..
+            },
+            LayerKind::Dense {
+                units: file_units,
+                activation: file_activation,
+                use_bias: file_bias,
+                ..
+            },
+        ) = (node.kind, &spec.kind)
+        {
+            if units != *file_units
+                || activation != file_activation.name()
+                || use_bias != *file_bias
+            {
+                let describe = |units: usize, activation: &str, bias: bool| {
+                    format!(
+                        "Dense({units}, {activation}{})",
+                        if bias { "" } else { ", use_bias = false" }
+                    )
+                };
+                return Err(format_error(
+                    path,
+                    format!(
+                        "layer `{}` is {} in the model but `{file_name}` is {} in the file",
+                        model_layer.name,
+                        describe(units, activation, use_bias),
+                        describe(*file_units, file_activation.name(), *file_bias),
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Checks and copies the file's weights into `model`; returns the mapping for the optimizer.
+fn apply_weights<N: Network>(
+    model: &mut N,
+    path: &Path,
+    file: &Contents,
+    check_config: bool,
+) -> Result<Mapping> {
+    let layers = model_layers(model);
+    let mapping = map_layers(path, &layers, &file.layers)?;
+    if check_config {
+        if let Some(config) = &file.model_config {
+            let architecture =
+                keras_config::parse_model_config(config).map_err(|e| format_error(path, e))?;
+            check_architecture::<N>(path, &layers, &file.layers, &mapping, &architecture)?;
+        }
+    }
+    let flat: Vec<&FileTensor> = file.layers.iter().flat_map(|l| &l.weights).collect();
+    let mut index = 0;
+    model.visit_params_mut(&mut |_, param| {
+        let tensor = flat[mapping.tensors[index]];
+        param.value.copy_from_slice(&tensor.values);
+        index += 1;
+    });
+    Ok(mapping)
+}
+
+/// The slot names `optimizer` uses with its settings, in its order (found by applying a
+/// copy of it once to a one-value tensor).
+fn used_slots(optimizer: &dyn Optimizer) -> Vec<&'static str> {
+    let mut probe = optimizer.box_clone();
+    probe.reset();
+    let (mut value, mut grad) = ([0.0f32], [0.0f32]);
+    probe.apply(&mut |visit| {
+        visit(crate::layers::ParamMut {
+            name: "probe",
+            shape: &[1],
+            value: &mut value,
+            grad: &mut grad,
+        })
+    });
+    probe.slots().into_iter().map(|(_, name, _)| name).collect()
+}
+
+/// Restores the optimizer's iteration count and slots from the file.
+fn apply_optimizer(
+    optimizer: &mut dyn Optimizer,
+    path: &Path,
+    file: &Contents,
+    mapping: &Mapping,
+) -> Result<()> {
+    let Some(state) = &file.optimizer else {
+        return Ok(());
+    };
+    let total: usize = file.layers.iter().map(|l| l.weights.len()).sum();
+    let used = used_slots(optimizer);
+    let has_any = state.slots.iter().any(|(_, tensors)| !tensors.is_empty());
+    let flat: Vec<&FileTensor> = file.layers.iter().flat_map(|l| &l.weights).collect();
+    let mut slots: Vec<Vec<Vec<f32>>> = Vec::new();
+    if has_any && !used.is_empty() {
+        let mut per_slot = Vec::new();
+        for slot in &used {
+            let tensors = state
+                .slots
+                .iter()
+                .find(|(name, _)| name == slot)
+                .map(|(_, t)| t)
+                .ok_or_else(|| {
+                    format_error(
+                        path,
+                        format!(
+                            "the file's optimizer state has no `{slot}` slot, which {} uses",
+                            optimizer.keras_class_name()
+                        ),
+                    )
+                })?;
+            if tensors.len() != total {
+                return Err(format_error(
+                    path,
+                    format!(
+                        "the optimizer slot `{slot}` has {} tensors for {total} weights",
+                        tensors.len()
+                    ),
+                ));
+            }
+            per_slot.push(tensors);
+        }
+        for &file_index in &mapping.tensors {
+            let mut tensor_slots = Vec::with_capacity(used.len());
+            for (slot, tensors) in used.iter().zip(&per_slot) {
+                let tensor = &tensors[file_index];
+                if tensor.shape != flat[file_index].shape {
+                    return Err(Error::shape(
+                        format!("optimizer slot `{slot}` of `{}`", flat[file_index].name),
+                        shape_text(&flat[file_index].shape),
+                        shape_text(&tensor.shape),
+                    ));
+                }
+                tensor_slots.push(tensor.values.clone());
+            }
+            slots.push(tensor_slots);
+        }
+    }
+    optimizer
+        .set_slots(state.iterations, slots)
+        .map_err(|e| format_error(path, e))
+}
+
+/// Loads a whole model file into `model`: weights, then (when the file has a training
+/// config) a compiled optimizer with the file's state.
+fn restore<N: Network>(model: &mut N, path: &Path) -> Result<()> {
+    let file = read_any(path)?;
+    if file.weights_only {
+        return Err(format_error(
+            path,
+            "the file holds weights alone; load it with `load_weights`",
+        ));
+    }
+    let mapping = apply_weights(model, path, &file, true)?;
+    // The losses are the model's own; the training config gives the optimizer and metrics.
+    let outputs: Vec<String> = match &file.model_config {
+        Some(config) => {
+            let architecture =
+                keras_config::parse_model_config(config).map_err(|e| format_error(path, e))?;
+            architecture
+                .outputs
+                .iter()
+                .map(|&o| architecture.layers[o].name.clone())
+                .collect()
+        }
+        None => (0..N::GRAPH.outputs.len())
+            .map(|i| N::GRAPH.output_name(i).to_owned())
+            .collect(),
+    };
+    let outputs: Vec<&str> = outputs.iter().map(String::as_str).collect();
+    let training = match &file.training_config {
+        Some(text) => Some(
+            keras_config::parse_training_config(text, &outputs)
+                .map_err(|e| format_error(path, e))?,
+        ),
+        None => None,
+    };
+    let optimizer = match training.as_ref().and_then(|t| t.optimizer.as_ref()) {
+        Some(config) => {
+            Some(keras_config::optimizer_from_config(config).map_err(|e| format_error(path, e))?)
+        }
+        None => None,
+    };
+    if let (Some(optimizer), Some(training)) = (optimizer, training) {
+        let state = model.training_state_mut();
+        state.compile(optimizer, training.metrics);
+        let optimizer = state
+            .optimizer_mut()
+            .expect("an optimizer was just compiled");
+        apply_optimizer(optimizer, path, &file, &mapping)?;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Typed models: writing.
+// ---------------------------------------------------------------------------------------
+
+/// The file layers of `model` in Keras's `model.layers` order, Keras 2 weight names.
+fn file_layers<N: Network>(model: &N, all_layers: bool) -> Vec<FileLayer> {
+    let names = if all_layers {
+        keras_config::keras_layer_names(N::GRAPH)
+    } else {
+        N::GRAPH.layers().map(|n| n.name).collect()
+    };
+    let mut layers: Vec<FileLayer> = names
+        .iter()
+        .map(|&name| FileLayer {
+            name: name.to_owned(),
+            weights: Vec::new(),
+        })
+        .collect();
+    model.visit_params(&mut |layer, param| {
+        if let Some(file_layer) = layers.iter_mut().find(|l| l.name == layer) {
+            file_layer.weights.push(FileTensor {
+                name: format!("{layer}/{}:0", param.name),
+                shape: param.shape.to_vec(),
+                values: param.value.to_vec(),
+            });
+        }
+    });
+    layers
+}
+
+/// The optimizer's state in file form, tensors named like the model's weights.
+fn optimizer_state(optimizer: &dyn Optimizer, layers: &[FileLayer]) -> OptimizerState {
+    let flat: Vec<&FileTensor> = layers.iter().flat_map(|l| &l.weights).collect();
+    let mut state = OptimizerState {
+        iterations: optimizer.iterations(),
+        slots: Vec::new(),
+    };
+    for (tensor, slot, values) in optimizer.slots() {
+        let Some(weight) = flat.get(tensor) else {
+            continue;
+        };
+        let file_tensor = FileTensor {
+            name: weight.name.clone(),
+            shape: weight.shape.clone(),
+            values: values.to_vec(),
+        };
+        match state.slots.iter_mut().find(|(name, _)| name == slot) {
+            Some((_, tensors)) => tensors.push(file_tensor),
+            None => state.slots.push((slot.to_owned(), vec![file_tensor])),
+        }
+    }
+    state
+}
+
+/// Keras's groups of slots, each created per variable in turn (`add_optimizer_variables`
+/// with several names interleaves them; separate calls don't).
+fn slot_groups(class: &str, used: &[&str]) -> Vec<Vec<String>> {
+    let mut groups: Vec<Vec<String>> = Vec::new();
+    let interleaved = matches!(class, "Adam" | "AdamW" | "Nadam");
+    for slot in used {
+        match groups.last_mut() {
+            Some(last) if interleaved && *slot == "velocity" && last == &["momentum"] => {
+                last.push((*slot).to_owned())
+            }
+            _ => groups.push(vec![(*slot).to_owned()]),
+        }
+    }
+    groups
+}
+
+/// tf-keras's short slot names, in its current optimizers and in its legacy ones.
+fn tf_keras_slot(class: &str, slot: &str, legacy: bool) -> String {
+    match (class, slot, legacy) {
+        ("RMSprop", "velocity", true) => "rms".into(),
+        ("RMSprop", "average_gradient", true) => "mg".into(),
+        ("RMSprop" | "Adagrad", _, _) => slot.to_owned(),
+        ("SGD", "momentum", true) => "momentum".into(),
+        (_, "momentum", _) => "m".into(),
+        (_, "velocity", _) => "v".into(),
+        (_, "velocity_hat", _) => "vhat".into(),
+        _ => slot.to_owned(),
+    }
+}
+
+/// tf-keras's legacy Nadam `momentum_cache` after `iterations` steps (its schedule decays
+/// by `0.96 ^ (0.004 t)`).
+fn legacy_nadam_cache(beta_1: f32, iterations: u64) -> f32 {
+    let mut product = 1.0f32;
+    for step in 1..=iterations {
+        product *= beta_1 * (1.0 - 0.5 * 0.96f32.powf(0.004 * step as f32));
+    }
+    product
+}
+
+/// Keras 3's Nadam `u_product` after `iterations` steps, computed as Keras computes it.
+fn nadam_u_product(beta_1: f32, iterations: u64) -> f32 {
+    let mut product = 1.0f32;
+    for step in 0..iterations {
+        product = product * beta_1 * (1.0 - 0.5 * 0.96f32.powf((step + 1) as f32));
+    }
+    product
+}
+
+/// The `optimizer_weights` of a Keras file, in the order `flavor`'s Keras restores them.
+fn keras_optimizer_arrays<N: Network>(
+    optimizer: &dyn Optimizer,
+    state: &OptimizerState,
+    layers: &[FileLayer],
+    flavor: KerasFlavor,
+) -> Vec<NamedArray> {
+    let class = optimizer.keras_class_name();
+    let used: Vec<&str> = state.slots.iter().map(|(n, _)| n.as_str()).collect();
+    let groups = slot_groups(class, &used);
+    let flat: Vec<(&str, &FileTensor)> = layers
+        .iter()
+        .flat_map(|l| l.weights.iter().map(move |w| (l.name.as_str(), w)))
+        .collect();
+    let slot_values = |slot: &str, index: usize| -> &FileTensor {
+        let (_, tensors) = state
+            .slots
+            .iter()
+            .find(|(n, _)| n == slot)
+            .expect("grouped slots come from the state");
+        &tensors[index]
+    };
+    let iterations = state.iterations as i64;
+    let mut arrays = Vec::new();
+    let param = |tensor: &FileTensor| -> String {
+        let name = tensor.name.strip_suffix(":0").unwrap_or(&tensor.name);
+        name.rsplit('/').next().unwrap_or(name).to_owned()
+    };
+    let beta_1 = || {
+        optimizer
+            .config()
+            .get("beta_1")
+            .and_then(Value::as_f64)
+            .unwrap_or(0.9) as f32
+    };
+    match flavor {
+        KerasFlavor::Keras2 if keras_config::needs_current_tf_keras(optimizer) => {
+            // tf-keras's current optimizers: `iteration:0`, then the slots created together
+            // interleaved per variable.
+            arrays.push(NamedArray {
+                name: "iteration:0".into(),
+                shape: vec![],
+                values: Values::I64(vec![iterations]),
+            });
+            for group in &groups {
+                for (index, (layer, tensor)) in flat.iter().enumerate() {
+                    for slot in group {
+                        arrays.push(NamedArray {
+                            name: format!(
+                                "{class}/{}/{layer}/{}:0",
+                                tf_keras_slot(class, slot, false),
+                                param(tensor)
+                            ),
+                            shape: tensor.shape.clone(),
+                            values: Values::F32(slot_values(slot, index).values.clone()),
+                        });
+                    }
+                }
+            }
+        }
+        KerasFlavor::Keras2 => {
+            // tf-keras's legacy optimizers: `iter`, then each kind of slot for every variable.
+            arrays.push(NamedArray {
+                name: format!("{class}/iter:0"),
+                shape: vec![],
+                values: Values::I64(vec![iterations]),
+            });
+            if class == "Nadam" && !used.is_empty() {
+                arrays.push(NamedArray {
+                    name: format!("{class}/momentum_cache:0"),
+                    shape: vec![],
+                    values: Values::F32(vec![legacy_nadam_cache(beta_1(), state.iterations)]),
+                });
+            }
+            for slot in &used {
+                for (index, (layer, tensor)) in flat.iter().enumerate() {
+                    arrays.push(NamedArray {
+                        name: format!(
+                            "{class}/{layer}/{}/{}:0",
+                            param(tensor),
+                            tf_keras_slot(class, slot, true)
+                        ),
+                        shape: tensor.shape.clone(),
+                        values: Values::F32(slot_values(slot, index).values.clone()),
+                    });
+                }
+            }
+        }
+        KerasFlavor::Keras3 => {
+            let prefix = class.to_ascii_lowercase();
+            let scope = if keras_config::is_sequential(N::GRAPH) {
+                format!("{}_", keras_config::snake_case(N::GRAPH.name))
+            } else {
+                String::new()
+            };
+            arrays.push(NamedArray {
+                name: format!("{prefix}/iteration"),
+                shape: vec![],
+                values: Values::I64(vec![iterations]),
+            });
+            arrays.push(NamedArray {
+                name: format!("{prefix}/learning_rate"),
+                shape: vec![],
+                values: Values::F32(vec![optimizer.learning_rate()]),
+            });
+            for group in &groups {
+                for (index, (layer, tensor)) in flat.iter().enumerate() {
+                    for slot in group {
+                        arrays.push(NamedArray {
+                            name: format!("{prefix}/{scope}{layer}_{}_{slot}", param(tensor)),
+                            shape: tensor.shape.clone(),
+                            values: Values::F32(slot_values(slot, index).values.clone()),
+                        });
+                    }
+                }
+            }
+            if class == "Nadam" && !groups.is_empty() {
+                arrays.push(NamedArray {
+                    name: format!("{prefix}/u_product"),
+                    shape: vec![],
+                    values: Values::F32(vec![nadam_u_product(beta_1(), state.iterations)]),
+                });
+            }
+        }
+    }
+    arrays
+}
+
+fn save_model<N: Network>(model: &N, path: &Path, options: SaveOptions) -> Result<()> {
+    let format = match options.format {
+        Some(format) => format,
+        None => FileFormat::from_path(path)?,
+    };
+    let model_config = keras_config::model_config(N::GRAPH).to_string();
+    let state = model.training_state();
+    let optimizer = state.optimizer().filter(|_| options.include_optimizer);
+    let style = match (format, options.flavor) {
+        (FileFormat::Native, _) => ConfigStyle::Full,
+        (FileFormat::KerasH5, flavor) => match optimizer {
+            Some(o) if keras_config::needs_current_tf_keras(o) => match flavor {
+                KerasFlavor::Keras2 => ConfigStyle::TfKeras,
+                KerasFlavor::Keras3 => ConfigStyle::Keras3,
+            },
+            _ => ConfigStyle::Portable,
+        },
+    };
+    let training_config = optimizer
+        .and_then(|_| keras_config::training_config(N::GRAPH, state, style))
+        .map(|c| c.to_string());
+    let layers = file_layers(model, true);
+    let optimizer_state = optimizer.map(|o| optimizer_state(o, &layers));
+    match format {
+        FileFormat::Native => {
+            let file = NativeFile {
+                kind: NativeKind::Model,
+                densely_version: env!("CARGO_PKG_VERSION").into(),
+                model_config: Some(model_config),
+                training_config,
+                layers,
+                optimizer: optimizer_state,
+            };
+            crate::io::write_atomically(path, &native::encode(&file))
+        }
+        FileFormat::KerasH5 => {
+            let arrays = match (optimizer, &optimizer_state) {
+                (Some(optimizer), Some(state)) => {
+                    keras_optimizer_arrays::<N>(optimizer, state, &layers, options.flavor)
+                }
+                _ => Vec::new(),
+            };
+            let contents = H5Contents {
+                keras_version: Some(
+                    match options.flavor {
+                        KerasFlavor::Keras2 => h5::KERAS_VERSION,
+                        KerasFlavor::Keras3 => "3.15.1",
+                    }
+                    .into(),
+                ),
+                backend: Some("tensorflow".into()),
+                model_config: Some(model_config),
+                training_config,
+                layers,
+                optimizer: arrays,
+            };
+            h5::write(path, &contents, Layout::Model)
+        }
+    }
+}
+
+fn save_weights<N: Network>(model: &N, path: &Path) -> Result<()> {
+    let format = FileFormat::from_path(path)?;
+    let layers = file_layers(model, true);
+    match format {
+        FileFormat::Native => {
+            let file = NativeFile {
+                kind: NativeKind::Weights,
+                densely_version: env!("CARGO_PKG_VERSION").into(),
+                model_config: None,
+                training_config: None,
+                layers,
+                optimizer: None,
+            };
+            crate::io::write_atomically(path, &native::encode(&file))
+        }
+        FileFormat::KerasH5 => {
+            let contents = H5Contents {
+                keras_version: Some(h5::KERAS_VERSION.into()),
+                backend: Some("tensorflow".into()),
+                layers,
+                ..H5Contents::default()
+            };
+            h5::write(path, &contents, Layout::Keras2Weights)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slots_are_recognised_in_every_keras_layout() {
+        assert_eq!(slot_of("SGD/m/dense/kernel:0"), Some("momentum"));
+        assert_eq!(slot_of("Adam/v/dense_2/bias:0"), Some("velocity"));
+        assert_eq!(slot_of("Adam/vhat/dense_2/bias:0"), Some("velocity_hat"));
+        assert_eq!(slot_of("Adam/dense/kernel/m:0"), Some("momentum"));
+        assert_eq!(slot_of("RMSprop/dense/kernel/rms:0"), Some("velocity"));
+        assert_eq!(
+            slot_of("sgd/sequential_dense_kernel_momentum"),
+            Some("momentum")
+        );
+        assert_eq!(slot_of("adam/dense_3_kernel_velocity"), Some("velocity"));
+        assert_eq!(
+            slot_of("adam/dense_3_kernel_velocity_hat"),
+            Some("velocity_hat")
+        );
+        assert_eq!(
+            slot_of("rmsprop/d_bias_average_gradient"),
+            Some("average_gradient")
+        );
+        assert_eq!(slot_of("adagrad/d_bias_accumulator"), Some("accumulator"));
+        assert_eq!(slot_of("sgd/learning_rate"), None);
+    }
+
+    #[test]
+    fn keras_creates_slots_in_these_groups() {
+        let groups = |class, used: &[&str]| slot_groups(class, used);
+        assert_eq!(
+            groups("Adam", &["momentum", "velocity", "velocity_hat"]),
+            [vec!["momentum", "velocity"], vec!["velocity_hat"]]
+        );
+        assert_eq!(
+            groups("RMSprop", &["velocity", "momentum", "average_gradient"]),
+            [vec!["velocity"], vec!["momentum"], vec!["average_gradient"]]
+        );
+        assert_eq!(groups("SGD", &["momentum"]), [vec!["momentum"]]);
+    }
+
+    #[test]
+    fn the_nadam_product_decays() {
+        assert_eq!(nadam_u_product(0.9, 0), 1.0);
+        let one = 0.9 * (1.0 - 0.5 * 0.96f32);
+        assert_eq!(nadam_u_product(0.9, 1), one);
+    }
+}

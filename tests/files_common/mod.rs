@@ -1,0 +1,123 @@
+//! Helpers shared by the `files_*` tests: the fixtures, scratch folders, the models the Keras
+//! fixtures hold, and comparisons.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use densely::prelude::*;
+use serde_json::Value;
+
+model! {
+    /// The small MLP of the Keras fixtures (Keras calls its layers dense and dense_1).
+    pub struct SmallMlp {
+        input features: [4];
+        hidden = Dense(8, relu);
+        output probs = Dense(3, softmax), loss = sparse_categorical_crossentropy;
+    }
+}
+
+model! {
+    /// Wide & Deep of the Keras fixtures, with densely's names for the hidden layers (Keras
+    /// calls them dense_2 and dense_3).
+    pub struct WideAndDeep {
+        input wide_input: [5];
+        input deep_input: [6];
+        hidden1 = Dense(30, relu)(deep_input);
+        hidden2 = Dense(30, relu)(hidden1);
+        concat = concatenate(wide_input, hidden2);
+        output main_output = Dense(1)(concat), loss = mse, weight = 0.9;
+        output aux_output = Dense(1)(hidden2), loss = mse, weight = 0.1;
+    }
+}
+
+/// The folder of the Keras fixtures copied into the project.
+pub fn keras_fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/keras")
+}
+
+/// A Keras fixture file.
+pub fn keras_fixture(name: &str) -> PathBuf {
+    keras_fixtures().join(name)
+}
+
+/// A fresh, empty scratch folder for one test.
+pub fn scratch(test: &str) -> PathBuf {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "densely-{test}-{}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A JSON file.
+pub fn json(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// Rows of numbers, flattened.
+pub fn flat(rows: &Value) -> Vec<f32> {
+    rows.as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|row| {
+            row.as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_f64().unwrap() as f32)
+        })
+        .collect()
+}
+
+/// What a Keras fixture's JSON says: the inputs and outputs, flattened, in the order of
+/// `inputs` and `outputs` (by name; a single one is taken whatever its name).
+pub fn probe(name: &str, inputs: &[&str], outputs: &[&str]) -> (Vec<Vec<f32>>, Vec<Vec<f32>>) {
+    let record = json(&keras_fixture(&format!("{name}.json")));
+    let values = |key: &str, names: &[&str]| -> Vec<Vec<f32>> {
+        let map = record[key].as_object().unwrap();
+        if map.len() == 1 {
+            return map.values().map(flat).collect();
+        }
+        names.iter().map(|n| flat(&map[*n])).collect()
+    };
+    (values("inputs", inputs), values("outputs", outputs))
+}
+
+/// The inputs and outputs of a small-MLP fixture.
+pub fn mlp_probe(name: &str) -> (Vec<f32>, Vec<f32>) {
+    let (mut inputs, mut outputs) = probe(name, &[], &[]);
+    (inputs.remove(0), outputs.remove(0))
+}
+
+/// The inputs (wide, deep) and outputs (main, aux) of a wide & deep fixture.
+pub fn wide_deep_probe(name: &str) -> (Vec<Vec<f32>>, Vec<Vec<f32>>) {
+    probe(
+        name,
+        &["wide_input", "deep_input"],
+        &["main_output", "aux_output"],
+    )
+}
+
+/// Asserts that `actual` is `expected` to `tolerance`, value by value.
+pub fn assert_close(actual: &[f32], expected: &[f32], tolerance: f32, what: &str) {
+    assert_eq!(actual.len(), expected.len(), "{what}: lengths differ");
+    for (i, (a, e)) in actual.iter().zip(expected).enumerate() {
+        assert!(
+            (a - e).abs() <= tolerance,
+            "{what}[{i}]: {a} vs {e} (difference {})",
+            (a - e).abs()
+        );
+    }
+}
+
+/// Every weight of a model, in order.
+pub fn weights<N: Network>(model: &N) -> Vec<Vec<f32>> {
+    let mut out = Vec::new();
+    model.visit_params(&mut |_, param| out.push(param.value.to_vec()));
+    out
+}

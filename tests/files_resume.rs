@@ -1,0 +1,148 @@
+//! Nothing lost: training resumed from a file gives, bit for bit, the weights of training
+//! without stopping; saving and loading round-trip every weight, slot and setting.
+
+mod files_common;
+
+use densely::files::{FileFormat, KerasFlavor, SaveOptions};
+use densely::prelude::*;
+use files_common::*;
+
+/// Regression data for Wide & Deep: 96 samples.
+fn wide_deep_data() -> (Batch<Shape1<5>>, Batch<Shape1<6>>, Batch<Shape1<1>>) {
+    let wide = Batch::<Shape1<5>>::from_fn(96, |s, f| ((s * 7 + f * 3) % 11) as f32 / 11.0 - 0.5);
+    let deep = Batch::<Shape1<6>>::from_fn(96, |s, f| ((s * 5 + f * 13) % 17) as f32 / 17.0 - 0.5);
+    let y = Batch::<Shape1<1>>::from_fn(96, |s, _| {
+        wide.sample(s).iter().sum::<f32>() - deep.sample(s)[..3].iter().sum::<f32>()
+    });
+    (wide, deep, y)
+}
+
+fn options<'a>(epochs: usize) -> FitOptions<'a, WideAndDeep> {
+    FitOptions::default()
+        .epochs(epochs)
+        .batch_size(16)
+        .seed(11)
+        .verbose(0)
+}
+
+fn resume_is_bit_exact(optimizer: impl Optimizer + Clone + 'static, extension: &str) {
+    let (wide, deep, y) = wide_deep_data();
+    let mut straight = WideAndDeep::with_seed(1);
+    straight.compile(optimizer.clone(), [Metric::Mae]);
+    straight.fit((&wide, &deep), (&y, &y), options(5)).unwrap();
+
+    let dir = scratch("resume");
+    let path = dir.join(format!("checkpoint.{extension}"));
+    let mut first = WideAndDeep::with_seed(1);
+    first.compile(optimizer, [Metric::Mae]);
+    first.fit((&wide, &deep), (&y, &y), options(2)).unwrap();
+    first.save(&path).unwrap();
+    drop(first);
+
+    let mut resumed = WideAndDeep::load(&path).unwrap();
+    assert_eq!(resumed.training_state().metrics(), [Metric::Mae]);
+    resumed
+        .fit((&wide, &deep), (&y, &y), options(5).initial_epoch(2))
+        .unwrap();
+    let (a, b) = (weights(&straight), weights(&resumed));
+    for (x, y) in a.iter().zip(&b) {
+        let same = x.iter().zip(y).all(|(p, q)| p.to_bits() == q.to_bits());
+        assert!(same, "{extension}: resumed training differs");
+    }
+    let (o, p) = (straight.optimizer().unwrap(), resumed.optimizer().unwrap());
+    assert_eq!(o.iterations(), p.iterations());
+    assert_eq!(o.config(), p.config());
+}
+
+#[test]
+fn resuming_adam_from_a_native_file_is_bit_exact() {
+    resume_is_bit_exact(Adam::new(5e-3).amsgrad(true).clipnorm(1.0), "densely");
+}
+
+#[test]
+fn resuming_sgd_with_nesterov_momentum_from_a_native_file_is_bit_exact() {
+    resume_is_bit_exact(Sgd::new(0.02).momentum(0.9).nesterov(true), "densely");
+}
+
+#[test]
+fn resuming_rmsprop_adagrad_nadam_adamw_from_a_native_file_is_bit_exact() {
+    resume_is_bit_exact(RmsProp::new(1e-3).momentum(0.5).centered(true), "densely");
+    resume_is_bit_exact(Adagrad::new(0.05), "ckpt");
+    resume_is_bit_exact(Nadam::new(2e-3), "densely");
+    resume_is_bit_exact(AdamW::new(2e-3).weight_decay(0.01), "densely");
+}
+
+/// The `.h5` file holds f32 weights and slots and the config in JSON, which round-trip
+/// exactly too, in either Keras layout.
+#[test]
+fn resuming_from_a_keras_file_is_bit_exact_too() {
+    resume_is_bit_exact(Adam::new(5e-3), "h5");
+    resume_is_bit_exact(RmsProp::new(1e-3).momentum(0.5).centered(true), "hdf5");
+    resume_is_bit_exact(Nadam::new(2e-3), "h5");
+    let (wide, deep, y) = wide_deep_data();
+    let dir = scratch("resume-keras3");
+    let mut model = WideAndDeep::with_seed(2);
+    model.compile(Sgd::new(0.01).momentum(0.8), []);
+    model.fit((&wide, &deep), (&y, &y), options(1)).unwrap();
+    let path = dir.join("k3.h5");
+    model
+        .save_with(
+            &path,
+            SaveOptions::default().keras_flavor(KerasFlavor::Keras3),
+        )
+        .unwrap();
+    let back = WideAndDeep::load(&path).unwrap();
+    let slots = |m: &WideAndDeep| -> Vec<Vec<f32>> {
+        m.optimizer()
+            .unwrap()
+            .slots()
+            .into_iter()
+            .map(|(_, _, v)| v.to_vec())
+            .collect()
+    };
+    assert_eq!(slots(&back), slots(&model));
+    assert_eq!(back.optimizer().unwrap().iterations(), 6);
+}
+
+#[test]
+fn weights_files_hold_weights_alone() {
+    let dir = scratch("weights");
+    let mut model = SmallMlp::with_seed(3);
+    model.compile(Sgd::default(), []);
+    for name in ["w.h5", "w.densely"] {
+        let path = dir.join(name);
+        model.save_weights(&path).unwrap();
+        let mut other = SmallMlp::with_seed(4);
+        other.load_weights(&path).unwrap();
+        assert_eq!(weights(&other), weights(&model));
+        let err = SmallMlp::load(&path).err().unwrap().to_string();
+        assert!(err.contains("load_weights"), "{err}");
+    }
+    // An uncompiled model saves without a training config and loads uncompiled.
+    let path = dir.join("plain.densely");
+    SmallMlp::with_seed(5).save(&path).unwrap();
+    assert!(SmallMlp::load(&path).unwrap().optimizer().is_none());
+    let options = SaveOptions::default()
+        .include_optimizer(false)
+        .format(FileFormat::Native);
+    model.save_with(dir.join("x.h5"), options).unwrap();
+    assert!(SmallMlp::load(dir.join("x.h5"))
+        .unwrap()
+        .optimizer()
+        .is_none());
+}
+
+/// Keras 3 writes `.weights.h5` files in another layout (`layers/<name>/vars/<i>`): this one
+/// was written by Keras 3.15 from `keras3_wide_deep.h5`.
+#[test]
+fn keras_3_weights_files_load() {
+    let path = keras_fixture("keras3_wide_deep.weights.h5");
+    let (inputs, expected) = wide_deep_probe("keras3_wide_deep");
+    let mut model = WideAndDeep::new();
+    model.load_weights(&path).unwrap();
+    let wide = Batch::<Shape1<5>>::from_vec(inputs[0].clone()).unwrap();
+    let deep = Batch::<Shape1<6>>::from_vec(inputs[1].clone()).unwrap();
+    let (main, aux) = model.predict((&wide, &deep)).unwrap();
+    assert_close(main.as_slice(), &expected[0], 1e-5, "main_output");
+    assert_close(aux.as_slice(), &expected[1], 1e-5, "aux_output");
+}

@@ -1,0 +1,533 @@
+//! Writing what Keras reads: the `.h5` files of `tests/fixtures/densely_written`, written by
+//! densely and loaded by real Keras 3 and tf-keras 2 with `tools/keras_files.py` (run by hand),
+//! which recorded what Keras predicted and how it trained on from them in
+//! `keras_results.json`. These tests check that densely still writes those files and that
+//! Keras's numbers still agree with densely's.
+//!
+//! To rewrite the files after a deliberate change, run
+//! `DENSELY_WRITE_FIXTURES=1 cargo test --test files_written` and then
+//! `~/keras-env/bin/python tools/keras_files.py tests/fixtures/densely_written`.
+
+mod files_common;
+
+use std::path::{Path, PathBuf};
+
+use densely::files::{KerasFlavor, SaveOptions};
+use densely::prelude::*;
+use files_common::*;
+use serde_json::{json, Value};
+
+model! {
+    /// Every other layer kind Keras knows: Flatten, Dropout, Activation and Add.
+    pub struct Residual {
+        input grid: [2, 3];
+        flat = Flatten;
+        stem = Dense(8, tanh);
+        branch = Dense(8, elu)(stem);
+        dropped = Dropout(0.25)(branch);
+        sum = add(stem, dropped);
+        activated = Activation(sigmoid)(sum);
+        output probs = Dense(3, softmax)(activated), loss = sparse_categorical_crossentropy;
+    }
+}
+
+/// The folder of the files densely wrote for Keras.
+fn written() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/densely_written")
+}
+
+/// Deterministic values in [-1, 1): a linear congruential generator, so that the data never
+/// depends on a crate's version.
+fn data(seed: u64, len: usize) -> Vec<f32> {
+    let mut state = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    (0..len)
+        .map(|_| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((state >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
+        })
+        .collect()
+}
+
+fn rows(values: &[f32], width: usize) -> Value {
+    Value::Array(values.chunks(width).map(|r| json!(r)).collect())
+}
+
+fn labels(x: &[f32], width: usize, classes: u32) -> Vec<u32> {
+    x.chunks(width)
+        .map(|r| {
+            ((r[0] + r[1] + 2.0) * classes as f32 / 4.0).clamp(0.0, classes as f32 - 1.0) as u32
+        })
+        .collect()
+}
+
+/// How densely saves one of the files.
+type Saver = Box<dyn Fn(&Path) -> densely::Result<()>>;
+
+const SAMPLES: usize = 32;
+const PROBE: usize = 8;
+
+fn small_mlp() -> (SmallMlp, Value) {
+    let x = data(1, SAMPLES * 4);
+    let y = labels(&x, 4, 3);
+    let xb = Batch::<Shape1<4>>::from_vec(x.clone()).unwrap();
+    let yb = Labels::<3>::new(y.clone()).unwrap();
+    let mut model = SmallMlp::with_seed(5);
+    model.compile(Sgd::new(0.05).momentum(0.9), [Metric::Accuracy]);
+    model
+        .fit(
+            &xb,
+            &yb,
+            FitOptions::default()
+                .epochs(2)
+                .batch_size(8)
+                .seed(3)
+                .verbose(0),
+        )
+        .unwrap();
+    let probe = Batch::<Shape1<4>>::from_vec(x[..PROBE * 4].to_vec()).unwrap();
+    let predictions = model.predict(&probe).unwrap();
+    let record = json!({
+        "inputs": {"features": rows(probe.as_slice(), 4)},
+        "outputs": {"probs": rows(predictions.as_slice(), 3)},
+        "train": {"x": {"features": rows(&x, 4)}, "y": {"probs": y}, "batch_size": 8},
+    });
+    (model, record)
+}
+
+fn wide_deep() -> (WideAndDeep, Value) {
+    let wide = data(2, SAMPLES * 5);
+    let deep = data(3, SAMPLES * 6);
+    let target: Vec<f32> = wide
+        .chunks(5)
+        .zip(deep.chunks(6))
+        .map(|(w, d)| w.iter().sum::<f32>() - d[..3].iter().sum::<f32>())
+        .collect();
+    let wb = Batch::<Shape1<5>>::from_vec(wide.clone()).unwrap();
+    let db = Batch::<Shape1<6>>::from_vec(deep.clone()).unwrap();
+    let yb = Batch::<Shape1<1>>::from_vec(target.clone()).unwrap();
+    let mut model = WideAndDeep::with_seed(6);
+    model.compile(Adam::new(1e-2), []);
+    model
+        .fit(
+            (&wb, &db),
+            (&yb, &yb),
+            FitOptions::default()
+                .epochs(2)
+                .batch_size(8)
+                .seed(4)
+                .verbose(0),
+        )
+        .unwrap();
+    let pw = Batch::<Shape1<5>>::from_vec(wide[..PROBE * 5].to_vec()).unwrap();
+    let pd = Batch::<Shape1<6>>::from_vec(deep[..PROBE * 6].to_vec()).unwrap();
+    let (main, aux) = model.predict((&pw, &pd)).unwrap();
+    let record = json!({
+        "inputs": {"wide_input": rows(pw.as_slice(), 5), "deep_input": rows(pd.as_slice(), 6)},
+        "outputs": {"main_output": rows(main.as_slice(), 1), "aux_output": rows(aux.as_slice(), 1)},
+        "train": {
+            "x": {"wide_input": rows(&wide, 5), "deep_input": rows(&deep, 6)},
+            "y": {"main_output": rows(&target, 1), "aux_output": rows(&target, 1)},
+            "batch_size": 8,
+        },
+    });
+    (model, record)
+}
+
+fn residual() -> (Residual, Value) {
+    let x = data(4, SAMPLES * 6);
+    let y = labels(&x, 6, 3);
+    let xb = Batch::<Shape2<2, 3>>::from_vec(x.clone()).unwrap();
+    let yb = Labels::<3>::new(y.clone()).unwrap();
+    let mut model = Residual::with_seed(7);
+    model.compile(
+        RmsProp::new(1e-2).momentum(0.5).centered(true),
+        [Metric::Accuracy],
+    );
+    model
+        .fit(
+            &xb,
+            &yb,
+            FitOptions::default()
+                .epochs(2)
+                .batch_size(8)
+                .seed(5)
+                .verbose(0),
+        )
+        .unwrap();
+    let probe = Batch::<Shape2<2, 3>>::from_vec(x[..PROBE * 6].to_vec()).unwrap();
+    let predictions = model.predict(&probe).unwrap();
+    let grid =
+        |values: &[f32]| -> Value { Value::Array(values.chunks(6).map(|s| rows(s, 3)).collect()) };
+    // Dropout draws different masks in Keras, so this model is not trained on there.
+    let record = json!({
+        "inputs": {"grid": grid(probe.as_slice())},
+        "outputs": {"probs": rows(predictions.as_slice(), 3)},
+    });
+    (model, record)
+}
+
+/// The files and records, in order: (file name, how densely saves it, record).
+fn cases() -> Vec<(String, Saver, Value)> {
+    let mut out: Vec<(String, Saver, Value)> = Vec::new();
+    let flavors = [("", KerasFlavor::Keras2), ("_keras3", KerasFlavor::Keras3)];
+    for (suffix, flavor) in flavors {
+        let options = SaveOptions::default().keras_flavor(flavor);
+        let (model, record) = small_mlp();
+        out.push((
+            format!("small_mlp_sgd{suffix}.h5"),
+            Box::new(move |p: &Path| model.save_with(p, options)),
+            record,
+        ));
+        let (model, record) = wide_deep();
+        out.push((
+            format!("wide_deep_adam{suffix}.h5"),
+            Box::new(move |p: &Path| model.save_with(p, options)),
+            record,
+        ));
+        let (model, record) = residual();
+        out.push((
+            format!("residual_rmsprop{suffix}.h5"),
+            Box::new(move |p: &Path| model.save_with(p, options)),
+            record,
+        ));
+    }
+    let (model, mut record) = small_mlp();
+    record["weights_of"] = json!("small_mlp_sgd.h5");
+    out.push((
+        "small_mlp_weights.h5".into(),
+        Box::new(move |p: &Path| model.save_weights(p)),
+        record,
+    ));
+    out
+}
+
+/// Writes the files and records when asked to (by hand, before running the Keras script).
+#[test]
+fn write_the_files_when_asked() {
+    if std::env::var_os("DENSELY_WRITE_FIXTURES").is_none() {
+        return;
+    }
+    let dir = written();
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, save, record) in cases() {
+        save(&dir.join(&name)).unwrap();
+        let json_name = name.replace(".h5", ".json");
+        std::fs::write(
+            dir.join(json_name),
+            serde_json::to_string_pretty(&record).unwrap(),
+        )
+        .unwrap();
+    }
+}
+
+fn results() -> Value {
+    json(&written().join("keras_results.json"))
+}
+
+fn record(file: &str) -> Value {
+    json(&written().join(file.replace(".h5", ".json")))
+}
+
+/// Flat inputs of a record, in the model's input order.
+fn record_inputs(record: &Value, names: &[&str]) -> Vec<Vec<f32>> {
+    let inputs = record["inputs"].as_object().unwrap();
+    let flatten = |v: &Value| -> Vec<f32> {
+        let mut out = Vec::new();
+        let mut stack = vec![v];
+        while let Some(v) = stack.pop() {
+            match v {
+                Value::Array(items) => stack.extend(items.iter().rev()),
+                Value::Number(n) => out.push(n.as_f64().unwrap() as f32),
+                _ => panic!("not a number: {v}"),
+            }
+        }
+        out
+    };
+    names.iter().map(|n| flatten(&inputs[*n])).collect()
+}
+
+/// What densely predicts for a record's probe inputs with the model in `path`, per output.
+fn densely_predictions(path: &Path, record: &Value) -> Vec<(String, Vec<f32>)> {
+    if let Some(model_file) = record.get("weights_of").and_then(Value::as_str) {
+        let mut model = SmallMlp::load(written().join(model_file)).unwrap();
+        model.visit_params_mut(&mut |_, param| param.value.fill(0.0));
+        model.load_weights(path).unwrap();
+        let probe = Batch::<Shape1<4>>::from_vec(flat(&record["inputs"]["features"])).unwrap();
+        return vec![("probs".into(), model.predict(&probe).unwrap().into_vec())];
+    }
+    let model = densely::load_model(path).unwrap();
+    let names = model.input_names();
+    let inputs = record_inputs(record, &names);
+    let slices: Vec<&[f32]> = inputs.iter().map(Vec::as_slice).collect();
+    let outputs = model.predict(&slices).unwrap();
+    model
+        .output_names()
+        .into_iter()
+        .map(str::to_owned)
+        .zip(outputs)
+        .collect()
+}
+
+fn keras_output(result: &Value, key: &str, name: &str) -> Vec<f32> {
+    let outputs = result[key].as_object().unwrap();
+    flat(if outputs.len() == 1 {
+        outputs.values().next().unwrap()
+    } else {
+        &outputs[name]
+    })
+}
+
+#[test]
+fn densely_still_writes_these_files() {
+    let dir = scratch("still-writes");
+    for (name, save, record) in cases() {
+        let fresh = dir.join(&name);
+        save(&fresh).unwrap();
+        let committed = written().join(&name);
+        let committed_record = json(&written().join(name.replace(".h5", ".json")));
+        for (output, values) in record["outputs"].as_object().unwrap() {
+            assert_close(
+                &flat(&committed_record["outputs"][output]),
+                &flat(values),
+                1e-6,
+                &format!("{name}: densely's predictions changed"),
+            );
+        }
+        if name.contains("weights") {
+            let (mut a, mut b) = (SmallMlp::new(), SmallMlp::new());
+            a.load_weights(&committed).unwrap();
+            b.load_weights(&fresh).unwrap();
+            for (x, y) in weights(&a).iter().zip(weights(&b)) {
+                assert_close(x, &y, 1e-6, &name);
+            }
+            continue;
+        }
+        assert_eq!(
+            densely::files::declaration(&committed).unwrap(),
+            densely::files::declaration(&fresh).unwrap(),
+            "{name}"
+        );
+        let (a, b) = (
+            densely::load_model(&committed).unwrap(),
+            densely::load_model(&fresh).unwrap(),
+        );
+        // Equal up to the rounding of another machine's matrix kernels (FMA or not).
+        for (x, y) in a.layers().iter().zip(b.layers()) {
+            assert_eq!(x.name, y.name, "{name}");
+            assert_eq!(
+                x.kernel.is_some(),
+                y.kernel.is_some(),
+                "{name}: layer {}",
+                x.name
+            );
+            if let (Some(k), Some(l)) = (x.kernel, y.kernel) {
+                assert_close(k, l, 1e-6, &format!("{name}: layer {} kernel", x.name));
+            }
+            if let (Some(k), Some(l)) = (x.bias, y.bias) {
+                assert_close(k, l, 1e-6, &format!("{name}: layer {} bias", x.name));
+            }
+        }
+        let optimizer = |path: &Path| -> (String, u64, Vec<Vec<f32>>) {
+            let state = |o: &dyn Optimizer| {
+                (
+                    o.keras_class_name().to_owned(),
+                    o.iterations(),
+                    o.slots().into_iter().map(|(_, _, v)| v.to_vec()).collect(),
+                )
+            };
+            if name.starts_with("small_mlp") {
+                state(SmallMlp::load(path).unwrap().optimizer().unwrap())
+            } else if name.starts_with("wide_deep") {
+                state(WideAndDeep::load(path).unwrap().optimizer().unwrap())
+            } else {
+                state(Residual::load(path).unwrap().optimizer().unwrap())
+            }
+        };
+        let (a, b) = (optimizer(&committed), optimizer(&fresh));
+        assert_eq!((&a.0, a.1, a.2.len()), (&b.0, b.1, b.2.len()), "{name}");
+        for (x, y) in a.2.iter().zip(&b.2) {
+            assert_close(x, y, 1e-6, &format!("{name}: optimizer slot"));
+        }
+    }
+}
+
+#[test]
+fn keras_3_and_tf_keras_predicted_what_densely_predicts() {
+    let results = results();
+    let mut checked = 0;
+    for (name, _, record) in cases() {
+        let path = written().join(&name);
+        let ours = densely_predictions(&path, &record);
+        for keras in ["keras3", "tf_keras"] {
+            let result = &results[&name][keras];
+            assert!(result.get("error").is_none(), "{name} in {keras}: {result}");
+            assert!(result["max_abs_difference"].as_f64().unwrap() <= 1e-5);
+            for (output, values) in &ours {
+                let theirs = keras_output(result, "predictions", output);
+                assert_close(
+                    &theirs,
+                    values,
+                    1e-5,
+                    &format!("{name} in {keras}: {output}"),
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 14);
+}
+
+/// The optimizer state each Keras expects: tf-keras restores every slot of the default
+/// (Keras 2) layout, Keras 3 those of its own layout; training one more epoch from the file
+/// then gives what densely gives training on from the same file.
+#[test]
+fn keras_trains_on_from_the_optimizer_state_densely_wrote() {
+    let results = results();
+    for (name, keras) in [
+        ("small_mlp_sgd.h5", "tf_keras"),
+        ("wide_deep_adam.h5", "tf_keras"),
+        ("small_mlp_sgd_keras3.h5", "keras3"),
+        ("wide_deep_adam_keras3.h5", "keras3"),
+    ] {
+        let result = &results[name][keras];
+        assert!(
+            result["warnings"].as_array().unwrap().is_empty(),
+            "{name} in {keras}: {result}"
+        );
+        if keras == "keras3" {
+            assert_eq!(result["keras3_workaround"]["slots_restored"], json!(true));
+        }
+        let report = &result["optimizer"];
+        let record = record(name);
+        let path = written().join(name);
+        let ours: Vec<(String, Vec<f32>)> = if name.starts_with("small_mlp") {
+            let mut model = SmallMlp::load(&path).unwrap();
+            assert_eq!(
+                report["iterations"],
+                json!(model.optimizer().unwrap().iterations())
+            );
+            let x = flat(&record["train"]["x"]["features"]);
+            let y: Vec<u32> = record["train"]["y"]["probs"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_u64().unwrap() as u32)
+                .collect();
+            let (x, y) = (
+                Batch::<Shape1<4>>::from_vec(x).unwrap(),
+                Labels::<3>::new(y).unwrap(),
+            );
+            model
+                .fit(
+                    &x,
+                    &y,
+                    FitOptions::default()
+                        .epochs(1)
+                        .batch_size(8)
+                        .shuffle(false)
+                        .verbose(0),
+                )
+                .unwrap();
+            let probe = Batch::<Shape1<4>>::from_vec(flat(&record["inputs"]["features"])).unwrap();
+            vec![("probs".into(), model.predict(&probe).unwrap().into_vec())]
+        } else {
+            let mut model = WideAndDeep::load(&path).unwrap();
+            assert_eq!(
+                report["iterations"],
+                json!(model.optimizer().unwrap().iterations())
+            );
+            let train = &record["train"];
+            let wide = Batch::<Shape1<5>>::from_vec(flat(&train["x"]["wide_input"])).unwrap();
+            let deep = Batch::<Shape1<6>>::from_vec(flat(&train["x"]["deep_input"])).unwrap();
+            let y = Batch::<Shape1<1>>::from_vec(flat(&train["y"]["main_output"])).unwrap();
+            model
+                .fit(
+                    (&wide, &deep),
+                    (&y, &y),
+                    FitOptions::default()
+                        .epochs(1)
+                        .batch_size(8)
+                        .shuffle(false)
+                        .verbose(0),
+                )
+                .unwrap();
+            let pw = Batch::<Shape1<5>>::from_vec(flat(&record["inputs"]["wide_input"])).unwrap();
+            let pd = Batch::<Shape1<6>>::from_vec(flat(&record["inputs"]["deep_input"])).unwrap();
+            let (main, aux) = model.predict((&pw, &pd)).unwrap();
+            vec![
+                ("main_output".into(), main.into_vec()),
+                ("aux_output".into(), aux.into_vec()),
+            ]
+        };
+        for (output, values) in ours {
+            let theirs = keras_output(result, "after_one_more_epoch", &output);
+            let worst = theirs
+                .iter()
+                .zip(&values)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0f32, f32::max);
+            eprintln!("{name} in {keras}: {output} after one more epoch differs by {worst:e}");
+            assert_close(
+                &theirs,
+                &values,
+                1e-5,
+                &format!("{name} in {keras}: {output}"),
+            );
+        }
+    }
+}
+
+/// Every layer kind, back as it was declared (Keras names, the loss, Dropout's rate).
+#[test]
+fn the_declaration_of_a_densely_file_is_its_declaration() {
+    let printed =
+        densely::files::declaration_as(written().join("residual_rmsprop.h5"), "Residual").unwrap();
+    assert_eq!(
+        printed,
+        "model! {
+    /// The Functional model `residual` of `residual_rmsprop.h5` (Keras 2.21.0).
+    pub struct Residual {
+        input grid: [2, 3];
+        flat = Flatten()(grid);
+        stem = Dense(8, tanh)(flat);
+        branch = Dense(8, elu)(stem);
+        dropped = Dropout(0.25)(branch);
+        sum = add(stem, dropped);
+        activated = Activation(sigmoid)(sum);
+        output probs = Dense(3, softmax)(activated), loss = sparse_categorical_crossentropy;
+    }
+}
+"
+    );
+}
+
+model! {
+    /// The Functional model `residual` of `residual_rmsprop.h5` (Keras 2.21.0).
+    pub struct ResidualPrinted {
+        input grid: [2, 3];
+        flat = Flatten()(grid);
+        stem = Dense(8, tanh)(flat);
+        branch = Dense(8, elu)(stem);
+        dropped = Dropout(0.25)(branch);
+        sum = add(stem, dropped);
+        activated = Activation(sigmoid)(sum);
+        output probs = Dense(3, softmax)(activated), loss = sparse_categorical_crossentropy;
+    }
+}
+
+#[test]
+fn the_printed_declaration_compiles_and_loads_its_file() {
+    let path = written().join("residual_rmsprop.h5");
+    let mut printed = ResidualPrinted::load(&path).unwrap();
+    let mut original = Residual::load(&path).unwrap();
+    let x = Batch::<Shape2<2, 3>>::from_fn(4, |s, f| (s * 6 + f) as f32 / 24.0 - 0.5);
+    assert_eq!(
+        printed.predict(&x).unwrap().as_slice(),
+        original.predict(&x).unwrap().as_slice()
+    );
+    assert_eq!(printed.optimizer().unwrap().keras_class_name(), "RMSprop");
+}
