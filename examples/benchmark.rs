@@ -70,6 +70,9 @@ struct Args {
     script: Option<PathBuf>,
 }
 
+const USAGE: &str = "usage: benchmark [EPOCHS] [--batch-size N] [--keras | --compare] \
+                     [--keras-script PATH]";
+
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
         epochs: 3,
@@ -94,17 +97,14 @@ fn parse_args() -> Result<Args, String> {
                     .map_err(|_| format!("bad batch size {value}"))?;
             }
             "-h" | "--help" => {
-                return Err(
-                    "usage: benchmark [EPOCHS] [--batch-size N] [--keras | --compare] \
-                            [--keras-script PATH]"
-                        .into(),
-                )
+                println!("{USAGE}");
+                std::process::exit(0);
             }
             value if positional == 0 && value.parse::<usize>().is_ok() => {
                 args.epochs = value.parse().unwrap();
                 positional += 1;
             }
-            other => return Err(format!("unknown argument {other:?} (try --help)")),
+            other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
         }
     }
     if args.epochs == 0 || args.batch_size == 0 {

@@ -79,7 +79,11 @@ fn early_epochs_reach_keras_accuracy_on_average() {
         .map(|seed| train(&data, seed, 3).1.history["val_accuracy"].clone())
         .collect();
     let mean = |epoch: usize| runs.iter().map(|run| run[epoch]).sum::<f64>() / runs.len() as f64;
-    println!("mean val_accuracy: {:.4} after 1 epoch, {:.4} after 3", mean(0), mean(2));
+    println!(
+        "mean val_accuracy: {:.4} after 1 epoch, {:.4} after 3",
+        mean(0),
+        mean(2)
+    );
     assert_near("mean val_accuracy after 1 epoch", mean(0), 0.8208);
     assert_near("mean val_accuracy after 3 epochs", mean(2), 0.8540);
 }
@@ -91,6 +95,14 @@ fn thirty_epochs_reach_keras_accuracy() {
     let (mut model, history) = train(&data, densely::network::DEFAULT_SEED, 30);
     let test = model.evaluate(&data.x_test, &data.y_test).unwrap();
     println!("test: {test}");
-    assert_near("val_accuracy after 30 epochs", history.history["val_accuracy"][29], 0.89);
-    assert_near("test accuracy after 30 epochs", test.get("accuracy").unwrap(), 0.8785);
+    assert_near(
+        "val_accuracy after 30 epochs",
+        history.history["val_accuracy"][29],
+        0.89,
+    );
+    assert_near(
+        "test accuracy after 30 epochs",
+        test.get("accuracy").unwrap(),
+        0.8785,
+    );
 }

@@ -63,11 +63,28 @@ fn single_output_history_is_keyed_like_keras() {
     let mut model = Classifier::new();
     model.compile(Sgd::new(0.1), [Metric::Accuracy]);
     let history = model
-        .fit(&x, &y, FitOptions::default().epochs(3).validation_split(0.2).verbose(0))
+        .fit(
+            &x,
+            &y,
+            FitOptions::default()
+                .epochs(3)
+                .validation_split(0.2)
+                .verbose(0),
+        )
         .unwrap();
     // Keras 3.15: ['accuracy', 'loss', 'val_accuracy', 'val_loss'], {'verbose': 0, 'epochs': 3, 'steps': 3}
-    assert_eq!(history.keys(), ["accuracy", "loss", "val_accuracy", "val_loss"]);
-    assert_eq!((history.params.verbose, history.params.epochs, history.params.steps), (0, 3, 3));
+    assert_eq!(
+        history.keys(),
+        ["accuracy", "loss", "val_accuracy", "val_loss"]
+    );
+    assert_eq!(
+        (
+            history.params.verbose,
+            history.params.epochs,
+            history.params.steps
+        ),
+        (0, 3, 3)
+    );
     assert_eq!(history.epoch, [0, 1, 2]);
     assert!(history.history.values().all(|values| values.len() == 3));
     let accuracy = &history.history["accuracy"];
@@ -83,7 +100,9 @@ fn multi_output_history_is_keyed_like_keras() {
         .fit(
             (&wide, &deep),
             (&y, &y),
-            FitOptions::default().validation_data((&wide, &deep), (&y, &y)).verbose(0),
+            FitOptions::default()
+                .validation_data((&wide, &deep), (&y, &y))
+                .verbose(0),
         )
         .unwrap();
     // Keras 3.15, compile(loss=["mse", "mse"], loss_weights=[0.9, 0.1], metrics=[["mae"], ["mae"]]).
@@ -101,7 +120,8 @@ fn multi_output_history_is_keyed_like_keras() {
     ];
     assert_eq!(history.keys(), keras);
     let logs = model.evaluate((&wide, &deep), (&y, &y)).unwrap();
-    let expected = 0.9 * logs.get("main_output_loss").unwrap() + 0.1 * logs.get("aux_output_loss").unwrap();
+    let expected =
+        0.9 * logs.get("main_output_loss").unwrap() + 0.1 * logs.get("aux_output_loss").unwrap();
     assert!((logs.get("loss").unwrap() - expected).abs() < 1e-6);
 }
 
@@ -111,13 +131,23 @@ fn validation_split_holds_out_the_last_samples() {
     let mut model = Classifier::new();
     model.compile(Sgd::new(0.05), []);
     let history = model
-        .fit(&x, &y, FitOptions::default().validation_split(0.2).verbose(0))
+        .fit(
+            &x,
+            &y,
+            FitOptions::default().validation_split(0.2).verbose(0),
+        )
         .unwrap();
-    assert_eq!(history.params.steps, 2, "40 training samples in batches of 32");
+    assert_eq!(
+        history.params.steps, 2,
+        "40 training samples in batches of 32"
+    );
     let (held_out_x, held_out_y) = (x.slice(40..50), y.slice(40..50));
     let logs = model.evaluate(&held_out_x, &held_out_y).unwrap();
     let val_loss = history.history["val_loss"][0];
-    assert!((logs.get("loss").unwrap() - val_loss).abs() < 1e-9, "{logs} vs {val_loss}");
+    assert!(
+        (logs.get("loss").unwrap() - val_loss).abs() < 1e-9,
+        "{logs} vs {val_loss}"
+    );
     let first = model.evaluate(&x.slice(0..10), &y.slice(0..10)).unwrap();
     assert_ne!(first.get("loss"), Some(val_loss));
 }
@@ -144,7 +174,10 @@ fn the_same_seed_trains_bit_identical_weights() {
     let train = |model_seed: u64, shuffle_seed: u64| {
         let mut model = Classifier::with_seed(model_seed);
         model.compile(Adam::default(), [Metric::Accuracy]);
-        let options = FitOptions::default().epochs(3).seed(shuffle_seed).verbose(0);
+        let options = FitOptions::default()
+            .epochs(3)
+            .seed(shuffle_seed)
+            .verbose(0);
         let history = model.fit(&x, &y, options).unwrap();
         (weights(&model), history.history["loss"].clone())
     };
@@ -161,7 +194,9 @@ fn training_learns_and_reports_accuracy() {
     let (x, y) = classification(400, 7);
     let mut model = Classifier::new();
     model.compile(Adam::new(0.01), [Metric::Accuracy]);
-    let history = model.fit(&x, &y, FitOptions::default().epochs(20).verbose(0)).unwrap();
+    let history = model
+        .fit(&x, &y, FitOptions::default().epochs(20).verbose(0))
+        .unwrap();
     let losses = &history.history["loss"];
     assert!(losses[19] < losses[0] * 0.5, "{losses:?}");
     let logs = model.evaluate(&x, &y).unwrap();
@@ -186,7 +221,11 @@ fn initial_epoch_resumes_the_epoch_count() {
     let mut model = Classifier::new();
     model.compile(Sgd::default(), []);
     let history = model
-        .fit(&x, &y, FitOptions::default().epochs(5).initial_epoch(3).verbose(0))
+        .fit(
+            &x,
+            &y,
+            FitOptions::default().epochs(5).initial_epoch(3).verbose(0),
+        )
         .unwrap();
     assert_eq!(history.epoch, [3, 4]);
 }
@@ -213,9 +252,16 @@ fn bad_arguments_are_named_before_training() {
     let message = fit_error(FitOptions::default(), &empty_x, &empty_y);
     assert!(message.contains("no samples"), "{message}");
     let message = fit_error(FitOptions::default(), &x, &y.slice(0..19));
-    assert!(message.contains("20 samples") && message.contains("19 samples"), "{message}");
+    assert!(
+        message.contains("20 samples") && message.contains("19 samples"),
+        "{message}"
+    );
     let (vx, vy) = classification(5, 11);
-    let message = fit_error(FitOptions::default().validation_data(&vx, &vy.slice(0..4)), &x, &y);
+    let message = fit_error(
+        FitOptions::default().validation_data(&vx, &vy.slice(0..4)),
+        &x,
+        &y,
+    );
     assert!(message.contains("validation_data"), "{message}");
 }
 
@@ -225,17 +271,31 @@ fn inputs_of_different_lengths_name_the_input() {
     let mut model = WideAndDeep::new();
     model.compile(Sgd::default(), []);
     let short_deep = deep.slice(0..9);
-    let message = model.fit((&wide, &short_deep), (&y, &y), FitOptions::default().verbose(0));
+    let message = model.fit(
+        (&wide, &short_deep),
+        (&y, &y),
+        FitOptions::default().verbose(0),
+    );
     let message = message.unwrap_err().to_string();
-    assert!(message.contains("deep_input") && message.contains("9 samples"), "{message}");
-    let message = model.evaluate((&wide, &deep), (&y, &y.slice(0..3))).unwrap_err().to_string();
+    assert!(
+        message.contains("deep_input") && message.contains("9 samples"),
+        "{message}"
+    );
+    let message = model
+        .evaluate((&wide, &deep), (&y, &y.slice(0..3)))
+        .unwrap_err()
+        .to_string();
     assert!(message.contains("aux_output"), "{message}");
 }
 
 #[test]
 fn labels_outside_the_classes_are_refused_when_built() {
     match Labels::<3>::new(vec![0, 1, 3]) {
-        Err(Error::Label { label: 3, index: 2, classes: 3 }) => {}
+        Err(Error::Label {
+            label: 3,
+            index: 2,
+            classes: 3,
+        }) => {}
         other => panic!("expected a label error, got {other:?}"),
     }
 }
@@ -244,7 +304,10 @@ fn labels_outside_the_classes_are_refused_when_built() {
 fn fitting_an_uncompiled_model_says_to_compile() {
     let (x, y) = classification(8, 13);
     let mut model = Classifier::new();
-    let message = model.fit(&x, &y, FitOptions::default().verbose(0)).unwrap_err().to_string();
+    let message = model
+        .fit(&x, &y, FitOptions::default().verbose(0))
+        .unwrap_err()
+        .to_string();
     assert!(message.contains("compile"), "{message}");
 }
 
@@ -253,7 +316,12 @@ fn fitting_an_uncompiled_model_says_to_compile() {
 struct LastBatchWeights(Vec<f32>);
 
 impl<N: Network> Callback<N> for LastBatchWeights {
-    fn on_train_batch_end(&mut self, model: &mut N, _batch: usize, _logs: &Logs) -> densely::Result<()> {
+    fn on_train_batch_end(
+        &mut self,
+        model: &mut N,
+        _batch: usize,
+        _logs: &Logs,
+    ) -> densely::Result<()> {
         self.0 = weights(model);
         Ok(())
     }
@@ -265,7 +333,10 @@ fn a_nan_loss_stops_training_with_an_error() {
     let mut model = WideAndDeep::new();
     model.compile(Sgd::new(1e12), []);
     let mut last = LastBatchWeights::default();
-    let options = FitOptions::default().epochs(5).verbose(0).callback(&mut last);
+    let options = FitOptions::default()
+        .epochs(5)
+        .verbose(0)
+        .callback(&mut last);
     let error = model.fit((&wide, &deep), (&y, &y), options).unwrap_err();
     match error {
         Error::NonFiniteLoss { loss, epoch, batch } => {

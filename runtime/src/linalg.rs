@@ -7,23 +7,22 @@
 //! memory, and a transpose is only a change of strides:
 //!
 //! - forward, `z = K x`: the kernel's columns are contiguous, so the product runs down them 16
-//!   units at a time and broadcasts the inputs of 6 samples, skipping the inputs that are zero
-//!   for all 6 (half of Fashion-MNIST's pixels are, and so are many outputs of a `relu`);
+//!   units at a time against 6 samples, skipping the inputs that are zero for all 6 (half of
+//!   Fashion-MNIST's pixels are, and so are many outputs of a `relu`);
 //! - kernel gradient, `dK = dz x^T`: the same, with the samples as the inner dimension;
-//! - input gradient, `dx = K^T dz`: computed as `dx^T = dz^T K`, the same again, over a
-//!   transposed copy of `dz` (small: one value per unit and sample).
+//! - input gradient, `dx = K^T dz`: the same again, once blocks of 16 rows of `K^T` are
+//!   copied (transposed) into contiguous columns.
 //!
 //! Every value is a sum in order over the inner dimension, in chunks of 256 added to the
 //! result one after the other, with fused multiply-adds: the order of the matrixmultiply crate
 //! that densely used before, so results are the same to the last bit. The kernels are written
-//! for AVX2 and FMA (chosen at run time) with a portable fallback; they work on the operands
-//! where they are, with no packing and no allocation (the transposed copy lives in a buffer
-//! per thread that only ever grows), so a training step allocates nothing after the first.
-//! Products big enough to pay for it are split between the threads of a small persistent pool
-//! (see [`threads`]); the split never changes a result, since every value is computed whole by
-//! one thread.
+//! for AVX2 and FMA (chosen at run time) with a portable fallback. Like matrixmultiply's, they
+//! copy what they read into small blocks first (the values of `b` step after step, so the
+//! tiles read them in order), but on the stack: nothing is allocated, so a training step
+//! allocates nothing. Products big enough to pay for it are split between the threads of a
+//! small persistent pool (see [`threads`]); the split never changes a result, since every value
+//! is computed whole by one thread.
 
-use std::cell::RefCell;
 use std::ops::Range;
 
 /// A read-only matrix in a slice: its size and the strides between rows and columns.
@@ -166,24 +165,15 @@ pub fn gemm_with(c: &mut [f32], a: Mat<'_>, b: Mat<'_>, epilogue: Epilogue<'_>) 
         a,
         b,
         c: c.as_mut_ptr(),
-        c_rs: 1,
-        c_cs: m,
+        ldc: m,
         m,
         n,
         k,
         beta: epilogue.beta,
         bias: epilogue.bias.map_or(std::ptr::null(), <[f32]>::as_ptr),
         relu: epilogue.relu,
-        skip_zeros: true,
     };
-    let columns = simd() && (a.row_stride == 1 || m == 1);
-    if columns || !simd() {
-        product.run(columns);
-    } else if epilogue.bias.is_none() && !epilogue.relu {
-        product.transposed();
-    } else {
-        product.run(false);
-    }
+    product.run(simd());
 }
 
 /// Whether the AVX2 and FMA kernels run here.
@@ -207,20 +197,14 @@ const PARTS_PER_THREAD: usize = 4;
 /// The fewest multiply-adds in a part.
 const PART_MIN_WORK: usize = 1 << 15;
 
-thread_local! {
-    /// The transposed copies of [`Product::transposed`], one buffer per thread that only grows.
-    static SCRATCH: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
-}
-
 /// The operands of one product, as raw parts so that threads can share them.
 #[derive(Clone, Copy)]
 struct Product<'a> {
     a: Mat<'a>,
     b: Mat<'a>,
     c: *mut f32,
-    /// The strides of `c` between rows and between columns.
-    c_rs: usize,
-    c_cs: usize,
+    /// The stride of the column-major `c` between columns.
+    ldc: usize,
     m: usize,
     n: usize,
     k: usize,
@@ -228,8 +212,6 @@ struct Product<'a> {
     /// A value per row of `c`, or null.
     bias: *const f32,
     relu: bool,
-    /// Whether to look for the zeros of `b`, to skip them.
-    skip_zeros: bool,
 }
 
 // SAFETY: `Product` is only shared while `gemm_with` holds the exclusive borrow of `c` and the
@@ -238,8 +220,8 @@ unsafe impl Send for Product<'_> {}
 unsafe impl Sync for Product<'_> {}
 
 impl Product<'_> {
-    /// Computes the product with the column kernel (else the portable one), split over the
-    /// pool's threads when it is big enough.
+    /// Computes the product with the AVX2 kernel if `columns` (else the portable one), split
+    /// over the pool's threads when it is big enough.
     fn run(&self, columns: bool) {
         let work = self.m * self.n * self.k.max(1);
         let threads = if work >= PARALLEL_MIN_WORK {
@@ -282,43 +264,6 @@ impl Product<'_> {
         });
     }
 
-    /// Computes `c^T = b^T a^T` instead, for an `a` whose columns are strided (the kernel in
-    /// `dx = K^T dz`): `b^T` copied so that its columns are contiguous, `a^T` read in place and
-    /// `c` written through its strides. Only for a product without bias or `relu`.
-    fn transposed(&self) {
-        let (m, n, k) = (self.m, self.n, self.k);
-        SCRATCH.with(|scratch| {
-            let Ok(mut scratch) = scratch.try_borrow_mut() else {
-                return self.run(false);
-            };
-            crate::network::reserve(&mut scratch, n * k);
-            // bt is n x k column-major: bt[j + q * n] = b[q, j].
-            let bt = &mut scratch[..n * k];
-            for j in 0..n {
-                for q in 0..k {
-                    // SAFETY: (q, j) lies within the k x n matrix b.
-                    bt[j + q * n] = unsafe { self.b.at(q, j) };
-                }
-            }
-            let product = Product {
-                a: Mat::new(bt, n, k),
-                b: self.a.t(),
-                c: self.c,
-                c_rs: self.c_cs,
-                c_cs: self.c_rs,
-                m: n,
-                n: m,
-                k,
-                beta: self.beta,
-                bias: std::ptr::null(),
-                relu: false,
-                // The kernel, read as b here, has no zeros to speak of.
-                skip_zeros: false,
-            };
-            product.run(true);
-        });
-    }
-
     /// Computes the block `rows x cols` of `c`.
     fn block(&self, columns: bool, rows: Range<usize>, cols: Range<usize>) {
         if rows.is_empty() || cols.is_empty() {
@@ -326,8 +271,8 @@ impl Product<'_> {
         }
         #[cfg(target_arch = "x86_64")]
         if columns {
-            // SAFETY: `columns` is only set where the CPU has AVX2 and FMA and `a` has
-            // contiguous columns; the ranges lie within the checked sizes.
+            // SAFETY: `columns` is only set where the CPU has AVX2 and FMA; the ranges lie
+            // within the checked sizes.
             unsafe { avx2::columns(self, rows, cols) };
             return;
         }
@@ -378,7 +323,7 @@ mod portable {
                         // SAFETY: (i, j0 + j) lies within the m x n output and the bias has
                         // m values.
                         unsafe {
-                            let slot = p.c.add(i * p.c_rs + (j0 + j) * p.c_cs);
+                            let slot = p.c.add(i + (j0 + j) * p.ldc);
                             let mut v = value;
                             if p.beta != 0.0 {
                                 v += p.beta * *slot;
@@ -458,9 +403,9 @@ mod avx2 {
     }
 
     /// One tile: `c[0..rows, 0..N] (+)= a[0..rows, q] * b[q, 0..N]` summed in order over the
-    /// `count` steps `q = steps[s]` (`q = s` if `steps` is null), with `a` column-major (stride `lda`), the values of `b`
-    /// packed step after step (`NR` per step, see [`pack_b`]) and `c` at strides `rsc` and
-    /// `csc`; 16 rows, all of them if `FULL`, more than 8 if `TWO` (else the second vector of
+    /// `count` steps `q = steps[s]` (`q = s` if `steps` is null), with `a` column-major (stride `lda`), `b` at strides
+    /// `rsb` and `csb` (packed step after step by [`pack_b`]: `NR` and 1) and `c` column-major (stride
+    /// `csc`); 16 rows, all of them if `FULL`, more than 8 if `TWO` (else the second vector of
     /// rows is left out).
     #[inline(always)]
     #[allow(clippy::too_many_arguments)]
@@ -469,9 +414,9 @@ mod avx2 {
         steps: *const u8,
         a: *const f32,
         lda: usize,
-        b: *const f32,
+        (b, rsb, csb): (*const f32, usize, usize),
         c: *mut f32,
-        (rsc, csc): (usize, usize),
+        csc: usize,
         rows: usize,
         finish: Finish,
     ) {
@@ -506,7 +451,7 @@ mod avx2 {
                         _mm256_setzero_ps()
                     };
                     for j in 0..N {
-                        let bj = _mm256_broadcast_ss(&*bp.add(j));
+                        let bj = _mm256_broadcast_ss(&*bp.add(j * csb));
                         acc0[j] = _mm256_fmadd_ps(a0, bj, acc0[j]);
                         if TWO {
                             acc1[j] = _mm256_fmadd_ps(a1, bj, acc1[j]);
@@ -521,38 +466,13 @@ mod avx2 {
                 for _ in 0..count {
                     step!(ap, bp);
                     ap = ap.add(lda);
-                    bp = bp.add(NR);
+                    bp = bp.add(rsb);
                 }
             } else {
                 for s in 0..count {
                     step!(a.add(usize::from(*steps.add(s)) * lda), bp);
-                    bp = bp.add(NR);
+                    bp = bp.add(rsb);
                 }
-            }
-            if rsc != 1 {
-                // A transposed output: value by value.
-                let mut values = [0.0f32; 16];
-                for j in 0..N {
-                    _mm256_storeu_ps(values.as_mut_ptr(), acc0[j]);
-                    if TWO {
-                        _mm256_storeu_ps(values.as_mut_ptr().add(8), acc1[j]);
-                    }
-                    for (r, &value) in values.iter().enumerate().take(rows) {
-                        let slot = c.add(r * rsc + j * csc);
-                        let mut v = value;
-                        if finish.beta != 0.0 {
-                            v = finish.beta.mul_add(*slot, v);
-                        }
-                        if !finish.bias.is_null() {
-                            v += *finish.bias.add(r);
-                        }
-                        if finish.relu {
-                            v = v.max(0.0);
-                        }
-                        *slot = v;
-                    }
-                }
-                return;
             }
             let zero = _mm256_setzero_ps();
             let beta = _mm256_set1_ps(finish.beta);
@@ -624,6 +544,49 @@ mod avx2 {
                 _mm256_permute2f128_ps::<0x31>(s2, s6),
                 _mm256_permute2f128_ps::<0x31>(s3, s7),
             ]
+        }
+    }
+
+    /// Copies `rows` (at most 16) rows of `kc` steps of `a` (strides `rsa`, `csa`) into
+    /// `packed`, 16 values per step, the missing rows as zeros.
+    #[inline(always)]
+    unsafe fn pack_a(
+        a: *const f32,
+        (rsa, csa): (usize, usize),
+        rows: usize,
+        kc: usize,
+        packed: *mut f32,
+    ) {
+        unsafe {
+            let zero = _mm256_setzero_ps();
+            let mut q = 0;
+            if csa == 1 {
+                // Each row is contiguous along the steps: blocks of 8 x 8, transposed.
+                while q + 8 <= kc {
+                    for half in 0..2 {
+                        let mut v = [zero; 8];
+                        for (r, v) in v.iter_mut().enumerate() {
+                            let row = half * 8 + r;
+                            if row < rows {
+                                *v = _mm256_loadu_ps(a.add(row * rsa + q));
+                            }
+                        }
+                        for (l, column) in transpose8(v).iter().enumerate() {
+                            _mm256_storeu_ps(packed.add((q + l) * MR + half * 8), *column);
+                        }
+                    }
+                    q += 8;
+                }
+            }
+            for q in q..kc {
+                for r in 0..MR {
+                    *packed.add(q * MR + r) = if r < rows {
+                        *a.add(r * rsa + q * csa)
+                    } else {
+                        0.0
+                    };
+                }
+            }
         }
     }
 
@@ -719,7 +682,9 @@ mod avx2 {
         let (a, b) = (p.a, p.b);
         let lda = a.col_stride;
         let (rsb, csb) = (b.row_stride, b.col_stride);
-        let skip_zeros = p.skip_zeros && p.m >= SKIP_MIN_ROWS;
+        let skip_zeros = p.m >= SKIP_MIN_ROWS;
+        // The values of `b` are packed when several tiles of rows read them.
+        let pack = rows.len() > MR;
         // The packed values and steps of each tile of columns of a chunk; written before they
         // are read, and not zeroed (this runs for every product, small ones too).
         let mut packed = std::mem::MaybeUninit::<[f32; TILES * KC * NR + 8]>::uninit();
@@ -727,6 +692,8 @@ mod avx2 {
         let mut steps = std::mem::MaybeUninit::<[u8; TILES * KC]>::uninit();
         let steps = steps.as_mut_ptr().cast::<u8>();
         let mut counts = [0usize; TILES];
+        let mut a_packed = std::mem::MaybeUninit::<[f32; MR * KC]>::uninit();
+        let a_packed = a_packed.as_mut_ptr().cast::<f32>();
         let mut n0 = cols.start;
         while n0 < cols.end {
             let n1 = (n0 + NC).min(cols.end);
@@ -735,7 +702,11 @@ mod avx2 {
             loop {
                 let kc = KC.min(p.k - q0);
                 let last = q0 + kc == p.k;
-                for (t, count) in counts.iter_mut().enumerate().take(tiles) {
+                for (t, count) in counts
+                    .iter_mut()
+                    .enumerate()
+                    .take(if pack { tiles } else { 0 })
+                {
                     let j0 = n0 + t * NR;
                     // SAFETY: the chunk of these columns lies within b; tile t's part of the
                     // buffers holds KC steps (and the last one 8 values more).
@@ -764,21 +735,44 @@ mod avx2 {
                         },
                         relu: last && p.relu,
                     };
+                    // A chunk of `a` whose rows are strided (`K^T` in `dx = K^T dz`) is first
+                    // copied into a block with contiguous columns.
+                    let a_chunk = if a.row_stride == 1 {
+                        // SAFETY: the chunk lies within a.
+                        (unsafe { a.ptr().add(i0 + q0 * lda) }, lda)
+                    } else {
+                        // SAFETY: the chunk lies within a; `a_packed` holds MR x KC values.
+                        unsafe {
+                            pack_a(
+                                a.ptr().add(i0 * a.row_stride + q0 * lda),
+                                (a.row_stride, lda),
+                                mr,
+                                kc,
+                                a_packed,
+                            )
+                        };
+                        (a_packed.cast_const(), MR)
+                    };
                     for (t, &count) in counts.iter().enumerate().take(tiles) {
+                        let count = if pack { count } else { kc };
                         let j0 = n0 + t * NR;
                         let nc = NR.min(n1 - j0);
                         // SAFETY: the tile lies within a and c, and its packed values and
                         // steps were written above.
                         unsafe {
-                            let ap = a.ptr().add(i0 * a.row_stride + q0 * lda);
-                            let bp = packed.add(t * KC * NR).cast_const();
-                            let sp = if count == kc {
+                            let (ap, lda) = a_chunk;
+                            let bp = if pack {
+                                (packed.add(t * KC * NR).cast_const(), NR, 1)
+                            } else {
+                                (b.ptr().add(q0 * rsb + j0 * csb), rsb, csb)
+                            };
+                            let sp = if !pack || count == kc {
                                 std::ptr::null()
                             } else {
                                 steps.add(t * KC).cast_const()
                             };
-                            let cp = p.c.add(i0 * p.c_rs + j0 * p.c_cs);
-                            let cs = (p.c_rs, p.c_cs);
+                            let cp = p.c.add(i0 + j0 * p.ldc);
+                            let cs = p.ldc;
                             macro_rules! go {
                                 ($n:literal) => {
                                     if mr == MR {
@@ -1258,15 +1252,13 @@ mod tests {
                 a: a_mat,
                 b: b_mat,
                 c: c.as_mut_ptr(),
-                c_rs: 1,
-                c_cs: m,
+                ldc: m,
                 m,
                 n,
                 k,
                 beta: 0.0,
                 bias: bias.as_ptr(),
                 relu: true,
-                skip_zeros: true,
             };
             // SAFETY: the whole output.
             unsafe { portable::block(&p, 0..m, 0..n) };
