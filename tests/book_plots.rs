@@ -2,50 +2,14 @@
 //! sensible sizes, SVGs and DOT text. The files stay in Cargo's test folder
 //! (`target/tmp/book_plots/`) to be looked at.
 
+mod common;
+
+use common::book::{FashionMlp, MultiOutput, WideAndDeep};
 use std::path::PathBuf;
 
 use densely::plot::{model_to_dot, plot_graph, png_dimensions};
 use densely::prelude::*;
 use densely::training::Logs;
-
-model! {
-    /// The Fashion-MNIST classifier of the book.
-    pub struct FashionMlp {
-        input image: [28, 28];
-        flatten = Flatten;
-        hidden1 = Dense(300, relu);
-        hidden2 = Dense(100, relu);
-        output probs = Dense(10, softmax), loss = sparse_categorical_crossentropy;
-    }
-}
-
-model! {
-    /// Wide & Deep: two inputs, a concatenation, a main and an auxiliary output.
-    pub struct WideAndDeep {
-        input wide_input: [5];
-        input deep_input: [6];
-        hidden1 = Dense(30, relu)(deep_input);
-        hidden2 = Dense(30, relu)(hidden1);
-        concat = concatenate(wide_input, hidden2);
-        output main_output = Dense(1)(concat), loss = mse, weight = 0.9;
-        output aux_output = Dense(1)(hidden2), loss = mse, weight = 0.1;
-    }
-}
-
-model! {
-    struct MultiOutput {
-        input features: [7];
-        hidden = Dense(16, selu);
-        leaky = Dense(16, leaky_relu, use_bias = false);
-        soft = Dense(10, softplus)(leaky);
-        dropped = Dropout(0.3)(soft);
-        output classes = Dense(4, softmax)(dropped), loss = categorical_crossentropy, weight = 0.7;
-        output score = Dense(1, sigmoid)(classes), loss = binary_crossentropy, weight = 0.5;
-        logits = Dense(5)(hidden);
-        output labels = Activation(softmax)(logits), loss = sparse_categorical_crossentropy, weight = 2.0;
-        output value = Dense(2, linear)(hidden), loss = mae, weight = 0.25;
-    }
-}
 
 fn out(name: &str) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("book_plots");

@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod book;
+
 use densely::Network;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
