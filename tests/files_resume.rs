@@ -4,6 +4,9 @@
 mod files_common;
 
 use densely::files::{FileFormat, KerasFlavor, SaveOptions};
+use std::path::Path;
+
+use densely::layers::{Generator, GeneratorState};
 use densely::prelude::*;
 use files_common::*;
 
@@ -70,6 +73,162 @@ fn resuming_rmsprop_adagrad_nadam_adamw_from_a_native_file_is_bit_exact() {
     resume_is_bit_exact(Adagrad::new(0.05), "ckpt");
     resume_is_bit_exact(Nadam::new(2e-3), "densely");
     resume_is_bit_exact(AdamW::new(2e-3).weight_decay(0.01), "densely");
+}
+
+model! {
+    /// A classifier with dropout before and after its hidden layer: resuming it needs the
+    /// generators' states as well as the weights.
+    struct DroppingMlp {
+        input features: [6];
+        dropped_input = Dropout(0.2);
+        hidden = Dense(16, relu);
+        dropped_hidden = Dropout(0.5);
+        output probs = Dense(3, softmax), loss = sparse_categorical_crossentropy;
+    }
+}
+
+/// 120 samples of 6 features and 3 classes.
+fn classes_data() -> (Batch<Shape1<6>>, Labels<3>) {
+    let x = Batch::<Shape1<6>>::from_fn(120, |s, f| ((s * 11 + f * 7) % 13) as f32 / 13.0 - 0.5);
+    let y = Labels::<3>::new(
+        (0..120)
+            .map(|s| (x.sample(s)[0] + x.sample(s)[1] > 0.0) as u32 + (s % 5 == 0) as u32)
+            .collect(),
+    )
+    .unwrap();
+    (x, y)
+}
+
+fn dropout_options<'a>(epochs: usize) -> FitOptions<'a, DroppingMlp> {
+    FitOptions::default()
+        .epochs(epochs)
+        .batch_size(16)
+        .seed(5)
+        .verbose(0)
+}
+
+fn generator_states<N: Network>(model: &N) -> Vec<(&'static str, GeneratorState)> {
+    let mut states = Vec::new();
+    model.visit_generators(&mut |layer, generator| states.push((layer, generator.state())));
+    states
+}
+
+fn bits(model: &DroppingMlp) -> Vec<Vec<u32>> {
+    weights(model)
+        .iter()
+        .map(|w| w.iter().map(|v| v.to_bits()).collect())
+        .collect()
+}
+
+/// Trains 2 epochs, saves to `extension`, loads, calls `tamper` on the loaded model, trains 2
+/// more; returns the weights and generator states of both runs (uninterrupted first).
+fn resume_with_dropout(extension: &str, tamper: impl Fn(&mut DroppingMlp)) -> [DroppingMlp; 2] {
+    let (x, y) = classes_data();
+    let mut straight = DroppingMlp::with_seed(8);
+    straight.compile(Adam::new(1e-2), [Metric::Accuracy]);
+    straight.fit(&x, &y, dropout_options(4)).unwrap();
+
+    let path = scratch("resume-dropout").join(format!("dropping.{extension}"));
+    let mut first = DroppingMlp::with_seed(8);
+    first.compile(Adam::new(1e-2), [Metric::Accuracy]);
+    first.fit(&x, &y, dropout_options(2)).unwrap();
+    first.save(&path).unwrap();
+    drop(first);
+
+    let mut resumed = DroppingMlp::load(&path).unwrap();
+    tamper(&mut resumed);
+    resumed
+        .fit(&x, &y, dropout_options(4).initial_epoch(2))
+        .unwrap();
+    [straight, resumed]
+}
+
+#[test]
+fn resuming_a_model_with_dropout_is_bit_exact_in_both_formats() {
+    for extension in ["densely", "h5"] {
+        let [straight, resumed] = resume_with_dropout(extension, |_| {});
+        assert_eq!(bits(&resumed), bits(&straight), "{extension}: weights differ");
+        let states = generator_states(&straight);
+        assert_eq!(states.len(), 2);
+        assert_eq!(generator_states(&resumed), states, "{extension}");
+    }
+}
+
+/// The control: the same resume with the generators put back to their seeds instead of
+/// where the file left them draws other masks and ends elsewhere.
+#[test]
+fn resuming_with_fresh_generators_would_differ() {
+    let [straight, resumed] = resume_with_dropout("densely", |model| {
+        model.visit_generators_mut(&mut |_, generator| *generator = Generator::new(8));
+    });
+    assert_ne!(bits(&resumed), bits(&straight));
+}
+
+/// A file Keras wrote has no generator states: the model keeps its own.
+#[test]
+fn a_file_without_generator_states_keeps_the_seeded_generators() {
+    let path = scratch("keras-dropout").join("with_states.h5");
+    let mut model = DroppingMlp::with_seed(8);
+    model.compile(Adam::new(1e-2), []);
+    let (x, y) = classes_data();
+    model.fit(&x, &y, dropout_options(1)).unwrap();
+    model
+        .save_with(&path, SaveOptions::default().keras_flavor(KerasFlavor::Keras3))
+        .unwrap();
+    let loaded = DroppingMlp::load(&path).unwrap();
+    assert_eq!(generator_states(&loaded), generator_states(&model));
+    let fresh = DroppingMlp::new();
+    let stripped = scratch("keras-dropout").join("stripped.h5");
+    strip_generators(&path, &stripped);
+    let loaded = DroppingMlp::load(&stripped).unwrap();
+    assert_eq!(generator_states(&loaded), generator_states(&fresh));
+    assert_eq!(bits(&loaded), bits(&model));
+}
+
+/// A copy of the HDF5 file at `from` without its `densely_generators` attribute, as Keras
+/// writes it.
+fn strip_generators(from: &Path, to: &Path) {
+    std::fs::copy(from, to).unwrap();
+    let file = hdf5_metno::File::open_rw(to).unwrap();
+    assert!(file.attr_names().unwrap().contains(&"densely_generators".to_owned()));
+    file.delete_attr("densely_generators").unwrap();
+}
+
+/// Replaces the `densely_generators` attribute of the HDF5 file at `path` with `json`.
+fn rewrite_generators(path: &Path, json: &str) {
+    use hdf5_metno::types::VarLenUnicode;
+    let file = hdf5_metno::File::open_rw(path).unwrap();
+    file.delete_attr("densely_generators").unwrap();
+    let value: VarLenUnicode = json.parse().unwrap();
+    file.new_attr::<VarLenUnicode>()
+        .create("densely_generators")
+        .unwrap()
+        .write_scalar(&value)
+        .unwrap();
+}
+
+#[test]
+fn generator_states_for_other_layers_or_garbled_are_refused() {
+    let path = scratch("bad-generators").join("model.h5");
+    let mut model = DroppingMlp::with_seed(8);
+    model.compile(Sgd::default(), []);
+    model.save(&path).unwrap();
+    let state = generator_states(&model)[0].1;
+    let entry = |layer: &str| {
+        serde_json::json!([{ "layer": layer, "state": serde_json::to_value(state).unwrap() }])
+            .to_string()
+    };
+    rewrite_generators(&path, &entry("dropped_hidden"));
+    assert!(DroppingMlp::load(&path).is_ok());
+    rewrite_generators(&path, &entry("hidden"));
+    let err = DroppingMlp::load(&path).err().unwrap().to_string();
+    assert!(
+        err.contains("`hidden`") && err.contains("not a Dropout layer") && err.contains("model.h5"),
+        "{err}"
+    );
+    rewrite_generators(&path, "[{\"layer\": 3}]");
+    let err = DroppingMlp::load(&path).err().unwrap().to_string();
+    assert!(err.contains("densely_generators"), "{err}");
 }
 
 /// The `.h5` file holds f32 weights and slots and the config in JSON, which round-trip

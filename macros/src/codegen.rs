@@ -841,6 +841,17 @@ impl<'a> Plan<'a> {
             quote! { ::densely::layers::Layer::visit_params_mut(&mut self.#name, &mut |param| visit(#text, param)); }
         });
         let names: Vec<&Ident> = dense.iter().map(|(name, _)| *name).collect();
+        let dropout: Vec<(&Ident, String)> = self
+            .layers()
+            .filter(|(_, node)| matches!(node.kind, Kind::Dropout { .. }))
+            .map(|(_, node)| (&node.name, node.name.to_string()))
+            .collect();
+        let generators = dropout.iter().map(|(name, text)| {
+            quote! { visit(#text, self.#name.generator()); }
+        });
+        let generators_mut = dropout.iter().map(|(name, text)| {
+            quote! { visit(#text, self.#name.generator_mut()); }
+        });
         quote! {
             fn training_state(&self) -> &::densely::training::TrainingState {
                 &self.__densely
@@ -866,6 +877,16 @@ impl<'a> Plan<'a> {
             fn visit_params_mut(&mut self, visit: &mut dyn FnMut(&'static str, ::densely::layers::ParamMut<'_>)) {
                 let _ = &visit;
                 #(#visits_mut)*
+            }
+
+            fn visit_generators(&self, visit: &mut dyn FnMut(&'static str, &::densely::layers::Generator)) {
+                let _ = &visit;
+                #(#generators)*
+            }
+
+            fn visit_generators_mut(&mut self, visit: &mut dyn FnMut(&'static str, &mut ::densely::layers::Generator)) {
+                let _ = &visit;
+                #(#generators_mut)*
             }
         }
     }

@@ -10,7 +10,7 @@ use rand::{Rng, SeedableRng};
 
 use crate::error::{Error, Result};
 use crate::graph::Graph;
-use crate::layers::{Param, ParamMut};
+use crate::layers::{Generator, Param, ParamMut};
 use crate::training::TrainingState;
 
 /// The seed `Model::new()` uses, so that an unseeded model is still reproducible.
@@ -85,6 +85,11 @@ pub trait Network: Sized {
     fn visit_params(&self, visit: &mut dyn FnMut(&'static str, Param<'_>));
     /// Calls `visit(layer name, parameter)` for every trainable tensor, writable.
     fn visit_params_mut(&mut self, visit: &mut dyn FnMut(&'static str, ParamMut<'_>));
+    /// Calls `visit(layer name, generator)` for every layer that draws random numbers while
+    /// training (each Dropout), in layer order.
+    fn visit_generators(&self, visit: &mut dyn FnMut(&'static str, &Generator));
+    /// Calls `visit(layer name, generator)` for every layer that draws, writable.
+    fn visit_generators_mut(&mut self, visit: &mut dyn FnMut(&'static str, &mut Generator));
 
     /// The weighted sum of per-output losses, as Keras reports `loss`.
     fn total_loss(losses: &[f64]) -> f64 {

@@ -11,7 +11,7 @@ use hdf5::types::{FixedAscii, FixedUnicode, TypeDescriptor, VarLenAscii, VarLenU
 use hdf5::{Attribute, Group, Location};
 use hdf5_metno as hdf5;
 
-use super::{format_error, FileLayer, FileTensor};
+use super::{format_error, FileGenerator, FileLayer, FileTensor};
 use crate::error::{Error, Result};
 
 /// The first eight bytes of every HDF5 file (with no user block).
@@ -63,6 +63,9 @@ pub(crate) struct H5Contents {
     pub layers: Vec<FileLayer>,
     /// `optimizer_weights`, in `weight_names` order.
     pub optimizer: Vec<NamedArray>,
+    /// Root attribute `densely_generators` (JSON): the Dropout generators' states, which
+    /// Keras ignores.
+    pub generators: Vec<FileGenerator>,
 }
 
 fn h5_error(path: &Path, error: impl std::fmt::Display) -> Error {
@@ -87,6 +90,7 @@ pub(crate) fn read(path: &Path) -> Result<(H5Contents, Layout)> {
         backend: read_optional_string(path, &file, "backend")?,
         model_config: read_optional_string(path, &file, "model_config")?,
         training_config: read_optional_string(path, &file, "training_config")?,
+        generators: read_generators(path, &file)?,
         ..H5Contents::default()
     };
     let layout = if file.link_exists("model_weights") {
@@ -122,6 +126,17 @@ pub(crate) fn read(path: &Path) -> Result<(H5Contents, Layout)> {
         }
     }
     Ok((contents, layout))
+}
+
+/// The attribute densely keeps its Dropout generators' states in.
+const GENERATORS: &str = "densely_generators";
+
+fn read_generators(path: &Path, location: &Location) -> Result<Vec<FileGenerator>> {
+    match read_optional_string(path, location, GENERATORS)? {
+        Some(json) => serde_json::from_str(&json)
+            .map_err(|e| format_error(path, format!("attribute `{GENERATORS}`: {e}"))),
+        None => Ok(Vec::new()),
+    }
 }
 
 fn has_attr(location: &Location, name: &str) -> bool {
@@ -594,6 +609,11 @@ fn write_model(path: &Path, file: &hdf5::File, contents: &H5Contents) -> Result<
     }
     if let Some(config) = &contents.training_config {
         write_string_attr(path, file, "training_config", config)?;
+    }
+    if !contents.generators.is_empty() {
+        let json = serde_json::to_string(&contents.generators)
+            .expect("generator states are plain data");
+        write_string_attr(path, file, GENERATORS, &json)?;
     }
     let weights = file
         .create_group("model_weights")

@@ -60,6 +60,7 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::graph::NodeKind;
+use crate::layers::GeneratorState;
 use crate::network::Network;
 use crate::optimizers::Optimizer;
 
@@ -120,6 +121,15 @@ impl FileTensor {
         let last = name.rsplit('/').next().unwrap_or(name);
         matches!(last, "kernel" | "bias").then_some(last)
     }
+}
+
+/// The state of one layer's random number generator (a Dropout's) as a file holds it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(crate) struct FileGenerator {
+    /// The layer's name.
+    pub layer: String,
+    /// Where its generator stands.
+    pub state: GeneratorState,
 }
 
 /// An optimizer's state as a file holds it: the iteration count and, per slot name, one
@@ -293,6 +303,8 @@ pub(crate) struct Contents {
     pub keras_version: Option<String>,
     pub layers: Vec<FileLayer>,
     pub optimizer: Option<OptimizerState>,
+    /// The Dropout generators' states (files densely wrote).
+    pub generators: Vec<FileGenerator>,
     /// Whether the file holds weights alone.
     pub weights_only: bool,
 }
@@ -319,6 +331,7 @@ pub(crate) fn read_any(path: &Path) -> Result<Contents> {
             keras_version: None,
             layers: file.layers,
             optimizer: file.optimizer,
+            generators: file.generators,
             weights_only: file.kind == NativeKind::Weights,
         });
     }
@@ -331,6 +344,7 @@ pub(crate) fn read_any(path: &Path) -> Result<Contents> {
             keras_version: contents.keras_version,
             layers: contents.layers,
             optimizer,
+            generators: contents.generators,
             weights_only: layout != Layout::Model,
         });
     }
@@ -756,6 +770,7 @@ fn restore<N: Network>(model: &mut N, path: &Path) -> Result<()> {
         ));
     }
     let mapping = apply_weights(model, path, &file, true)?;
+    apply_generators(model, path, &file.generators)?;
     // The losses are the model's own; the training config gives the optimizer and metrics.
     let outputs: Vec<String> = match &file.model_config {
         Some(config) => {
@@ -799,6 +814,48 @@ fn restore<N: Network>(model: &mut N, path: &Path) -> Result<()> {
 // ---------------------------------------------------------------------------------------
 // Typed models: writing.
 // ---------------------------------------------------------------------------------------
+
+/// Puts each Dropout generator of `model` where the file left it; a layer the file does not
+/// mention keeps its own (files Keras wrote mention none).
+fn apply_generators<N: Network>(
+    model: &mut N,
+    path: &Path,
+    generators: &[FileGenerator],
+) -> Result<()> {
+    let mut names = Vec::new();
+    model.visit_generators(&mut |layer, _| names.push(layer));
+    if let Some(unknown) = generators
+        .iter()
+        .find(|g| !names.contains(&g.layer.as_str()))
+    {
+        return Err(format_error(
+            path,
+            format!(
+                "the file holds a generator state for layer `{}`, which is not a Dropout layer of `{}`",
+                unknown.layer,
+                N::GRAPH.name
+            ),
+        ));
+    }
+    model.visit_generators_mut(&mut |layer, generator| {
+        if let Some(saved) = generators.iter().find(|g| g.layer == layer) {
+            generator.set_state(saved.state);
+        }
+    });
+    Ok(())
+}
+
+/// The states of `model`'s Dropout generators, in layer order.
+fn file_generators<N: Network>(model: &N) -> Vec<FileGenerator> {
+    let mut generators = Vec::new();
+    model.visit_generators(&mut |layer, generator| {
+        generators.push(FileGenerator {
+            layer: layer.to_owned(),
+            state: generator.state(),
+        })
+    });
+    generators
+}
 
 /// The file layers of `model` in Keras's `model.layers` order, Keras 2 weight names.
 fn file_layers<N: Network>(model: &N, all_layers: bool) -> Vec<FileLayer> {
@@ -1059,6 +1116,7 @@ fn save_model<N: Network>(model: &N, path: &Path, options: SaveOptions) -> Resul
                 training_config,
                 layers,
                 optimizer: optimizer_state,
+                generators: file_generators(model),
             };
             crate::io::write_atomically(path, &native::encode(&file))
         }
@@ -1082,6 +1140,7 @@ fn save_model<N: Network>(model: &N, path: &Path, options: SaveOptions) -> Resul
                 training_config,
                 layers,
                 optimizer: arrays,
+                generators: file_generators(model),
             };
             h5::write(path, &contents, Layout::Model)
         }
@@ -1100,6 +1159,7 @@ fn save_weights<N: Network>(model: &N, path: &Path) -> Result<()> {
                 training_config: None,
                 layers,
                 optimizer: None,
+                generators: Vec::new(),
             };
             crate::io::write_atomically(path, &native::encode(&file))
         }

@@ -5,7 +5,7 @@
 //! offset  size  field
 //!      0     8  magic  89 'D' 'N' 'S' 'L' 'Y' 0D 0A  (a high byte and CR LF, as PNG does,
 //!                      so that text-mode transfers and 7-bit channels are caught)
-//!      8     4  format version, u32 little-endian (1)
+//!      8     4  format version, u32 little-endian (2; version 1 files still read)
 //!     12     8  payload length, u64 little-endian
 //!     20     4  CRC-32 (IEEE) of the payload, u32 little-endian
 //!     24     n  payload: bincode (varint lengths) of `NativeFile`
@@ -20,13 +20,15 @@ use std::path::Path;
 use bincode::Options;
 use serde::{Deserialize, Serialize};
 
-use super::{format_error, FileLayer, OptimizerState};
+use super::{format_error, FileGenerator, FileLayer, OptimizerState};
 use crate::error::Result;
 
 /// The magic bytes a native file starts with.
 pub(crate) const MAGIC: &[u8; 8] = b"\x89DNSLY\r\n";
-/// The format version this build writes and reads.
-pub(crate) const VERSION: u32 = 1;
+/// The format version this build writes.
+pub(crate) const VERSION: u32 = 2;
+/// The oldest format version this build reads: version 1 had no generator states.
+pub(crate) const OLDEST_VERSION: u32 = 1;
 /// The size of the header before the payload.
 pub(crate) const HEADER: usize = 24;
 
@@ -45,6 +47,33 @@ pub(crate) struct NativeFile {
     pub layers: Vec<FileLayer>,
     /// The optimizer's iteration count and slots.
     pub optimizer: Option<OptimizerState>,
+    /// The state of each Dropout layer's generator (since version 2).
+    pub generators: Vec<FileGenerator>,
+}
+
+/// A version 1 file: a [`NativeFile`] without generator states.
+#[derive(Deserialize)]
+struct NativeFileV1 {
+    kind: NativeKind,
+    densely_version: String,
+    model_config: Option<String>,
+    training_config: Option<String>,
+    layers: Vec<FileLayer>,
+    optimizer: Option<OptimizerState>,
+}
+
+impl From<NativeFileV1> for NativeFile {
+    fn from(file: NativeFileV1) -> Self {
+        NativeFile {
+            kind: file.kind,
+            densely_version: file.densely_version,
+            model_config: file.model_config,
+            training_config: file.training_config,
+            layers: file.layers,
+            optimizer: file.optimizer,
+            generators: Vec::new(),
+        }
+    }
 }
 
 /// What a native file holds.
@@ -65,12 +94,17 @@ pub(crate) fn encode(file: &NativeFile) -> Vec<u8> {
     let payload = options()
         .serialize(file)
         .expect("serializing plain data to memory cannot fail");
+    with_header(VERSION, &payload)
+}
+
+/// `payload` behind a header of format `version`.
+fn with_header(version: u32, payload: &[u8]) -> Vec<u8> {
     let mut bytes = Vec::with_capacity(HEADER + payload.len());
     bytes.extend_from_slice(MAGIC);
-    bytes.extend_from_slice(&VERSION.to_le_bytes());
+    bytes.extend_from_slice(&version.to_le_bytes());
     bytes.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-    bytes.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
-    bytes.extend_from_slice(&payload);
+    bytes.extend_from_slice(&crc32fast::hash(payload).to_le_bytes());
+    bytes.extend_from_slice(payload);
     bytes
 }
 
@@ -79,8 +113,9 @@ pub(crate) fn is_native(bytes: &[u8]) -> bool {
     bytes.starts_with(MAGIC)
 }
 
-/// Checks the header and the checksum of `bytes` and returns the payload.
-pub(crate) fn payload<'a>(path: &Path, bytes: &'a [u8]) -> Result<&'a [u8]> {
+/// Checks the header and the checksum of `bytes` and returns the format version and the
+/// payload.
+pub(crate) fn payload<'a>(path: &Path, bytes: &'a [u8]) -> Result<(u32, &'a [u8])> {
     if !is_native(bytes) {
         return Err(format_error(path, "not a densely file (wrong magic bytes)"));
     }
@@ -96,10 +131,12 @@ pub(crate) fn payload<'a>(path: &Path, bytes: &'a [u8]) -> Result<&'a [u8]> {
     let word =
         |at: usize| u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
     let version = word(8);
-    if version != VERSION {
+    if !(OLDEST_VERSION..=VERSION).contains(&version) {
         return Err(format_error(
             path,
-            format!("format version {version}; this densely reads version {VERSION}"),
+            format!(
+                "format version {version}; this densely reads versions {OLDEST_VERSION} to {VERSION}"
+            ),
         ));
     }
     let mut length = [0u8; 8];
@@ -128,17 +165,21 @@ pub(crate) fn payload<'a>(path: &Path, bytes: &'a [u8]) -> Result<&'a [u8]> {
             format!("corrupted: checksum {actual:08x}, the header says {expected:08x}"),
         ));
     }
-    Ok(payload)
+    Ok((version, payload))
 }
 
-/// Decodes a payload whose checksum already matched; every size is bounded by the payload
-/// and every shape checked.
-pub(crate) fn decode_payload(path: &Path, payload: &[u8]) -> Result<NativeFile> {
-    let file: NativeFile = options()
+/// Decodes a payload of format `version` whose checksum already matched; every size is
+/// bounded by the payload and every shape checked.
+pub(crate) fn decode_payload(path: &Path, version: u32, payload: &[u8]) -> Result<NativeFile> {
+    let decoder = options()
         .with_limit(payload.len() as u64)
-        .reject_trailing_bytes()
-        .deserialize(payload)
-        .map_err(|e| format_error(path, format!("undecodable payload: {e}")))?;
+        .reject_trailing_bytes();
+    let file: NativeFile = if version == 1 {
+        decoder.deserialize::<NativeFileV1>(payload).map(Into::into)
+    } else {
+        decoder.deserialize(payload)
+    }
+    .map_err(|e| format_error(path, format!("undecodable payload: {e}")))?;
     for layer in &file.layers {
         for tensor in &layer.weights {
             tensor
@@ -160,13 +201,15 @@ pub(crate) fn decode_payload(path: &Path, payload: &[u8]) -> Result<NativeFile> 
 
 /// Decodes the bytes of a native file.
 pub(crate) fn decode(path: &Path, bytes: &[u8]) -> Result<NativeFile> {
-    decode_payload(path, payload(path, bytes)?)
+    let (version, payload) = payload(path, bytes)?;
+    decode_payload(path, version, payload)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::files::FileTensor;
+    use crate::layers::GeneratorState;
     use proptest::prelude::*;
 
     fn sample() -> NativeFile {
@@ -201,6 +244,14 @@ mod tests {
                     }],
                 )],
             }),
+            generators: vec![FileGenerator {
+                layer: "dropout".into(),
+                state: GeneratorState {
+                    seed: [7; 32],
+                    stream: 3,
+                    word_pos: 1 << 40,
+                },
+            }],
         }
     }
 
@@ -240,9 +291,42 @@ mod tests {
     #[test]
     fn a_newer_version_is_refused_by_name() {
         let mut bytes = encode(&sample());
-        bytes[8] = 2;
+        bytes[8] = 3;
         let err = decode(path(), &bytes).unwrap_err().to_string();
-        assert!(err.contains("version 2"), "{err}");
+        assert!(err.contains("version 3"), "{err}");
+    }
+
+    /// Version 1 wrote everything but the generator states, in the same order.
+    #[derive(Serialize)]
+    struct V1<'a> {
+        kind: NativeKind,
+        densely_version: &'a str,
+        model_config: &'a Option<String>,
+        training_config: &'a Option<String>,
+        layers: &'a [FileLayer],
+        optimizer: &'a Option<OptimizerState>,
+    }
+
+    #[test]
+    fn a_version_1_file_reads_without_generator_states() {
+        let file = sample();
+        let v1 = V1 {
+            kind: file.kind,
+            densely_version: &file.densely_version,
+            model_config: &file.model_config,
+            training_config: &file.training_config,
+            layers: &file.layers,
+            optimizer: &file.optimizer,
+        };
+        let bytes = with_header(1, &options().serialize(&v1).unwrap());
+        let back = decode(path(), &bytes).unwrap();
+        assert!(back.generators.is_empty());
+        assert_eq!(back.layers, file.layers);
+        assert_eq!(back.optimizer, file.optimizer);
+        // The same bytes labelled version 2 lack the generators and are refused.
+        let mut relabelled = bytes.clone();
+        relabelled[8] = 2;
+        assert!(decode(path(), &relabelled).is_err());
     }
 
     proptest! {
@@ -257,7 +341,8 @@ mod tests {
         /// must refuse them cleanly (no panic, no huge allocation).
         #[test]
         fn arbitrary_payloads_never_panic(payload in proptest::collection::vec(any::<u8>(), 0..512)) {
-            let _ = decode_payload(path(), &payload);
+            let _ = decode_payload(path(), VERSION, &payload);
+            let _ = decode_payload(path(), OLDEST_VERSION, &payload);
         }
 
         /// Valid payloads with bytes overwritten: the decoder must refuse or decode, never
@@ -274,7 +359,7 @@ mod tests {
                 damaged[i] = value;
             }
             let len = cut.index(damaged.len() + 1);
-            if let Ok(file) = decode_payload(path(), &damaged[..len]) {
+            if let Ok(file) = decode_payload(path(), VERSION, &damaged[..len]) {
                 for layer in &file.layers {
                     for tensor in &layer.weights {
                         prop_assert!(tensor.check().is_ok());

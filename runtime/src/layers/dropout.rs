@@ -1,17 +1,14 @@
 //! `Dropout`: inverted dropout while training, the identity otherwise.
 
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
-
 use super::activation::add_or_copy;
-use super::{Layer, Param, ParamMut};
+use super::{Generator, Layer, Param, ParamMut};
 
 /// Drops each of `N` values with probability `rate` while training and scales the kept ones by
 /// `1 / (1 - rate)`, as Keras does; passes values through unchanged at inference.
 #[derive(Clone, Debug)]
 pub struct Dropout<const N: usize> {
     rate: f32,
-    rng: StdRng,
+    generator: Generator,
 }
 
 impl<const N: usize> Dropout<N> {
@@ -19,8 +16,18 @@ impl<const N: usize> Dropout<N> {
     pub fn new(rate: f32, seed: u64) -> Self {
         Dropout {
             rate,
-            rng: StdRng::seed_from_u64(seed),
+            generator: Generator::new(seed),
         }
+    }
+
+    /// The generator the masks are drawn from.
+    pub fn generator(&self) -> &Generator {
+        &self.generator
+    }
+
+    /// The generator, writable (to restore its state from a file).
+    pub fn generator_mut(&mut self) -> &mut Generator {
+        &mut self.generator
     }
 
     /// The fraction of values dropped while training.
@@ -43,7 +50,7 @@ impl<const N: usize> Dropout<N> {
         if training && self.rate > 0.0 {
             let keep = 1.0 / (1.0 - self.rate);
             for m in mask.iter_mut() {
-                *m = if self.rng.random::<f32>() < self.rate {
+                *m = if self.generator.uniform() < self.rate {
                     0.0
                 } else {
                     keep

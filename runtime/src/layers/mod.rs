@@ -4,12 +4,14 @@ mod activation;
 mod dense;
 mod dropout;
 mod flatten;
+mod generator;
 mod merge;
 
 pub use activation::ActivationLayer;
 pub use dense::Dense;
 pub use dropout::Dropout;
 pub use flatten::Flatten;
+pub use generator::{Generator, GeneratorState};
 pub use merge::{Add, Concatenate};
 
 /// A trainable tensor of a layer, read-only, with the gradient of the last backward pass.
