@@ -147,7 +147,11 @@ fn resume_with_dropout(extension: &str, tamper: impl Fn(&mut DroppingMlp)) -> [D
 fn resuming_a_model_with_dropout_is_bit_exact_in_both_formats() {
     for extension in ["densely", "h5"] {
         let [straight, resumed] = resume_with_dropout(extension, |_| {});
-        assert_eq!(bits(&resumed), bits(&straight), "{extension}: weights differ");
+        assert_eq!(
+            bits(&resumed),
+            bits(&straight),
+            "{extension}: weights differ"
+        );
         let states = generator_states(&straight);
         assert_eq!(states.len(), 2);
         assert_eq!(generator_states(&resumed), states, "{extension}");
@@ -173,7 +177,10 @@ fn a_file_without_generator_states_keeps_the_seeded_generators() {
     let (x, y) = classes_data();
     model.fit(&x, &y, dropout_options(1)).unwrap();
     model
-        .save_with(&path, SaveOptions::default().keras_flavor(KerasFlavor::Keras3))
+        .save_with(
+            &path,
+            SaveOptions::default().keras_flavor(KerasFlavor::Keras3),
+        )
         .unwrap();
     let loaded = DroppingMlp::load(&path).unwrap();
     assert_eq!(generator_states(&loaded), generator_states(&model));
@@ -190,7 +197,10 @@ fn a_file_without_generator_states_keeps_the_seeded_generators() {
 fn strip_generators(from: &Path, to: &Path) {
     std::fs::copy(from, to).unwrap();
     let file = hdf5_metno::File::open_rw(to).unwrap();
-    assert!(file.attr_names().unwrap().contains(&"densely_generators".to_owned()));
+    assert!(file
+        .attr_names()
+        .unwrap()
+        .contains(&"densely_generators".to_owned()));
     file.delete_attr("densely_generators").unwrap();
 }
 

@@ -611,8 +611,8 @@ fn write_model(path: &Path, file: &hdf5::File, contents: &H5Contents) -> Result<
         write_string_attr(path, file, "training_config", config)?;
     }
     if !contents.generators.is_empty() {
-        let json = serde_json::to_string(&contents.generators)
-            .expect("generator states are plain data");
+        let json =
+            serde_json::to_string(&contents.generators).expect("generator states are plain data");
         write_string_attr(path, file, GENERATORS, &json)?;
     }
     let weights = file

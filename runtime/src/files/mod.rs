@@ -1,8 +1,9 @@
 //! Model files: Keras's legacy HDF5 layout (`.h5`, `.hdf5`) and densely's native format
 //! (any other extension, `.densely` by convention), both ways.
 //!
-//! - [`Save::save`] / [`Save::load`] keep the architecture, the weights, the training config
-//!   and the optimizer state, so training resumes where it stopped; [`Save::save_weights`] /
+//! - [`Save::save`] / [`Save::load`] keep the architecture, the weights, the training config,
+//!   the optimizer state and each Dropout generator's position, so training resumed from a
+//!   file is bit for bit the training that did not stop; [`Save::save_weights`] /
 //!   [`Save::load_weights`] keep the weights alone. The format follows the extension when
 //!   saving and the file's first bytes when loading.
 //! - Files Keras 2 (tf-keras) and Keras 3 write load into the matching `model!` struct: layers

@@ -321,8 +321,12 @@ mod tests {
         let bytes = with_header(1, &options().serialize(&v1).unwrap());
         let back = decode(path(), &bytes).unwrap();
         assert!(back.generators.is_empty());
-        assert_eq!(back.layers, file.layers);
-        assert_eq!(back.optimizer, file.optimizer);
+        // Everything else as written (compared encoded: the sample holds a NaN).
+        let without_generators = NativeFile {
+            generators: Vec::new(),
+            ..file.clone()
+        };
+        assert_eq!(encode(&back), encode(&without_generators));
         // The same bytes labelled version 2 lack the generators and are refused.
         let mut relabelled = bytes.clone();
         relabelled[8] = 2;
