@@ -542,3 +542,26 @@ fn the_printed_declaration_compiles_and_loads_its_file() {
     );
     assert_eq!(printed.optimizer().unwrap().keras_class_name(), "RMSprop");
 }
+
+/// Keras 3 summarised each file densely wrote as densely's dynamic model does
+/// (`tools/keras_fixture_summaries.py`), character for character.
+#[test]
+fn keras_summarises_the_files_as_the_dynamic_model_does() {
+    let mut compared = 0;
+    for (name, _, _) in cases() {
+        let summary = written().join(name.replace(".h5", ".summary.txt"));
+        if name.contains("weights") {
+            continue;
+        }
+        let expected = std::fs::read_to_string(&summary).unwrap();
+        let actual = densely::load_model(written().join(&name))
+            .unwrap()
+            .summary();
+        for (number, (a, e)) in actual.lines().zip(expected.lines()).enumerate() {
+            assert_eq!(a, e, "{name}: line {} differs\n{actual}", number + 1);
+        }
+        assert_eq!(actual, expected, "{name}");
+        compared += 1;
+    }
+    assert_eq!(compared, 6);
+}

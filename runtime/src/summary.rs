@@ -103,10 +103,18 @@ impl KerasLayout {
                 rows: (1..graph.nodes.len()).collect(),
             };
         }
-        let (rows, depths) = functional_order(graph);
+        let sources: Vec<&[usize]> = graph.nodes.iter().map(|node| node.sources).collect();
+        let outputs: Vec<usize> = graph.outputs.iter().map(|output| output.node).collect();
+        Self::functional(&sources, &outputs)
+    }
+
+    /// The layout of a Functional model whose node `i` reads the nodes `sources[i]` and whose
+    /// outputs are the nodes `outputs`: a model read from a file, for one.
+    pub fn functional(sources: &[&[usize]], outputs: &[usize]) -> Self {
+        let (rows, depths) = functional_order(sources, outputs);
         KerasLayout {
             sequential: false,
-            connections: !sequential_like(graph, &depths),
+            connections: !sequential_like(sources, &depths),
             rows,
         }
     }
@@ -127,16 +135,16 @@ pub fn is_sequential(graph: &Graph) -> bool {
 
 /// Keras's `Functional._operations` order and each node's depth (the longest distance to an
 /// output): `keras.src.ops.function.map_graph`.
-fn functional_order(graph: &Graph) -> (Vec<usize>, Vec<usize>) {
-    let count = graph.nodes.len();
+fn functional_order(sources: &[&[usize]], outputs: &[usize]) -> (Vec<usize>, Vec<usize>) {
+    let count = sources.len();
     let mut first_seen = vec![usize::MAX; count];
     let mut post_order = Vec::with_capacity(count);
     let mut finished = vec![false; count];
     let mut seen = 0;
-    for output in graph.outputs {
+    for &output in outputs {
         walk(
-            graph,
-            output.node,
+            sources,
+            output,
             &mut first_seen,
             &mut seen,
             &mut finished,
@@ -147,7 +155,7 @@ fn functional_order(graph: &Graph) -> (Vec<usize>, Vec<usize>) {
     let mut has_depth = vec![false; count];
     for &node in post_order.iter().rev() {
         has_depth[node] = true;
-        for &source in graph.nodes[node].sources {
+        for &source in sources[node] {
             depth[source] = depth[source].max(depth[node] + 1);
             has_depth[source] = true;
         }
@@ -160,7 +168,7 @@ fn functional_order(graph: &Graph) -> (Vec<usize>, Vec<usize>) {
 }
 
 fn walk(
-    graph: &Graph,
+    sources: &[&[usize]],
     node: usize,
     first_seen: &mut [usize],
     seen: &mut usize,
@@ -174,19 +182,19 @@ fn walk(
         first_seen[node] = *seen;
         *seen += 1;
     }
-    for &source in graph.nodes[node].sources {
-        walk(graph, source, first_seen, seen, finished, post_order);
+    for &source in sources[node] {
+        walk(sources, source, first_seen, seen, finished, post_order);
     }
     finished[node] = true;
     post_order.push(node);
 }
 
 /// Keras's test for dropping `Connected to`: one node per depth, each with at most one input.
-fn sequential_like(graph: &Graph, depths: &[usize]) -> bool {
+fn sequential_like(sources: &[&[usize]], depths: &[usize]) -> bool {
     let mut per_depth = std::collections::BTreeMap::<usize, usize>::new();
     for (node, &depth) in depths.iter().enumerate() {
         *per_depth.entry(depth).or_default() += 1;
-        if graph.nodes[node].sources.len() > 1 {
+        if sources[node].len() > 1 {
             return false;
         }
     }

@@ -2,7 +2,6 @@
 //! from the same layers (Dense, Flatten, Dropout, Activation, Concatenate, Add, InputLayer) for
 //! `summary`, `predict` and `evaluate`.
 
-use std::fmt::Write as _;
 use std::path::Path;
 
 use super::keras_config::{self, elements, Architecture, LayerKind, LayerSpec};
@@ -11,6 +10,7 @@ use crate::error::{Error, Result};
 use crate::linalg::{gemm, Mat};
 use crate::loss::{self, Loss, LossKind};
 use crate::network::TargetView;
+use crate::summary::{render_table, KerasLayout, Row};
 use crate::training::Logs;
 
 /// A Dense layer's kernel and bias, for each layer of a dynamic model (none for the others).
@@ -187,23 +187,6 @@ fn loss_sum(kind: LossKind, y: &[f32], targets: TargetView<'_>, units: usize) ->
     })
 }
 
-fn shape_text(shape: &[usize]) -> String {
-    let dims: Vec<String> = shape.iter().map(usize::to_string).collect();
-    format!("(None, {})", dims.join(", "))
-}
-
-fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 impl DynamicModel {
     /// The architecture, as read from the file.
     pub fn architecture(&self) -> &Architecture {
@@ -285,67 +268,38 @@ impl DynamicModel {
             .sum()
     }
 
-    /// A Keras-style summary table: each layer with its type, output shape, parameter count
-    /// and (for a Functional model) its sources.
+    /// The table Keras 3's `model.summary()` prints for the file's model, character for
+    /// character: see [`crate::summary`].
     pub fn summary(&self) -> String {
-        let functional = self.architecture.class_name != "Sequential";
-        let rows: Vec<[String; 4]> = self
-            .architecture
-            .layers
+        let layers = &self.architecture.layers;
+        let layout = if self.architecture.class_name == "Sequential" {
+            KerasLayout {
+                sequential: true,
+                connections: false,
+                rows: (0..layers.len())
+                    .filter(|&i| layers[i].kind != LayerKind::Input)
+                    .collect(),
+            }
+        } else {
+            let sources: Vec<&[usize]> = layers.iter().map(|l| l.sources.as_slice()).collect();
+            KerasLayout::functional(&sources, &self.architecture.outputs)
+        };
+        let rows: Vec<Row> = layout
+            .rows
             .iter()
-            .enumerate()
-            .filter(|(_, l)| functional || l.kind != LayerKind::Input)
-            .map(|(i, layer)| {
-                let sources: Vec<&str> = layer
+            .map(|&i| Row {
+                name: layers[i].name.clone(),
+                class_name: layers[i].kind.class_name().to_owned(),
+                shape: layers[i].shape.clone(),
+                params: self.architecture.params(i),
+                sources: layers[i]
                     .sources
                     .iter()
-                    .map(|&s| self.architecture.layers[s].name.as_str())
-                    .collect();
-                [
-                    format!("{} ({})", layer.name, layer.kind.class_name()),
-                    shape_text(&layer.shape),
-                    thousands(self.architecture.params(i)),
-                    format!("[{}]", sources.join(", ")),
-                ]
+                    .map(|&s| layers[s].name.clone())
+                    .collect(),
             })
             .collect();
-        let headers = ["Layer (type)", "Output Shape", "Param #", "Connected to"];
-        let columns = if functional { 4 } else { 3 };
-        let widths: Vec<usize> = (0..columns)
-            .map(|c| {
-                rows.iter()
-                    .map(|r| r[c].chars().count())
-                    .chain([headers[c].len()])
-                    .max()
-                    .unwrap_or(0)
-                    + 3
-            })
-            .collect();
-        let line_length: usize = widths.iter().sum::<usize>() + 1;
-        let mut out = String::new();
-        let _ = writeln!(out, "Model: \"{}\"", self.architecture.name);
-        let _ = writeln!(out, "{}", "_".repeat(line_length));
-        let row = |cells: &[&str], out: &mut String| {
-            let mut line = String::from(" ");
-            for (c, cell) in cells.iter().enumerate().take(columns) {
-                let _ = write!(line, "{cell:<width$}", width = widths[c]);
-            }
-            let _ = writeln!(out, "{}", line.trim_end());
-        };
-        row(&headers, &mut out);
-        let _ = writeln!(out, "{}", "=".repeat(line_length));
-        for (i, r) in rows.iter().enumerate() {
-            let cells: Vec<&str> = r.iter().map(String::as_str).collect();
-            row(&cells, &mut out);
-            let separator = if i + 1 == rows.len() { "=" } else { "_" };
-            let _ = writeln!(out, "{}", separator.repeat(line_length));
-        }
-        let total = self.count_params();
-        let _ = writeln!(out, "Total params: {}", thousands(total));
-        let _ = writeln!(out, "Trainable params: {}", thousands(total));
-        let _ = writeln!(out, "Non-trainable params: 0");
-        let _ = write!(out, "{}", "_".repeat(line_length));
-        out
+        render_table(&self.architecture.name, &rows, layout.connections, None)
     }
 
     /// The number of samples in `inputs`, checked against every input's shape.
