@@ -184,4 +184,15 @@ fn a_save_killed_half_way_leaves_the_old_file_intact() {
             "{name}: the child never finished a save: {seen:?}"
         );
     }
+    // The next save clears what the killed children left behind (where /proc says who runs).
+    if Path::new("/proc/self").exists() {
+        Big::with_seed(1).save(dir.join("big.h5")).unwrap();
+        Big::with_seed(1).save(dir.join("big.densely")).unwrap();
+        let leftovers: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name.ends_with(".tmp"))
+            .collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
+    }
 }

@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 
 /// Writes `bytes` to `path` through a temporary file in the same folder, synced and then
-/// renamed over `path`: readers see the old file or the new one, never a mix.
+/// renamed over `path`: readers see the old file or the new one, never a mix. After the
+/// rename the folder is synced too, and temporary files that killed processes left beside
+/// `path` are removed.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     write_atomically_with(path, |file| file.write_all(bytes))
 }
@@ -30,8 +32,63 @@ pub fn write_atomically_with(
         .and_then(|()| fs::rename(&temporary, path));
     if result.is_err() {
         let _ = fs::remove_file(&temporary);
+        return result.map_err(io_error);
     }
-    result.map_err(io_error)
+    sync_folder(path);
+    remove_stale_temporaries(path);
+    Ok(())
+}
+
+/// Makes the rename durable where the platform allows (best effort: the new file is in
+/// place whatever happens here).
+fn sync_folder(path: &Path) {
+    #[cfg(unix)]
+    if let Some(folder) = path.parent() {
+        let folder = if folder.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            folder
+        };
+        if let Ok(folder) = File::open(folder) {
+            let _ = folder.sync_all();
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+}
+
+/// Removes the `.NAME.PID.tmp` files beside `path` of processes that no longer run (a save
+/// killed half way leaves one). Only where `/proc` tells which processes run.
+fn remove_stale_temporaries(path: &Path) {
+    let proc = Path::new("/proc");
+    if !proc.join("self").exists() {
+        return;
+    }
+    let (Some(folder), Some(name)) = (path.parent(), path.file_name()) else {
+        return;
+    };
+    let folder = if folder.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        folder
+    };
+    let prefix = format!(".{}.", name.to_string_lossy());
+    let Ok(entries) = fs::read_dir(folder) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let file_name = file_name.to_string_lossy();
+        let pid = file_name
+            .strip_prefix(&prefix)
+            .and_then(|rest| rest.strip_suffix(".tmp"))
+            .and_then(|pid| pid.parse::<u32>().ok());
+        if let Some(pid) = pid {
+            if pid != std::process::id() && !proc.join(pid.to_string()).exists() {
+                let _ = fs::remove_file(entry.path());
+            }
+        }
+    }
 }
 
 /// A name beside `path` for its temporary file: `.NAME.PID.tmp` in the same folder, so the
@@ -62,6 +119,26 @@ mod tests {
         assert_eq!(fs::read(&path).unwrap(), b"old");
         assert!(!temporary_path(&path).exists());
         write_atomically(&path, b"new").unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"new");
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn temporaries_of_dead_processes_are_removed_and_others_kept() {
+        let dir = std::env::temp_dir().join(format!("densely-io-stale-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("model.h5");
+        // No process has a pid this high (Linux caps them at 2^22); pid 1 always runs.
+        let dead = dir.join(".model.h5.4294967295.tmp");
+        let alive = dir.join(".model.h5.1.tmp");
+        let other = dir.join(".other.h5.4294967295.tmp");
+        for stale in [&dead, &alive, &other] {
+            fs::write(stale, b"half").unwrap();
+        }
+        write_atomically(&path, b"new").unwrap();
+        assert!(!dead.exists());
+        assert!(alive.exists() && other.exists());
         assert_eq!(fs::read(&path).unwrap(), b"new");
         fs::remove_dir_all(&dir).unwrap();
     }
