@@ -11,29 +11,11 @@ use densely::datasets::fashion_mnist;
 use densely::prelude::*;
 use std::time::Duration;
 
-model! {
-    /// The Fashion-MNIST classifier of the book.
-    pub struct FashionMlp {
-        input image: [28, 28];
-        flatten = Flatten;
-        hidden1 = Dense(300, relu);
-        hidden2 = Dense(100, relu);
-        output probs = Dense(10, softmax), loss = sparse_categorical_crossentropy;
-    }
-}
+#[path = "../tests/common/book.rs"]
+#[allow(dead_code)]
+mod book;
 
-model! {
-    /// Wide & Deep: two inputs, a concatenation, a main and an auxiliary output.
-    pub struct WideAndDeep {
-        input wide_input: [5];
-        input deep_input: [6];
-        hidden1 = Dense(30, relu)(deep_input);
-        hidden2 = Dense(30, relu)(hidden1);
-        concat = concatenate(wide_input, hidden2);
-        output main_output = Dense(1)(concat), loss = mse, weight = 0.9;
-        output aux_output = Dense(1)(hidden2), loss = mse, weight = 0.1;
-    }
-}
+use book::{FashionMlp, WideAndDeep};
 
 const BATCH_SIZES: [usize; 3] = [32, 256, 1024];
 /// Samples to draw batches from.

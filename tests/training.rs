@@ -3,6 +3,7 @@
 
 mod common;
 
+use common::book::WideAndDeep;
 use common::{rng, uniform};
 use densely::prelude::*;
 use densely::Error;
@@ -13,19 +14,6 @@ model! {
         input x: [4];
         hidden = Dense(16, relu);
         output probs = Dense(3, softmax), loss = sparse_categorical_crossentropy;
-    }
-}
-
-model! {
-    /// Wide & Deep from the book.
-    struct WideAndDeep {
-        input wide_input: [5];
-        input deep_input: [6];
-        hidden1 = Dense(30, relu)(deep_input);
-        hidden2 = Dense(30, relu)(hidden1);
-        concat = concatenate(wide_input, hidden2);
-        output main_output = Dense(1)(concat), loss = mse, weight = 0.9;
-        output aux_output = Dense(1)(hidden2), loss = mse, weight = 0.1;
     }
 }
 
