@@ -331,6 +331,51 @@ fn set_weights_errors_name_the_layer_and_both_shapes_and_change_nothing() {
     assert_eq!(model.layer("hidden2").unwrap().get_weights(), before);
 }
 
+/// Keras's `model.get_weights()` / `model.set_weights()`: every array, layer by layer.
+#[test]
+fn model_weights_round_trip_and_errors_change_nothing() {
+    let source = WideAndDeep::with_seed(3);
+    let weights = source.get_weights();
+    let shapes: Vec<&[usize]> = weights.iter().map(Array::shape).collect();
+    assert_eq!(
+        shapes,
+        [
+            &[6, 30][..],
+            &[30],
+            &[30, 30],
+            &[30],
+            &[35, 1],
+            &[1],
+            &[30, 1],
+            &[1]
+        ]
+    );
+    assert_eq!(
+        weights[2],
+        source.layer("hidden2").unwrap().get_weights()[0]
+    );
+
+    let mut model = WideAndDeep::with_seed(4);
+    assert_ne!(model.get_weights(), weights);
+    model.set_weights(&weights).unwrap();
+    assert_eq!(model.get_weights(), weights);
+
+    let before = model.get_weights();
+    let mut swapped = weights.clone();
+    swapped.swap(4, 6);
+    let err = model.set_weights(&swapped).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "layer `main_output` kernel: expected shape (35, 1), got (30, 1)"
+    );
+    let err = model.set_weights(&weights[..7]).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "`WideAndDeep` weights: expected 8 arrays, got 7 arrays"
+    );
+    assert_eq!(model.get_weights(), before);
+}
+
 #[test]
 fn an_unknown_layer_name_lists_the_names_there_are() {
     let model = WideAndDeep::new();

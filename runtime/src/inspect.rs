@@ -188,6 +188,51 @@ pub trait Inspect: Network {
             model: self,
         })
     }
+
+    /// Keras's `model.get_weights()`: copies of every weight, layer by layer, kernel before
+    /// bias.
+    fn get_weights(&self) -> Vec<Array> {
+        let mut weights = Vec::new();
+        self.visit_params(&mut |_, param| {
+            weights.push(Array {
+                shape: param.shape.to_vec(),
+                values: param.value.to_vec(),
+            })
+        });
+        weights
+    }
+
+    /// Keras's `model.set_weights(weights)`: one array per weight, in
+    /// [`get_weights`](Inspect::get_weights)'s order and shapes. Every array is checked before
+    /// any is copied, so on an error (which names the layer, the weight and both shapes) the
+    /// model is unchanged.
+    fn set_weights(&mut self, weights: &[Array]) -> Result<()> {
+        let mut expected: Vec<(&'static str, &'static str, &'static [usize])> = Vec::new();
+        self.visit_params(&mut |layer, param| expected.push((layer, param.name, param.shape)));
+        if weights.len() != expected.len() {
+            return Err(Error::shape(
+                format!("`{}` weights", Self::GRAPH.name),
+                format!("{} arrays", expected.len()),
+                format!("{} arrays", weights.len()),
+            ));
+        }
+        for ((layer, weight, shape), array) in expected.iter().zip(weights) {
+            if array.shape() != *shape {
+                return Err(Error::shape(
+                    format!("layer `{layer}` {weight}"),
+                    format!("shape {}", tuple_shape(shape)),
+                    tuple_shape(array.shape()),
+                ));
+            }
+        }
+        let mut next = weights.iter();
+        self.visit_params_mut(&mut |_, param| {
+            if let Some(array) = next.next() {
+                param.value.copy_from_slice(array.values());
+            }
+        });
+        Ok(())
+    }
 }
 
 impl<N: Network> Inspect for N {}
