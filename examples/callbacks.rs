@@ -13,10 +13,11 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
-use common::{load_diabetes, prepare};
+use common::cli::{self, epochs, output_folder, step};
+use common::diabetes::{load_diabetes, prepare};
 use densely::prelude::*;
 
 model! {
@@ -45,24 +46,12 @@ impl<N: Network> Callback<N> for PrintValTrainRatio {
 }
 
 fn main() -> ExitCode {
-    match run() {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {error}");
-            ExitCode::FAILURE
-        }
-    }
+    cli::run(run)
 }
 
 fn run() -> Result<(), Box<dyn std::error::Error>> {
-    let epochs: usize = match std::env::args().nth(1) {
-        Some(arg) => arg
-            .parse()
-            .map_err(|_| format!("the argument is the number of epochs, not `{arg}`"))?,
-        None => 100,
-    };
-    let out = PathBuf::from(std::env::var("DENSELY_OUT").unwrap_or_else(|_| "target/book".into()));
-    std::fs::create_dir_all(&out)?;
+    let epochs = epochs(100)?;
+    let out = output_folder()?;
 
     let data = load_diabetes()?;
     let (train, valid, test, _) = prepare(&data);
@@ -152,9 +141,4 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         .unwrap_or(f64::NAN);
     println!("mse_test = {mse_test:.4} (standardized targets)");
     Ok(())
-}
-
-/// Prints the Python line of the book that the next lines do.
-fn step(python: &str) {
-    println!("\n>>> {python}");
 }

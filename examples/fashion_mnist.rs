@@ -12,7 +12,12 @@
 //! (`apt-get install dataset-fashion-mnist`) or a checksummed download. The pictures go to
 //! `$DENSELY_OUT`, by default `target/book/`.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use common::cli::{self, epochs, output_folder, step};
 
 use densely::datasets::fashion_mnist::{self, CLASS_NAMES};
 use densely::inspect::tuple_shape;
@@ -30,15 +35,13 @@ model! {
     }
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let epochs: usize = match std::env::args().nth(1) {
-        Some(arg) => arg
-            .parse()
-            .map_err(|_| format!("the argument is the number of epochs, not `{arg}`"))?,
-        None => 30,
-    };
-    let out = PathBuf::from(std::env::var("DENSELY_OUT").unwrap_or_else(|_| "target/book".into()));
-    std::fs::create_dir_all(&out)?;
+fn main() -> ExitCode {
+    cli::run(run)
+}
+
+fn run() -> Result<(), Box<dyn std::error::Error>> {
+    let epochs = epochs(30)?;
+    let out = output_folder()?;
 
     step("fashion_mnist.load_data()");
     let ((x_train_full, y_train_full), (x_test, y_test)) = fashion_mnist::load_data()?;
@@ -205,9 +208,4 @@ fn keras_logs(logs: &Logs) -> String {
         .map(|(name, value)| format!("{name}: {value:.4}"))
         .collect();
     parts.join(" - ")
-}
-
-/// Prints the Python line of the book that the next lines do.
-fn step(python: &str) {
-    println!("\n>>> {python}");
 }

@@ -12,9 +12,12 @@
 //! from `tests/fixtures/keras/` (or the shared reference folder beside the workspace); beside it,
 //! `keras3_wide_deep.json` holds 8 probe rows and what Keras predicted for them.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
+use common::cli::{self, output_folder, step};
 use densely::files::declaration;
 use densely::prelude::*;
 
@@ -34,13 +37,7 @@ model! {
 const DEFAULT_FILE: &str = "keras3_wide_deep.h5";
 
 fn main() -> ExitCode {
-    match run() {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {error}");
-            ExitCode::FAILURE
-        }
-    }
+    cli::run(run)
 }
 
 fn default_file() -> Result<PathBuf, String> {
@@ -65,8 +62,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         Some(path) => (PathBuf::from(path), true),
         None => (default_file()?, false),
     };
-    let out = PathBuf::from(std::env::var("DENSELY_OUT").unwrap_or_else(|_| "target/book".into()));
-    std::fs::create_dir_all(&out)?;
+    let out = output_folder()?;
 
     step(&format!(
         "model = keras.models.load_model({:?})",
@@ -239,9 +235,4 @@ fn keras_check(
         theirs.len()
     );
     Ok(())
-}
-
-/// Prints the Python line of the book that the next lines do.
-fn step(python: &str) {
-    println!("\n>>> {python}");
 }

@@ -12,10 +12,10 @@
 
 mod common;
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
-use common::{load_diabetes, prepare};
+use common::cli::{self, epochs, output_folder, step};
+use common::diabetes::{load_diabetes, prepare};
 use densely::prelude::*;
 
 model! {
@@ -32,24 +32,12 @@ model! {
 }
 
 fn main() -> ExitCode {
-    match run() {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {error}");
-            ExitCode::FAILURE
-        }
-    }
+    cli::run(run)
 }
 
 fn run() -> Result<(), Box<dyn std::error::Error>> {
-    let epochs: usize = match std::env::args().nth(1) {
-        Some(arg) => arg
-            .parse()
-            .map_err(|_| format!("the argument is the number of epochs, not `{arg}`"))?,
-        None => 20,
-    };
-    let out = PathBuf::from(std::env::var("DENSELY_OUT").unwrap_or_else(|_| "target/book".into()));
-    std::fs::create_dir_all(&out)?;
+    let epochs = epochs(20)?;
+    let out = output_folder()?;
 
     let data = load_diabetes()?;
     let (train, valid, test, y_scaler) = prepare(&data);
@@ -128,9 +116,4 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
     Ok(())
-}
-
-/// Prints the Python line of the book that the next lines do.
-fn step(python: &str) {
-    println!("\n>>> {python}");
 }
