@@ -216,14 +216,8 @@ pub trait Inspect: Network {
                 format!("{} arrays", weights.len()),
             ));
         }
-        for ((layer, weight, shape), array) in expected.iter().zip(weights) {
-            if array.shape() != *shape {
-                return Err(Error::shape(
-                    format!("layer `{layer}` {weight}"),
-                    format!("shape {}", tuple_shape(shape)),
-                    tuple_shape(array.shape()),
-                ));
-            }
+        for (&(layer, weight, shape), array) in expected.iter().zip(weights) {
+            check_weight_shape(layer, weight, shape, array)?;
         }
         let mut next = weights.iter();
         self.visit_params_mut(&mut |_, param| {
@@ -388,14 +382,8 @@ impl LayerMut<'_> {
                 format!("{} {}", weights.len(), plural(weights.len())),
             ));
         }
-        for ((weight, shape), array) in expected.iter().zip(weights) {
-            if array.shape() != *shape {
-                return Err(Error::shape(
-                    format!("layer `{name}` {weight}"),
-                    format!("shape {}", tuple_shape(shape)),
-                    tuple_shape(array.shape()),
-                ));
-            }
+        for (&(weight, shape), array) in expected.iter().zip(weights) {
+            check_weight_shape(name, weight, shape, array)?;
         }
         let mut next = weights.iter();
         self.model.visit_mut(&mut |layer, param| {
@@ -407,6 +395,18 @@ impl LayerMut<'_> {
         });
         Ok(())
     }
+}
+
+/// An error naming the layer, the weight and both shapes unless `array` has `shape`.
+fn check_weight_shape(layer: &str, weight: &str, shape: &[usize], array: &Array) -> Result<()> {
+    if array.shape() == shape {
+        return Ok(());
+    }
+    Err(Error::shape(
+        format!("layer `{layer}` {weight}"),
+        format!("shape {}", tuple_shape(shape)),
+        tuple_shape(array.shape()),
+    ))
 }
 
 fn collect_weights(model: &dyn Params, name: &str) -> Vec<Array> {
