@@ -1,8 +1,8 @@
 //! The `model!` macro of densely.
 //!
-//! It works in four steps, each a module: [`parse`] reads the declaration into syntax that
-//! keeps every token's span, [`lower`] resolves it into a graph ([`ir`]) while collecting
-//! errors, [`check`] applies the rules that span the whole graph, and [`codegen`] writes the
+//! It works in four steps, each a module: `parse` reads the declaration into syntax that
+//! keeps every token's span, `lower` resolves it into a graph (`ir`) while collecting
+//! errors, `check` applies the rules that span the whole graph, and `codegen` writes the
 //! struct and its passes, only once the graph is clean. Every error of a declaration is
 //! reported at once, each under the tokens that caused it.
 

@@ -24,6 +24,8 @@
 //! # Ok::<(), densely::Error>(())
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod activation;
 pub mod callbacks;
 pub mod data;
