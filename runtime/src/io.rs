@@ -57,8 +57,9 @@ fn sync_folder(path: &Path) {
     let _ = path;
 }
 
-/// Removes the `.NAME.PID.tmp` files beside `path` of processes that no longer run (a save
-/// killed half way leaves one). Only where `/proc` tells which processes run.
+/// Removes the `.NAME.PID.tmp` (and `.NAME.PID.ANYTHING.tmp`) files beside `path` of
+/// processes that no longer run (a save killed half way leaves one). Only where `/proc`
+/// tells which processes run.
 fn remove_stale_temporaries(path: &Path) {
     let proc = Path::new("/proc");
     if !proc.join("self").exists() {
@@ -82,6 +83,7 @@ fn remove_stale_temporaries(path: &Path) {
         let pid = file_name
             .strip_prefix(&prefix)
             .and_then(|rest| rest.strip_suffix(".tmp"))
+            .and_then(|rest| rest.split('.').next())
             .and_then(|pid| pid.parse::<u32>().ok());
         if let Some(pid) = pid {
             if pid != std::process::id() && !proc.join(pid.to_string()).exists() {
@@ -133,11 +135,12 @@ mod tests {
         let dead = dir.join(".model.h5.4294967295.tmp");
         let alive = dir.join(".model.h5.1.tmp");
         let other = dir.join(".other.h5.4294967295.tmp");
-        for stale in [&dead, &alive, &other] {
+        let dead_scratch = dir.join(".model.h5.4294967295.build7.tmp");
+        for stale in [&dead, &alive, &other, &dead_scratch] {
             fs::write(stale, b"half").unwrap();
         }
         write_atomically(&path, b"new").unwrap();
-        assert!(!dead.exists());
+        assert!(!dead.exists() && !dead_scratch.exists());
         assert!(alive.exists() && other.exists());
         assert_eq!(fs::read(&path).unwrap(), b"new");
         fs::remove_dir_all(&dir).unwrap();

@@ -558,8 +558,10 @@ pub(crate) fn build(path: &Path, contents: &H5Contents, layout: Layout) -> Resul
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    // Named like the writer's temporary (`.NAME.PID.….tmp`), so that the next save clears
+    // one a killed process left behind.
     let scratch = path.with_file_name(format!(
-        ".{name}.{}.{}.h5-build",
+        ".{name}.{}.build{}.tmp",
         std::process::id(),
         BUILD_COUNTER.fetch_add(1, Ordering::Relaxed)
     ));
