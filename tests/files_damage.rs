@@ -121,7 +121,7 @@ fn foreign_files_are_errors() {
         .unwrap()
         .to_string();
     assert!(
-        err.contains("neither a densely file nor an HDF5 file"),
+        err.contains("neither a densely file, an HDF5 file nor a `.keras` archive"),
         "{err}"
     );
     let missing = SmallMlp::load(dir.join("missing.h5")).err().unwrap();

@@ -66,6 +66,9 @@ pub(crate) struct H5Contents {
     /// Root attribute `densely_generators` (JSON): the Dropout generators' states, which
     /// Keras ignores.
     pub generators: Vec<FileGenerator>,
+    /// Keras 3's `optimizer/vars/<i>` (in the weights of a `.keras` archive), in index order,
+    /// each named by its index.
+    pub optimizer_vars: Vec<NamedArray>,
 }
 
 fn h5_error(path: &Path, error: impl std::fmt::Display) -> Error {
@@ -83,8 +86,13 @@ pub(crate) fn is_hdf5(bytes: &[u8]) -> bool {
 
 /// Reads a Keras HDF5 file: a whole model or weights alone, Keras 2 or 3.
 pub(crate) fn read(path: &Path) -> Result<(H5Contents, Layout)> {
+    read_as(path, path)
+}
+
+/// Reads the HDF5 file at `file_path`, naming `path` in errors (the archive it came from).
+pub(crate) fn read_as(file_path: &Path, path: &Path) -> Result<(H5Contents, Layout)> {
     hdf5::silence_errors(true);
-    let file = hdf5::File::open(path).map_err(|e| h5_error(path, e))?;
+    let file = hdf5::File::open(file_path).map_err(|e| h5_error(path, e))?;
     let mut contents = H5Contents {
         keras_version: read_optional_string(path, &file, "keras_version")?,
         backend: read_optional_string(path, &file, "backend")?,
@@ -103,6 +111,18 @@ pub(crate) fn read(path: &Path) -> Result<(H5Contents, Layout)> {
     } else if file.link_exists("layers") {
         let group = file.group("layers").map_err(|e| h5_error(path, e))?;
         contents.layers = read_keras3_layers(path, &group)?;
+        if file.link_exists("optimizer/vars") {
+            let vars = file
+                .group("optimizer/vars")
+                .map_err(|e| h5_error(path, e))?;
+            for index in indexed_members(path, &vars)? {
+                let dataset = vars.dataset(&index).map_err(|e| h5_error(path, e))?;
+                let name = format!("optimizer/vars/{index}");
+                contents
+                    .optimizer_vars
+                    .push(read_array(path, &dataset, &name)?);
+            }
+        }
         Layout::Keras3Weights
     } else {
         return Err(format_error(
@@ -376,6 +396,18 @@ fn group_order(name: &str) -> (String, u64) {
     (name.to_owned(), 0)
 }
 
+/// The members of a Keras 3 `vars` group (`0`, `1`, ..., `10`), in numeric order.
+fn indexed_members(path: &Path, vars: &Group) -> Result<Vec<String>> {
+    let mut indices: Vec<(u64, String)> = vars
+        .member_names()
+        .map_err(|e| h5_error(path, e))?
+        .into_iter()
+        .map(|n| (n.parse::<u64>().unwrap_or(u64::MAX), n))
+        .collect();
+    indices.sort();
+    Ok(indices.into_iter().map(|(_, name)| name).collect())
+}
+
 fn read_keras3_layers(path: &Path, layers_group: &Group) -> Result<Vec<FileLayer>> {
     let mut groups = layers_group.member_names().map_err(|e| h5_error(path, e))?;
     groups.sort_by_key(|name| group_order(name));
@@ -391,14 +423,7 @@ fn read_keras3_layers(path: &Path, layers_group: &Group) -> Result<Vec<FileLayer
             if let Some(real) = read_optional_string(path, &vars, "name")? {
                 name = real;
             }
-            let mut indices: Vec<(u64, String)> = vars
-                .member_names()
-                .map_err(|e| h5_error(path, e))?
-                .into_iter()
-                .map(|n| (n.parse::<u64>().unwrap_or(u64::MAX), n))
-                .collect();
-            indices.sort();
-            for (_, var) in indices {
+            for var in indexed_members(path, &vars)? {
                 weights.push(read_tensor(path, &vars, &var, &name)?);
             }
         }
@@ -553,6 +578,69 @@ pub(crate) fn write(path: &Path, contents: &H5Contents, layout: Layout) -> Resul
 
 /// The bytes of the HDF5 file for `contents`.
 pub(crate) fn build(path: &Path, contents: &H5Contents, layout: Layout) -> Result<Vec<u8>> {
+    build_with(path, |file| match layout {
+        Layout::Model => write_model(path, file, contents),
+        Layout::Keras2Weights => write_layers(path, file, contents),
+        Layout::Keras3Weights => Err(format_error(
+            path,
+            "Keras 3 weights are written with `build_keras3_weights`",
+        )),
+    })
+}
+
+/// One layer of a Keras 3 weights file: its group (`dense_1`, numbered per class in the
+/// model's layer order) and the layer.
+pub(crate) struct Keras3Group<'a> {
+    /// The group's name under `layers/`.
+    pub group: String,
+    /// The layer, by its own name, with its weights.
+    pub layer: &'a FileLayer,
+}
+
+/// The bytes of the `model.weights.h5` of a `.keras` archive: `layers/<group>/vars/<i>`
+/// (each `vars` naming its layer), `optimizer/vars/<i>` and a root `vars` naming the model;
+/// the Dropout generators ride along in the root attribute `densely_generators`.
+pub(crate) fn build_keras3_weights(
+    path: &Path,
+    model_name: &str,
+    groups: &[Keras3Group<'_>],
+    optimizer: Option<(&str, &[NamedArray])>,
+    generators: &[FileGenerator],
+) -> Result<Vec<u8>> {
+    build_with(path, |file| {
+        let layers = file.create_group("layers").map_err(|e| h5_error(path, e))?;
+        for Keras3Group { group, layer } in groups {
+            let vars = nested_group(path, &layers, &[group, "vars"])?;
+            write_string_attr(path, &vars, "name", &layer.name)?;
+            for (index, tensor) in layer.weights.iter().enumerate() {
+                write_array(
+                    path,
+                    &vars,
+                    &index.to_string(),
+                    &tensor.shape,
+                    &Values::F32(tensor.values.clone()),
+                )?;
+            }
+        }
+        if let Some((name, arrays)) = optimizer {
+            let vars = nested_group(path, file, &["optimizer", "vars"])?;
+            write_string_attr(path, &vars, "name", name)?;
+            for (index, array) in arrays.iter().enumerate() {
+                write_array(path, &vars, &index.to_string(), &array.shape, &array.values)?;
+            }
+        }
+        let vars = file.create_group("vars").map_err(|e| h5_error(path, e))?;
+        write_string_attr(path, &vars, "name", model_name)?;
+        if !generators.is_empty() {
+            let json = serde_json::to_string(generators).expect("generator states are plain data");
+            write_string_attr(path, file, GENERATORS, &json)?;
+        }
+        Ok(())
+    })
+}
+
+/// The bytes of an HDF5 file that `write` fills, built in a scratch file beside `path`.
+fn build_with(path: &Path, write: impl FnOnce(&hdf5::File) -> Result<()>) -> Result<Vec<u8>> {
     hdf5::silence_errors(true);
     let name = path
         .file_name()
@@ -574,16 +662,7 @@ pub(crate) fn build(path: &Path, contents: &H5Contents, layout: Layout) -> Resul
     let _remove = Remove(&scratch);
     {
         let file = hdf5::File::create(&scratch).map_err(|e| h5_error(path, e))?;
-        match layout {
-            Layout::Model => write_model(path, &file, contents)?,
-            Layout::Keras2Weights => write_layers(path, &file, contents)?,
-            Layout::Keras3Weights => {
-                return Err(format_error(
-                    path,
-                    "densely does not write Keras 3 `.weights.h5` files",
-                ))
-            }
-        }
+        write(&file)?;
         file.close().map_err(|e| h5_error(path, e))?;
     }
     std::fs::read(&scratch).map_err(|source| Error::Io {

@@ -49,6 +49,7 @@
 mod declaration;
 mod dynamic;
 mod h5;
+mod keras_archive;
 pub mod keras_config;
 mod native;
 
@@ -144,26 +145,27 @@ pub(crate) struct OptimizerState {
     pub slots: Vec<(String, Vec<FileTensor>)>,
 }
 
-/// The two formats densely reads and writes.
+/// The formats densely reads and writes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FileFormat {
     /// Keras's legacy HDF5 layout: `.h5` and `.hdf5`.
     KerasH5,
+    /// Keras 3's `.keras` archive: a zip of the config, metadata and Keras 3's HDF5 weights.
+    KerasArchive,
     /// densely's native format: serde + bincode, versioned and checksummed.
     Native,
 }
 
 impl FileFormat {
     /// The format a file is saved in, by its extension: `.h5` and `.hdf5` are Keras HDF5,
-    /// `.keras` (Keras 3's zip format, which densely doesn't write) is refused, and every
-    /// other extension is native.
+    /// `.keras` is Keras 3's archive, and every other extension is native.
     ///
     /// ```
     /// use densely::files::FileFormat;
     ///
     /// assert_eq!(FileFormat::from_path("model.h5")?, FileFormat::KerasH5);
+    /// assert_eq!(FileFormat::from_path("model.keras")?, FileFormat::KerasArchive);
     /// assert_eq!(FileFormat::from_path("model.densely")?, FileFormat::Native);
-    /// assert!(FileFormat::from_path("model.keras").is_err());
     /// # Ok::<(), densely::Error>(())
     /// ```
     pub fn from_path(path: impl AsRef<Path>) -> Result<Self> {
@@ -173,10 +175,7 @@ impl FileFormat {
             .map(|e| e.to_string_lossy().to_ascii_lowercase());
         match extension.as_deref() {
             Some("h5" | "hdf5") => Ok(FileFormat::KerasH5),
-            Some("keras") => Err(format_error(
-                path,
-                "the `.keras` zip format is not supported: save as `.h5` (Keras's HDF5 layout, which Keras 3 loads) or `.densely`",
-            )),
+            Some("keras") => Ok(FileFormat::KerasArchive),
             _ => Ok(FileFormat::Native),
         }
     }
@@ -336,6 +335,9 @@ pub(crate) fn read_any(path: &Path) -> Result<Contents> {
             weights_only: file.kind == NativeKind::Weights,
         });
     }
+    if keras_archive::is_zip(&head) {
+        return keras_archive::read(path);
+    }
     if h5::is_hdf5(&head) {
         let (contents, layout) = h5::read(path)?;
         let optimizer = keras_optimizer_state(path, &contents.optimizer)?;
@@ -354,7 +356,7 @@ pub(crate) fn read_any(path: &Path) -> Result<Contents> {
         if head.is_empty() {
             "the file is empty".to_owned()
         } else {
-            "neither a densely file nor an HDF5 file".to_owned()
+            "neither a densely file, an HDF5 file nor a `.keras` archive".to_owned()
         },
     ))
 }
@@ -1094,7 +1096,7 @@ fn save_model<N: Network>(model: &N, path: &Path, options: SaveOptions) -> Resul
     let state = model.training_state();
     let optimizer = state.optimizer().filter(|_| options.include_optimizer);
     let style = match (format, options.flavor) {
-        (FileFormat::Native, _) => ConfigStyle::Full,
+        (FileFormat::Native | FileFormat::KerasArchive, _) => ConfigStyle::Full,
         (FileFormat::KerasH5, flavor) => match optimizer {
             Some(o) if keras_config::needs_current_tf_keras(o) => match flavor {
                 KerasFlavor::Keras2 => ConfigStyle::TfKeras,
@@ -1109,6 +1111,7 @@ fn save_model<N: Network>(model: &N, path: &Path, options: SaveOptions) -> Resul
     let layers = file_layers(model, true);
     let optimizer_state = optimizer.map(|o| optimizer_state(o, &layers));
     match format {
+        FileFormat::KerasArchive => keras_archive::write(model, path, &options),
         FileFormat::Native => {
             let file = NativeFile {
                 kind: NativeKind::Model,
@@ -1142,6 +1145,7 @@ fn save_model<N: Network>(model: &N, path: &Path, options: SaveOptions) -> Resul
                 layers,
                 optimizer: arrays,
                 generators: file_generators(model),
+                ..H5Contents::default()
             };
             h5::write(path, &contents, Layout::Model)
         }
@@ -1152,6 +1156,11 @@ fn save_weights<N: Network>(model: &N, path: &Path) -> Result<()> {
     let format = FileFormat::from_path(path)?;
     let layers = file_layers(model, true);
     match format {
+        FileFormat::KerasArchive => Err(format_error(
+            path,
+            "a `.keras` archive holds a whole model: save it with `save`, or save the weights \
+             alone as `.h5` or `.densely`",
+        )),
         FileFormat::Native => {
             let file = NativeFile {
                 kind: NativeKind::Weights,
