@@ -1,7 +1,7 @@
-"""Records what Keras 3 prints for `model.summary()` of each Keras fixture, as
-`NAME.summary.txt` beside it (weights files skipped), which `tests/files_keras.rs` and
-`tests/files_written.rs` compare with
-`densely::load_model(...).summary()` in CI.
+"""Records what Keras 3 prints for `model.summary()` of each model file in a folder (`.h5`
+and `.keras`; weights files skipped) as `NAME.summary.txt` beside it, which
+`tests/files_keras.rs`, `tests/files_keras_archive.rs` and `tests/files_written.rs` compare
+with `densely::load_model(...).summary()` in CI.
 
 Usage (by hand, not in CI; needs keras 3 with tensorflow-cpu):
 
@@ -16,7 +16,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import keras  # noqa: E402
 
 folder = sys.argv[1] if len(sys.argv) > 1 else "tests/fixtures/keras"
-for path in sorted(glob.glob(os.path.join(folder, "*.h5"))):
+paths = glob.glob(os.path.join(folder, "*.h5")) + glob.glob(os.path.join(folder, "*.keras"))
+for path in sorted(paths):
     if "weights" in os.path.basename(path):
         continue
     model = keras.models.load_model(path, compile=False)
@@ -25,7 +26,7 @@ for path in sorted(glob.glob(os.path.join(folder, "*.h5"))):
     text = "\n".join(pieces)
     if not text.endswith("\n"):
         text += "\n"
-    out = path[: -len(".h5")] + ".summary.txt"
+    out = os.path.splitext(path)[0] + ".summary.txt"
     with open(out, "w", encoding="utf-8") as f:
         f.write(text)
     print(f"{out}: Keras {keras.__version__}, {len(text.splitlines())} lines")

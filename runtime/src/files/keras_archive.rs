@@ -173,7 +173,10 @@ fn optimizer_state(
     let class = optimizer.keras_class_name();
     let used = used_slots(&*optimizer);
     let groups = slot_groups(class, &used);
-    let weights: Vec<&FileTensor> = layers.iter().flat_map(|l| &l.weights).collect();
+    let weights: Vec<(&str, &FileTensor)> = layers
+        .iter()
+        .flat_map(|l| l.weights.iter().map(move |w| (l.name.as_str(), w)))
+        .collect();
     let per_weight: usize = groups.iter().map(Vec::len).sum();
     let trailing = usize::from(class == "Nadam" && !groups.is_empty());
     let expected = 2 + per_weight * weights.len() + trailing;
@@ -204,7 +207,7 @@ fn optimizer_state(
         .collect();
     let mut next = vars[2..].iter();
     for group in &groups {
-        for weight in &weights {
+        for (layer, weight) in &weights {
             for slot in group {
                 let var = next.next().expect("the count was checked");
                 let Values::F32(values) = &var.values else {
@@ -217,7 +220,8 @@ fn optimizer_state(
                     return Err(format_error(
                         path,
                         format!(
-                            "`{}` has shape {:?}, but the {slot} of `{}` has shape {:?}",
+                            "`{}` has shape {:?}, but the {slot} of layer `{layer}` weight `{}` \
+                             has shape {:?}",
                             var.name, var.shape, weight.name, weight.shape
                         ),
                     ));
