@@ -1,5 +1,5 @@
-//! Model files: Keras's legacy HDF5 layout (`.h5`, `.hdf5`) and densely's native format
-//! (any other extension, `.densely` by convention), both ways.
+//! Model files: Keras's legacy HDF5 layout (`.h5`, `.hdf5`), Keras 3's `.keras` archives and
+//! densely's native format (any other extension, `.densely` by convention), both ways.
 //!
 //! - [`Save::save`] / [`Save::load`] keep the architecture, the weights, the training config,
 //!   the optimizer state and each Dropout generator's position, so training resumed from a
@@ -9,8 +9,9 @@
 //! - Files Keras 2 (tf-keras) and Keras 3 write load into the matching `model!` struct: layers
 //!   pair by name when every name matches, else by position among the layers with weights, as
 //!   Keras pairs them; every shape is checked and a mismatch names the layer and both shapes.
-//! - Files densely writes use Keras 2's layout, which `keras.models.load_model` loads in both
-//!   tf-keras 2 and Keras 3 (see [`KerasFlavor`] for the optimizer state).
+//! - `.h5` files densely writes use Keras 2's layout, which `keras.models.load_model` loads in
+//!   both tf-keras 2 and Keras 3 (see [`KerasFlavor`] for the optimizer state); `.keras`
+//!   archives load in Keras 3, compiled, with the optimizer's iteration count and slots.
 //! - [`load_model`] reads a Keras file whose architecture Rust has not seen into a
 //!   [`DynamicModel`], and [`declaration`] prints the `model!` declaration that matches it.
 //! - Writes are atomic ([`crate::io::write_atomically`]); a truncated, corrupted or foreign
@@ -35,7 +36,7 @@
 //! let y = Batch::<Shape1<1>>::from_vec(vec![1.0, 2.0])?;
 //! model.fit(&x, &y, FitOptions::default().epochs(2).verbose(0))?;
 //!
-//! for name in ["tiny.h5", "tiny.densely"] {
+//! for name in ["tiny.h5", "tiny.keras", "tiny.densely"] {
 //!     let path = dir.join(name);
 //!     model.save(&path)?;
 //!     let mut back = Tiny::load(&path)?;
