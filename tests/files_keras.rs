@@ -4,7 +4,7 @@
 
 mod files_common;
 
-use densely::files::{self, FileFormat};
+use densely::files::{self, FileFormat, SaveOptions};
 use densely::network::TargetView;
 use densely::prelude::*;
 use densely::Error;
@@ -397,16 +397,33 @@ fn weights_load_from_whole_model_files_by_position() {
 }
 
 #[test]
-fn dot_keras_is_refused_and_unknown_extensions_are_native() {
-    assert!(FileFormat::from_path("a.keras").is_err());
+fn formats_follow_the_extension_and_unknown_extensions_are_native() {
+    assert_eq!(
+        FileFormat::from_path("a.KERAS").unwrap(),
+        FileFormat::KerasArchive
+    );
     assert_eq!(
         FileFormat::from_path("a.HDF5").unwrap(),
         FileFormat::KerasH5
     );
     assert_eq!(FileFormat::from_path("a.ckpt").unwrap(), FileFormat::Native);
     assert_eq!(FileFormat::from_path("a").unwrap(), FileFormat::Native);
-    let model = SmallMlp::new();
-    let dir = scratch("dot-keras");
-    assert!(model.save(dir.join("m.keras")).is_err());
-    assert!(!dir.join("m.keras").exists());
+    // Loading goes by the first bytes: an archive named `.ckpt` is still an archive.
+    let dir = scratch("formats");
+    let mut model = SmallMlp::with_seed(2);
+    model.compile(Sgd::new(0.1).momentum(0.5), []);
+    let path = dir.join("archive.ckpt");
+    model
+        .save_with(
+            &path,
+            SaveOptions::default().format(FileFormat::KerasArchive),
+        )
+        .unwrap();
+    assert!(std::fs::read(&path).unwrap().starts_with(b"PK\x03\x04"));
+    let back = SmallMlp::load(&path).unwrap();
+    assert_eq!(weights(&back), weights(&model));
+    assert_eq!(
+        back.optimizer().unwrap().config(),
+        model.optimizer().unwrap().config()
+    );
 }

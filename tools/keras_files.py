@@ -1,13 +1,13 @@
-"""Loads the .h5 files densely wrote in real Keras 3 and tf-keras 2 and records what Keras did
-with them, as fixtures that `tests/files_written.rs` checks in CI.
+"""Loads the .h5 files and .keras archives densely wrote in real Keras 3 and tf-keras 2 and
+records what Keras did with them, as fixtures that `tests/files_written.rs` checks in CI.
 
 Usage (by hand, not in CI; needs tensorflow-cpu 2.21, keras 3, tf_keras 2.21 and h5py):
 
     DENSELY_WRITE_FIXTURES=1 cargo test --test files_written
     ~/keras-env/bin/python tools/keras_files.py tests/fixtures/densely_written
 
-For every `NAME.h5` with a `NAME.json` record beside it (what densely predicted for probe
-inputs and, optionally, the data densely trains on), and for each Keras:
+For every `NAME.h5` or `NAME.keras` with a `NAME.json` record beside it (what densely predicted
+for probe inputs and, optionally, the data densely trains on), and for each Keras:
   - a whole-model file is loaded with `keras.models.load_model` (compiled from the file's
     training config), a weights file (`"weights_of"` in the record) with `load_weights` into a
     freshly initialized copy of that model;
@@ -17,6 +17,11 @@ inputs and, optionally, the data densely trains on), and for each Keras:
   - when the record has training data, Keras trains one more epoch on it (batch size from the
     record, no shuffling) and predicts the probe inputs again: equal to what densely computes
     the same way only if the optimizer's state (slots and iteration count) carried over.
+tf-keras 2 reads no Keras 3 `.keras` archive: for an archive it only tries `load_model` and,
+when that fails as expected, records `{"not_applicable": ..., "tf_keras_said": the error}`
+instead of results (and if it ever loads one, the full results as for any file). Keras 3
+restores the optimizer of an archive itself, so the workaround below for legacy `.h5` files
+is not applied to archives.
 Everything is written to `keras_results.json` in the same folder. Exits non-zero when a
 prediction differs by more than 1e-5.
 """
@@ -116,6 +121,18 @@ def rebuild_optimizer(K, model, path):
     return {"slots_restored": restored, "optimizer": optimizer_report(optimizer)}
 
 
+def tf_keras_refuses(K, path):
+    """The error tf-keras gives loading a Keras 3 archive, or None if it loads it."""
+    try:
+        with redirect_stderr(io.StringIO()), redirect_stdout(io.StringIO()), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            K.models.load_model(path)
+    except Exception as error:
+        # Without the config dump some of tf-keras's errors end with.
+        return f"{type(error).__name__}: {error}".split(" Full object config:")[0]
+    return None
+
+
 def run(K, path, record, folder):
     captured = io.StringIO()
     handler = logging.StreamHandler(captured)
@@ -153,7 +170,7 @@ def run(K, path, record, folder):
         x = feed(model, train["x"])
         ys = [np.asarray(train["y"][n]) for n in names] if len(names) > 1 else [np.asarray(next(iter(train["y"].values())))]
         y = ys[0] if len(ys) == 1 else ys
-        if K.__name__ == "keras":
+        if K.__name__ == "keras" and path.endswith(".h5"):
             # Keras 3.15 builds the optimizer of a legacy .h5 file on `model._trainable_variables`,
             # which is empty for Sequential and Functional models: it restores only `iteration` and
             # `learning_rate` (also from files Keras 3 wrote itself) and then cannot train
@@ -177,9 +194,10 @@ def main():
     for flavour, K, version in kerases():
         results["versions"][flavour] = version
     for file in sorted(os.listdir(folder)):
-        if not file.endswith(".h5"):
+        stem, extension = os.path.splitext(file)
+        if extension not in (".h5", ".keras"):
             continue
-        record_path = os.path.join(folder, file[:-3] + ".json")
+        record_path = os.path.join(folder, stem + ".json")
         if not os.path.exists(record_path):
             continue
         with open(record_path) as f:
@@ -187,6 +205,15 @@ def main():
         results[file] = {}
         for flavour, K, version in kerases():
             K.utils.set_random_seed(1)
+            if extension == ".keras" and flavour == "tf_keras":
+                said = tf_keras_refuses(K, os.path.join(folder, file))
+                if said is not None:
+                    results[file][flavour] = {
+                        "not_applicable": "tf-keras 2 reads no Keras 3 .keras archive",
+                        "tf_keras_said": said,
+                    }
+                    print(f"{file:32} {flavour:8} not applicable: {said[:100]}")
+                    continue
             try:
                 result = run(K, os.path.join(folder, file), record, folder)
             except Exception as error:  # recorded, and a failure

@@ -180,7 +180,10 @@ fn optimizer_state(
     let per_weight: usize = groups.iter().map(Vec::len).sum();
     let trailing = usize::from(class == "Nadam" && !groups.is_empty());
     let expected = 2 + per_weight * weights.len() + trailing;
-    if vars.len() != expected {
+    // An optimizer that never stepped has built no slots yet: the iteration count and the
+    // learning rate alone.
+    let unbuilt = vars.len() == 2;
+    if vars.len() != expected && !unbuilt {
         return Err(format_error(
             path,
             format!(
@@ -201,6 +204,12 @@ fn optimizer_state(
             "`optimizer/vars/0` is not a non-negative iteration count",
         )
     })?;
+    if unbuilt {
+        return Ok(OptimizerState {
+            iterations,
+            slots: Vec::new(),
+        });
+    }
     let mut slots: Vec<(String, Vec<FileTensor>)> = used
         .iter()
         .map(|slot| ((*slot).to_owned(), Vec::with_capacity(weights.len())))
