@@ -279,7 +279,11 @@ pub(crate) fn write<N: Network>(model: &N, path: &Path, options: &SaveOptions) -
         let training = keras_config::training_config(graph, state, ConfigStyle::Keras3)
             .expect("a compiled model has a training config");
         config["compile_config"] = compile_config(training);
-        let saved = super::optimizer_state(optimizer, &layers);
+        let mut saved = super::optimizer_state(optimizer, &layers);
+        if saved.slots.is_empty() {
+            // Not stepped yet: Keras 3 wants every slot, and a fresh slot is zeros.
+            saved.slots = zero_slots(&used_slots(optimizer), &layers);
+        }
         let arrays = keras_optimizer_arrays::<N>(optimizer, &saved, &layers, KerasFlavor::Keras3);
         let name = optimizer
             .config()
@@ -308,6 +312,25 @@ pub(crate) fn write<N: Network>(model: &N, path: &Path, options: &SaveOptions) -
         (WEIGHTS, weights),
     ];
     crate::io::write_atomically(path, &zip_bytes(path, &entries)?)
+}
+
+/// Each of `slots` as zeros for every weight of `layers`.
+fn zero_slots(slots: &[&str], layers: &[FileLayer]) -> Vec<(String, Vec<FileTensor>)> {
+    slots
+        .iter()
+        .map(|slot| {
+            let zeros = layers
+                .iter()
+                .flat_map(|l| &l.weights)
+                .map(|w| FileTensor {
+                    name: w.name.clone(),
+                    shape: w.shape.clone(),
+                    values: vec![0.0; w.values.len()],
+                })
+                .collect();
+            ((*slot).to_owned(), zeros)
+        })
+        .collect()
 }
 
 /// A `training_config` as Keras 3's `compile_config`: the optimizer under `optimizer`, with
