@@ -200,6 +200,9 @@ impl FileFormat {
 /// An optimizer without slots (SGD without momentum) restores fully in both. Weight decay
 /// (AdamW, `weight_decay`) needs tf-keras's current optimizers, which Keras 3 refuses: such a
 /// file compiles in tf-keras with `Keras2`, in Keras 3 with `Keras3`.
+///
+/// To hand Keras 3 a model with its whole optimizer state, save a `.keras` archive instead:
+/// Keras 3 restores every slot from one (tf-keras cannot read archives).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum KerasFlavor {
     /// tf-keras's layout (`SGD/iter:0`, `SGD/dense/kernel/momentum:0`, ...): the default.
