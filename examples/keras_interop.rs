@@ -153,19 +153,23 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         "loss on the probe rows (targets: Keras's own main output): {before:.5} -> {after:.5}"
     );
 
-    step("model.save('wide_deep_from_densely.h5')  # Keras's HDF5 layout");
-    let saved = out.join("wide_deep_from_densely.h5");
-    model.save(&saved)?;
-    println!("saved {}", saved.display());
-    let back = WideAndDeep::load(&saved)?;
-    println!(
-        "loads back in densely with {} parameters",
-        back.layers()
-            .iter()
-            .map(|l| l.count_params())
-            .sum::<usize>()
-    );
-    keras_check(&saved, &wide, &deep, &model.predict((&wide, &deep))?.0)?;
+    let predicted = model.predict((&wide, &deep))?.0;
+    for (name, format) in [
+        ("wide_deep_from_densely.h5", "Keras's legacy HDF5 layout"),
+        ("wide_deep_from_densely.keras", "Keras 3's archive"),
+    ] {
+        step(&format!("model.save({name:?})  # {format}"));
+        let saved = out.join(name);
+        model.save(&saved)?;
+        println!("saved {}", saved.display());
+        let back = WideAndDeep::load(&saved)?;
+        println!(
+            "loads back in densely with {} parameters, optimizer at iteration {}",
+            back.count_params(),
+            back.optimizer().map_or(0, |o| o.iterations())
+        );
+        keras_check(&saved, &wide, &deep, &predicted)?;
+    }
     Ok(())
 }
 
@@ -190,6 +194,8 @@ fn keras_check(
          try:\n    m = keras.models.load_model(path); print('keras.models.load_model: ok')\n\
          except Exception as e:\n    print(f'keras.models.load_model failed: {{type(e).__name__}}: {{e}}')\n    \
          m = keras.models.load_model(path, compile=False); print('keras.models.load_model(compile=False): ok')\n\
+         o = m.optimizer\n\
+         print(f'keras.optimizer: {{type(o).__name__}}, iteration {{int(o.iterations.numpy())}}' if o else 'keras.optimizer: none')\n\
          x = [np.array({:?}).reshape(-1, 5), np.array({:?}).reshape(-1, 6)]\n\
          print(m.predict(x, verbose=0)[0].ravel().tolist())\n",
         saved.display().to_string(),
@@ -200,7 +206,10 @@ fn keras_check(
         println!("to check it in Keras, run with Python and Keras:\n{script}");
         return Ok(());
     };
-    step("keras.models.load_model('wide_deep_from_densely.h5').predict(...)  # in Python");
+    let name = saved.file_name().unwrap_or_default().to_string_lossy();
+    step(&format!(
+        "keras.models.load_model({name:?}).predict(...)  # in Python"
+    ));
     let output = Command::new(&python)
         .args(["-c", &script])
         .env("TF_CPP_MIN_LOG_LEVEL", "3")
