@@ -58,8 +58,8 @@ pub struct DynamicLayer<'a> {
     pub bias: Option<&'a [f32]>,
 }
 
-/// Loads a Keras `.h5` file (or a densely file) whose architecture Rust has not seen, for
-/// `summary`, `predict` and `evaluate`.
+/// Loads a Keras `.h5` file or `.keras` archive (or a densely file) whose architecture Rust
+/// has not seen, for `summary`, `predict` and `evaluate`.
 ///
 /// Errors name what the dynamic model doesn't support (a layer class, an activation, a
 /// shared layer) or what doesn't fit (a weight's shape, naming the layer and both shapes).
