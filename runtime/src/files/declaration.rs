@@ -11,7 +11,8 @@ use crate::error::Result;
 use crate::init::Initializer;
 
 /// The `model!` declaration matching the model in the file at `path` (Keras `.h5` or
-/// `.keras`, or densely), with a struct named after the Keras model (`functional_1` → `Functional1`).
+/// `.keras`, or densely), with a struct named after the Keras model (`functional_1` →
+/// `Functional1`).
 ///
 /// Layer names are Keras's (made valid Rust identifiers where they aren't), inputs come in
 /// the model's input order, and outputs carry their losses and loss weights from the training
