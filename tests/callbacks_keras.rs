@@ -10,8 +10,10 @@
 //! the messages printed at verbose=1 and the warnings, byte for byte.
 
 use std::fs;
-use std::path::{Path, PathBuf};
 
+mod common;
+
+use common::{files_in, scratch};
 use densely::callbacks::{
     Callback, CsvLogger, EarlyStopping, LearningRateScheduler, Mode, ModelCheckpoint,
     ReduceLrOnPlateau, SaveFreq, TerminateOnNan,
@@ -106,22 +108,6 @@ fn drive<C: Callback<Tiny>>(
 /// What a callback printed, as Keras's `print_msg` writes it: each message and a newline.
 fn printed(messages: &[String]) -> String {
     messages.iter().map(|m| format!("{m}\n")).collect()
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("densely-{name}-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn files_in(dir: &Path) -> Vec<String> {
-    let mut files: Vec<String> = fs::read_dir(dir)
-        .unwrap()
-        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    files.sort();
-    files
 }
 
 struct EsCase {

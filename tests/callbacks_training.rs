@@ -7,9 +7,9 @@ mod common;
 use std::cell::Cell;
 use std::fs;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use common::{rng, uniform};
+use common::{files_in, rng, scratch, uniform};
 use densely::callbacks::{
     CsvLogger, EarlyStopping, LambdaCallback, Mode, ModelCheckpoint, ProgbarLogger,
     ReduceLrOnPlateau, WeightSnapshot,
@@ -35,22 +35,6 @@ fn noisy(samples: usize, seed: u64) -> Data {
     let noise = uniform(&mut data, samples);
     let y = Batch::from_fn(samples, |s, _| x.sample(s)[0] - x.sample(s)[1] + noise[s]);
     (x, y)
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("densely-{name}-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn files_in(dir: &Path) -> Vec<String> {
-    let mut files: Vec<String> = fs::read_dir(dir)
-        .unwrap()
-        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    files.sort();
-    files
 }
 
 fn best(values: &[f64]) -> (usize, f64) {

@@ -4,10 +4,17 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use densely::prelude::*;
 use serde_json::Value;
+
+#[path = "../common/mod.rs"]
+mod common;
+
+/// Wide & Deep of the Keras fixtures, with densely's names for the hidden layers (Keras
+/// calls them dense_2 and dense_3).
+pub use common::book::WideAndDeep;
+pub use common::scratch;
 
 model! {
     /// The small MLP of the Keras fixtures (Keras calls its layers dense and dense_1).
@@ -15,20 +22,6 @@ model! {
         input features: [4];
         hidden = Dense(8, relu);
         output probs = Dense(3, softmax), loss = sparse_categorical_crossentropy;
-    }
-}
-
-model! {
-    /// Wide & Deep of the Keras fixtures, with densely's names for the hidden layers (Keras
-    /// calls them dense_2 and dense_3).
-    pub struct WideAndDeep {
-        input wide_input: [5];
-        input deep_input: [6];
-        hidden1 = Dense(30, relu)(deep_input);
-        hidden2 = Dense(30, relu)(hidden1);
-        concat = concatenate(wide_input, hidden2);
-        output main_output = Dense(1)(concat), loss = mse, weight = 0.9;
-        output aux_output = Dense(1)(hidden2), loss = mse, weight = 0.1;
     }
 }
 
@@ -40,19 +33,6 @@ pub fn keras_fixtures() -> PathBuf {
 /// A Keras fixture file.
 pub fn keras_fixture(name: &str) -> PathBuf {
     keras_fixtures().join(name)
-}
-
-/// A fresh, empty scratch folder for one test.
-pub fn scratch(test: &str) -> PathBuf {
-    static COUNTER: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "densely-{test}-{}-{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 /// A JSON file.
