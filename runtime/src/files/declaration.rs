@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use super::keras_config::{self, Architecture, LayerKind};
-use super::{format_error, read_any};
+use super::{format_error, read_model};
 use crate::activation::ActivationKind;
 use crate::error::Result;
 use crate::init::Initializer;
@@ -32,27 +32,7 @@ pub fn declaration_as(path: impl AsRef<Path>, struct_name: &str) -> Result<Strin
 }
 
 fn declare(path: &Path, struct_name: Option<&str>) -> Result<String> {
-    let file = read_any(path)?;
-    let config = file.model_config.as_deref().ok_or_else(|| {
-        format_error(
-            path,
-            "the file has no model config (it holds weights alone)",
-        )
-    })?;
-    let architecture =
-        keras_config::parse_model_config(config).map_err(|e| format_error(path, e))?;
-    let outputs: Vec<&str> = architecture
-        .outputs
-        .iter()
-        .map(|&i| architecture.layers[i].name.as_str())
-        .collect();
-    let training = match &file.training_config {
-        Some(text) => Some(
-            keras_config::parse_training_config(text, &outputs)
-                .map_err(|e| format_error(path, e))?,
-        ),
-        None => None,
-    };
+    let (file, architecture, training) = read_model(path)?;
     let name = struct_name.map_or_else(|| camel_case(&architecture.name), str::to_owned);
     let file_name = path
         .file_name()

@@ -4,8 +4,8 @@
 
 use std::path::Path;
 
-use super::keras_config::{self, elements, Architecture, LayerKind, LayerSpec};
-use super::{format_error, read_any, FileLayer};
+use super::keras_config::{elements, Architecture, LayerKind, LayerSpec};
+use super::{format_error, read_model, FileLayer};
 use crate::error::{Error, Result};
 use crate::linalg::{gemm, Mat};
 use crate::loss::{self, Loss, LossKind};
@@ -65,27 +65,11 @@ pub struct DynamicLayer<'a> {
 /// shared layer) or what doesn't fit (a weight's shape, naming the layer and both shapes).
 pub fn load_model(path: impl AsRef<Path>) -> Result<DynamicModel> {
     let path = path.as_ref();
-    let file = read_any(path)?;
-    let config = file.model_config.as_deref().ok_or_else(|| {
-        format_error(
-            path,
-            "the file has no model config (it holds weights alone)",
-        )
-    })?;
-    let architecture =
-        keras_config::parse_model_config(config).map_err(|e| format_error(path, e))?;
-    let outputs: Vec<&str> = architecture
-        .outputs
-        .iter()
-        .map(|&i| architecture.layers[i].name.as_str())
-        .collect();
-    let (losses, loss_weights) = match &file.training_config {
-        Some(text) => {
-            let spec = keras_config::parse_training_config(text, &outputs)
-                .map_err(|e| format_error(path, e))?;
-            (spec.losses, spec.loss_weights)
-        }
-        None => (vec![None; outputs.len()], vec![1.0; outputs.len()]),
+    let (file, architecture, training) = read_model(path)?;
+    let outputs = architecture.outputs.len();
+    let (losses, loss_weights) = match training {
+        Some(spec) => (spec.losses, spec.loss_weights),
+        None => (vec![None; outputs], vec![1.0; outputs]),
     };
     let weights = attach_weights(path, &architecture, &file.layers)?;
     Ok(DynamicModel {
@@ -217,11 +201,7 @@ impl DynamicModel {
 
     /// The names of the inputs, in the order `predict` takes them.
     pub fn input_names(&self) -> Vec<&str> {
-        self.architecture
-            .inputs
-            .iter()
-            .map(|&i| self.architecture.layers[i].name.as_str())
-            .collect()
+        self.architecture.input_names()
     }
 
     /// The shape of one sample of each input.
@@ -235,11 +215,7 @@ impl DynamicModel {
 
     /// The names of the outputs, in the order `predict` returns them.
     pub fn output_names(&self) -> Vec<&str> {
-        self.architecture
-            .outputs
-            .iter()
-            .map(|&i| self.architecture.layers[i].name.as_str())
-            .collect()
+        self.architecture.output_names()
     }
 
     /// The shape of one sample of each output.

@@ -411,6 +411,22 @@ impl Architecture {
         self.layers.iter().find(|l| l.name == name)
     }
 
+    /// The names of the inputs, in the model's input order.
+    pub fn input_names(&self) -> Vec<&str> {
+        self.inputs
+            .iter()
+            .map(|&i| self.layers[i].name.as_str())
+            .collect()
+    }
+
+    /// The names of the outputs, in the model's output order.
+    pub fn output_names(&self) -> Vec<&str> {
+        self.outputs
+            .iter()
+            .map(|&i| self.layers[i].name.as_str())
+            .collect()
+    }
+
     /// The names of Keras's `model.layers`: every layer of a Functional model, all but the
     /// input of a Sequential one.
     pub fn keras_layer_names(&self) -> Vec<&str> {

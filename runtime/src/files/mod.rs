@@ -766,6 +766,31 @@ fn apply_optimizer(
         .map_err(|e| format_error(path, e))
 }
 
+/// A whole-model file with its architecture and (when it has one) its training config,
+/// parsed.
+pub(crate) fn read_model(path: &Path) -> Result<(Contents, Architecture, Option<TrainingSpec>)> {
+    let file = read_any(path)?;
+    let config = file.model_config.as_deref().ok_or_else(|| {
+        format_error(
+            path,
+            "the file has no model config (it holds weights alone)",
+        )
+    })?;
+    let architecture =
+        keras_config::parse_model_config(config).map_err(|e| format_error(path, e))?;
+    let training = training_spec(path, &file, &architecture.output_names())?;
+    Ok((file, architecture, training))
+}
+
+/// The file's training config for a model whose outputs are `outputs`, parsed.
+fn training_spec(path: &Path, file: &Contents, outputs: &[&str]) -> Result<Option<TrainingSpec>> {
+    file.training_config
+        .as_deref()
+        .map(|text| keras_config::parse_training_config(text, outputs))
+        .transpose()
+        .map_err(|e| format_error(path, e))
+}
+
 /// Loads a whole model file into `model`: weights, then (when the file has a training
 /// config) a compiled optimizer with the file's state.
 fn restore<N: Network>(model: &mut N, path: &Path) -> Result<()> {
@@ -779,27 +804,18 @@ fn restore<N: Network>(model: &mut N, path: &Path) -> Result<()> {
     let mapping = apply_weights(model, path, &file, true)?;
     apply_generators(model, path, &file.generators)?;
     // The losses are the model's own; the training config gives the optimizer and metrics.
-    let outputs: Vec<String> = match &file.model_config {
+    let training = match &file.model_config {
         Some(config) => {
             let architecture =
                 keras_config::parse_model_config(config).map_err(|e| format_error(path, e))?;
-            architecture
-                .outputs
-                .iter()
-                .map(|&o| architecture.layers[o].name.clone())
-                .collect()
+            training_spec(path, &file, &architecture.output_names())?
         }
-        None => (0..N::GRAPH.outputs.len())
-            .map(|i| N::GRAPH.output_name(i).to_owned())
-            .collect(),
-    };
-    let outputs: Vec<&str> = outputs.iter().map(String::as_str).collect();
-    let training = match &file.training_config {
-        Some(text) => Some(
-            keras_config::parse_training_config(text, &outputs)
-                .map_err(|e| format_error(path, e))?,
-        ),
-        None => None,
+        None => {
+            let outputs: Vec<&str> = (0..N::GRAPH.outputs.len())
+                .map(|i| N::GRAPH.output_name(i))
+                .collect();
+            training_spec(path, &file, &outputs)?
+        }
     };
     let optimizer = match training.as_ref().and_then(|t| t.optimizer.as_ref()) {
         Some(config) => {
