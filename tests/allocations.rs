@@ -4,6 +4,9 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
+mod common;
+
+use common::book::WideAndDeep;
 use densely::prelude::*;
 
 /// The system allocator, counting each thread's allocations (tests run side by side).
@@ -45,19 +48,6 @@ model! {
         dropout = Dropout(0.2);
         hidden2 = Dense(16, relu);
         output probs = Dense(10, softmax), loss = sparse_categorical_crossentropy;
-    }
-}
-
-model! {
-    /// Two inputs, two outputs.
-    struct WideAndDeep {
-        input wide_input: [5];
-        input deep_input: [6];
-        hidden1 = Dense(30, relu)(deep_input);
-        hidden2 = Dense(30, relu)(hidden1);
-        concat = concatenate(wide_input, hidden2);
-        output main_output = Dense(1)(concat), loss = mse, weight = 0.9;
-        output aux_output = Dense(1)(hidden2), loss = mse, weight = 0.1;
     }
 }
 

@@ -12,19 +12,11 @@
 //! in a debug build, so they are ignored by default and CI runs them in release:
 //! `cargo test --release --test fashion_mnist_accuracy -- --include-ignored`.
 
+mod common;
+
+use common::book::FashionMlp;
 use densely::datasets::fashion_mnist;
 use densely::prelude::*;
-
-model! {
-    /// The Fashion-MNIST classifier of the book.
-    pub struct FashionMlp {
-        input image: [28, 28];
-        flatten = Flatten;
-        hidden1 = Dense(300, relu);
-        hidden2 = Dense(100, relu);
-        output probs = Dense(10, softmax), loss = sparse_categorical_crossentropy;
-    }
-}
 
 /// The book's data: training, validation and test images scaled to [0, 1], and their labels.
 struct Data {

@@ -204,16 +204,13 @@ fn optimizer_state(
             "`optimizer/vars/0` is not a non-negative iteration count",
         )
     })?;
+    let mut state = OptimizerState {
+        iterations,
+        slots: Vec::new(),
+    };
     if unbuilt {
-        return Ok(OptimizerState {
-            iterations,
-            slots: Vec::new(),
-        });
+        return Ok(state);
     }
-    let mut slots: Vec<(String, Vec<FileTensor>)> = used
-        .iter()
-        .map(|slot| ((*slot).to_owned(), Vec::with_capacity(weights.len())))
-        .collect();
     let mut next = vars[2..].iter();
     for group in &groups {
         for (layer, weight) in &weights {
@@ -235,20 +232,18 @@ fn optimizer_state(
                         ),
                     ));
                 }
-                let tensors = &mut slots
-                    .iter_mut()
-                    .find(|(name, _)| name == slot)
-                    .expect("groups hold used slots")
-                    .1;
-                tensors.push(FileTensor {
-                    name: var.name.clone(),
-                    shape: var.shape.clone(),
-                    values: values.clone(),
-                });
+                state.push(
+                    slot,
+                    FileTensor {
+                        name: var.name.clone(),
+                        shape: var.shape.clone(),
+                        values: values.clone(),
+                    },
+                );
             }
         }
     }
-    Ok(OptimizerState { iterations, slots })
+    Ok(state)
 }
 
 // ---------------------------------------------------------------------------------------

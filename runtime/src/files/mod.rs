@@ -146,6 +146,16 @@ pub(crate) struct OptimizerState {
     pub slots: Vec<(String, Vec<FileTensor>)>,
 }
 
+impl OptimizerState {
+    /// Appends `tensor` to the tensors of `slot`, which starts a new slot the first time.
+    pub(crate) fn push(&mut self, slot: &str, tensor: FileTensor) {
+        match self.slots.iter_mut().find(|(name, _)| name == slot) {
+            Some((_, tensors)) => tensors.push(tensor),
+            None => self.slots.push((slot.to_owned(), vec![tensor])),
+        }
+    }
+}
+
 /// The formats densely reads and writes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FileFormat {
@@ -438,15 +448,14 @@ fn keras_optimizer_state(path: &Path, arrays: &[NamedArray]) -> Result<Option<Op
                 format!("optimizer weight `{}` holds integers", array.name),
             ));
         };
-        let tensor = FileTensor {
-            name: array.name.clone(),
-            shape: array.shape.clone(),
-            values: values.clone(),
-        };
-        match state.slots.iter_mut().find(|(name, _)| name == slot) {
-            Some((_, tensors)) => tensors.push(tensor),
-            None => state.slots.push((slot.to_owned(), vec![tensor])),
-        }
+        state.push(
+            slot,
+            FileTensor {
+                name: array.name.clone(),
+                shape: array.shape.clone(),
+                values: values.clone(),
+            },
+        );
     }
     Ok(Some(state))
 }
@@ -917,15 +926,14 @@ fn optimizer_state(optimizer: &dyn Optimizer, layers: &[FileLayer]) -> Optimizer
         let Some(weight) = flat.get(tensor) else {
             continue;
         };
-        let file_tensor = FileTensor {
-            name: weight.name.clone(),
-            shape: weight.shape.clone(),
-            values: values.to_vec(),
-        };
-        match state.slots.iter_mut().find(|(name, _)| name == slot) {
-            Some((_, tensors)) => tensors.push(file_tensor),
-            None => state.slots.push((slot.to_owned(), vec![file_tensor])),
-        }
+        state.push(
+            slot,
+            FileTensor {
+                name: weight.name.clone(),
+                shape: weight.shape.clone(),
+                values: values.to_vec(),
+            },
+        );
     }
     state
 }
