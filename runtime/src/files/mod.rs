@@ -1120,64 +1120,88 @@ fn save_model<N: Network>(model: &N, path: &Path, options: SaveOptions) -> Resul
         Some(format) => format,
         None => FileFormat::from_path(path)?,
     };
-    let model_config = keras_config::model_config(N::GRAPH).to_string();
-    let state = model.training_state();
-    let optimizer = state.optimizer().filter(|_| options.include_optimizer);
-    let style = match (format, options.flavor) {
-        (FileFormat::Native | FileFormat::KerasArchive, _) => ConfigStyle::Full,
-        (FileFormat::KerasH5, flavor) => match optimizer {
-            Some(o) if keras_config::needs_current_tf_keras(o) => match flavor {
-                KerasFlavor::Keras2 => ConfigStyle::TfKeras,
-                KerasFlavor::Keras3 => ConfigStyle::Keras3,
-            },
-            _ => ConfigStyle::Portable,
-        },
-    };
-    let training_config = optimizer
-        .and_then(|_| keras_config::training_config(N::GRAPH, state, style))
-        .map(|c| c.to_string());
-    let layers = file_layers(model, true);
-    let optimizer_state = optimizer.map(|o| optimizer_state(o, &layers));
     match format {
         FileFormat::KerasArchive => keras_archive::write(model, path, &options),
-        FileFormat::Native => {
-            let file = NativeFile {
-                kind: NativeKind::Model,
-                densely_version: env!("CARGO_PKG_VERSION").into(),
-                model_config: Some(model_config),
-                training_config,
-                layers,
-                optimizer: optimizer_state,
-                generators: file_generators(model),
-            };
-            crate::io::write_atomically(path, &native::encode(&file))
-        }
-        FileFormat::KerasH5 => {
-            let arrays = match (optimizer, &optimizer_state) {
-                (Some(optimizer), Some(state)) => {
-                    keras_optimizer_arrays::<N>(optimizer, state, &layers, options.flavor)
-                }
-                _ => Vec::new(),
-            };
-            let contents = H5Contents {
-                keras_version: Some(
-                    match options.flavor {
-                        KerasFlavor::Keras2 => h5::KERAS_VERSION,
-                        KerasFlavor::Keras3 => "3.15.1",
-                    }
-                    .into(),
-                ),
-                backend: Some("tensorflow".into()),
-                model_config: Some(model_config),
-                training_config,
-                layers,
-                optimizer: arrays,
-                generators: file_generators(model),
-                ..H5Contents::default()
-            };
-            h5::write(path, &contents, Layout::Model)
-        }
+        FileFormat::Native => save_native(model, path, &options),
+        FileFormat::KerasH5 => save_h5(model, path, &options),
     }
+}
+
+/// What a whole-model file holds: the model config, the training config (written in
+/// `style`), the layers and the optimizer's state.
+struct SavedModel<'m> {
+    model_config: String,
+    training_config: Option<String>,
+    layers: Vec<FileLayer>,
+    optimizer: Option<(&'m dyn Optimizer, OptimizerState)>,
+}
+
+fn saved_model<'m, N: Network>(
+    model: &'m N,
+    options: &SaveOptions,
+    style: impl FnOnce(&dyn Optimizer) -> ConfigStyle,
+) -> SavedModel<'m> {
+    let state = model.training_state();
+    let optimizer = state.optimizer().filter(|_| options.include_optimizer);
+    let training_config = optimizer
+        .and_then(|o| keras_config::training_config(N::GRAPH, state, style(o)))
+        .map(|c| c.to_string());
+    let layers = file_layers(model, true);
+    let optimizer = optimizer.map(|o| (o, optimizer_state(o, &layers)));
+    SavedModel {
+        model_config: keras_config::model_config(N::GRAPH).to_string(),
+        training_config,
+        layers,
+        optimizer,
+    }
+}
+
+fn save_native<N: Network>(model: &N, path: &Path, options: &SaveOptions) -> Result<()> {
+    let saved = saved_model(model, options, |_| ConfigStyle::Full);
+    let file = NativeFile {
+        kind: NativeKind::Model,
+        densely_version: env!("CARGO_PKG_VERSION").into(),
+        model_config: Some(saved.model_config),
+        training_config: saved.training_config,
+        layers: saved.layers,
+        optimizer: saved.optimizer.map(|(_, state)| state),
+        generators: file_generators(model),
+    };
+    crate::io::write_atomically(path, &native::encode(&file))
+}
+
+fn save_h5<N: Network>(model: &N, path: &Path, options: &SaveOptions) -> Result<()> {
+    let flavor = options.flavor;
+    let saved = saved_model(model, options, |optimizer| {
+        match (keras_config::needs_current_tf_keras(optimizer), flavor) {
+            (true, KerasFlavor::Keras2) => ConfigStyle::TfKeras,
+            (true, KerasFlavor::Keras3) => ConfigStyle::Keras3,
+            (false, _) => ConfigStyle::Portable,
+        }
+    });
+    let arrays = match &saved.optimizer {
+        Some((optimizer, state)) => {
+            keras_optimizer_arrays::<N>(*optimizer, state, &saved.layers, flavor)
+        }
+        None => Vec::new(),
+    };
+    let contents = H5Contents {
+        keras_version: Some(
+            match flavor {
+                KerasFlavor::Keras2 => h5::KERAS_VERSION,
+                KerasFlavor::Keras3 => "3.15.1",
+            }
+            .into(),
+        ),
+        backend: Some("tensorflow".into()),
+        model_config: Some(saved.model_config),
+        training_config: saved.training_config,
+        layers: saved.layers,
+        optimizer: arrays,
+        generators: file_generators(model),
+        ..H5Contents::default()
+    };
+    h5::write(path, &contents, Layout::Model)
 }
 
 fn save_weights<N: Network>(model: &N, path: &Path) -> Result<()> {
