@@ -196,25 +196,26 @@ fn a_file_without_generator_states_keeps_the_seeded_generators() {
 /// writes it.
 fn strip_generators(from: &Path, to: &Path) {
     std::fs::copy(from, to).unwrap();
-    let file = hdf5_metno::File::open_rw(to).unwrap();
+    let file = hdf5_pure::File::open_rw(to).unwrap();
     assert!(file
-        .attr_names()
+        .root()
+        .attrs()
         .unwrap()
-        .contains(&"densely_generators".to_owned()));
-    file.delete_attr("densely_generators").unwrap();
+        .contains_key("densely_generators"));
+    file.root().remove_attr("densely_generators").unwrap();
+    file.commit().unwrap();
 }
 
 /// Replaces the `densely_generators` attribute of the HDF5 file at `path` with `json`.
 fn rewrite_generators(path: &Path, json: &str) {
-    use hdf5_metno::types::VarLenUnicode;
-    let file = hdf5_metno::File::open_rw(path).unwrap();
-    file.delete_attr("densely_generators").unwrap();
-    let value: VarLenUnicode = json.parse().unwrap();
-    file.new_attr::<VarLenUnicode>()
-        .create("densely_generators")
-        .unwrap()
-        .write_scalar(&value)
+    let file = hdf5_pure::File::open_rw(path).unwrap();
+    file.root()
+        .set_attr(
+            "densely_generators",
+            hdf5_pure::AttrValue::VarLenString(json.to_owned()),
+        )
         .unwrap();
+    file.commit().unwrap();
 }
 
 #[test]

@@ -11,8 +11,7 @@
 
 use std::fs::File;
 use std::io::{BufReader, Cursor, Read, Write};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::path::Path;
 
 use serde_json::{json, Value};
 use zip::write::SimpleFileOptions;
@@ -66,7 +65,7 @@ pub(crate) fn read(path: &Path) -> Result<Contents> {
         None => None,
     };
     let weights = entry(path, &mut archive, WEIGHTS)?;
-    let (mut contents, layout) = read_weights(path, &weights)?;
+    let (mut contents, layout) = read_weights(path, weights)?;
     if layout != Layout::Keras3Weights {
         return Err(format_error(
             path,
@@ -110,32 +109,15 @@ fn entry(path: &Path, archive: &mut ZipArchive<BufReader<File>>, name: &str) -> 
     Ok(bytes)
 }
 
-/// Reads the archive's HDF5 weights through a scratch file (libhdf5 reads files), naming the
-/// archive in errors.
-fn read_weights(path: &Path, bytes: &[u8]) -> Result<(h5::H5Contents, Layout)> {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    struct Scratch(PathBuf);
-    impl Drop for Scratch {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_file(&self.0);
-        }
-    }
-    let scratch = Scratch(std::env::temp_dir().join(format!(
-        "densely-{}-{}.weights.h5",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    )));
-    if !h5::is_hdf5(bytes) {
+/// Reads the archive's HDF5 weights from memory, naming the archive in errors.
+fn read_weights(path: &Path, bytes: Vec<u8>) -> Result<(h5::H5Contents, Layout)> {
+    if !h5::is_hdf5(&bytes) {
         return Err(format_error(
             path,
             format!("`{WEIGHTS}` is not an HDF5 file"),
         ));
     }
-    std::fs::write(&scratch.0, bytes).map_err(|source| crate::Error::Io {
-        path: scratch.0.display().to_string(),
-        source,
-    })?;
-    h5::read_as(&scratch.0, path)
+    h5::read_bytes(bytes, path)
 }
 
 /// Orders the layers as the model lists them (Keras 3 numbers its weight groups per class,
