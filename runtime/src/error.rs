@@ -51,8 +51,8 @@ pub enum Error {
         /// The batch within the epoch, counting from 0.
         batch: usize,
     },
-    /// A failure reading or writing a file.
-    #[error("{path}: {source}")]
+    /// A failure reading or writing a file, said in words (no error numbers).
+    #[error("{path}: {}", crate::io::in_words(source))]
     Io {
         /// The file.
         path: String,

@@ -7,9 +7,12 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 
 /// Writes `bytes` to `path` through a temporary file in the same folder, synced and then
-/// renamed over `path`: readers see the old file or the new one, never a mix. After the
-/// rename the folder is synced too, and temporary files that killed processes left beside
-/// `path` are removed.
+/// renamed over `path`: readers see the old file or the new one, never a mix, and on any
+/// failure the old file stays as it was. As Keras does, missing folders of `path` are created.
+/// A symbolic link is followed: its target is replaced and the link stays a link. A file that
+/// is replaced keeps its permission bits. After the rename the folder is synced too, and
+/// temporary files that killed processes left beside `path` are removed. Errors name `path`
+/// as given, never the temporary file.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     write_atomically_with(path, |file| file.write_all(bytes))
 }
@@ -23,20 +26,87 @@ pub fn write_atomically_with(
         path: path.display().to_string(),
         source,
     };
-    let temporary = temporary_path(path);
+    let target = follow_links(path).map_err(io_error)?;
+    if let Some(folder) = target.parent().filter(|f| !f.as_os_str().is_empty()) {
+        create_folders(folder).map_err(io_error)?;
+    }
+    let permissions = fs::metadata(&target).ok().map(|m| m.permissions());
+    let temporary = temporary_path(&target);
     let result = File::create(&temporary)
         .and_then(|mut file| {
             write(&mut file)?;
+            if let Some(permissions) = permissions {
+                file.set_permissions(permissions)?;
+            }
             file.sync_all()
         })
-        .and_then(|()| fs::rename(&temporary, path));
+        .and_then(|()| fs::rename(&temporary, &target));
     if result.is_err() {
         let _ = fs::remove_file(&temporary);
         return result.map_err(io_error);
     }
-    sync_folder(path);
-    remove_stale_temporaries(path);
+    sync_folder(&target);
+    remove_stale_temporaries(&target);
     Ok(())
+}
+
+/// Creates `folder` and its missing parents; a file in the way is named in the error.
+fn create_folders(folder: &Path) -> std::io::Result<()> {
+    fs::create_dir_all(folder).map_err(|error| match folder.ancestors().find(|a| a.is_file()) {
+        Some(file) => {
+            std::io::Error::other(format!("`{}` is a file, not a folder", file.display()))
+        }
+        None => error,
+    })
+}
+
+/// The file `path` names once symbolic links are followed (a link to a missing file names
+/// that file, which the save then creates, as Python's `open` does).
+fn follow_links(path: &Path) -> std::io::Result<PathBuf> {
+    let mut current = path.to_path_buf();
+    for _ in 0..40 {
+        match fs::symlink_metadata(&current) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let link = fs::read_link(&current)?;
+                current = match current.parent() {
+                    Some(folder) if link.is_relative() => folder.join(link),
+                    _ => link,
+                };
+            }
+            _ => return Ok(current),
+        }
+    }
+    Err(std::io::Error::other(
+        "symbolic links that lead to each other in a loop",
+    ))
+}
+
+/// What an I/O error means, in words: the operating system's description without its error
+/// number, plain words for the common cases.
+pub(crate) fn in_words(error: &std::io::Error) -> String {
+    use std::io::ErrorKind as Kind;
+    let words = match error.kind() {
+        Kind::NotFound => "no such file or folder",
+        Kind::PermissionDenied => "permission denied",
+        Kind::AlreadyExists => "it already exists",
+        Kind::IsADirectory => "it is a folder, not a file",
+        Kind::NotADirectory => "a part of the path is a file, not a folder",
+        Kind::StorageFull => "the disk is full",
+        Kind::QuotaExceeded => "the disk quota is exceeded",
+        Kind::ReadOnlyFilesystem => "the file system is read-only",
+        Kind::FileTooLarge => "the file is too large for the file system",
+        Kind::InvalidFilename => "the name is too long or not allowed",
+        Kind::DirectoryNotEmpty => "the folder is not empty",
+        _ => "",
+    };
+    if !words.is_empty() && error.raw_os_error().is_some() {
+        return words.to_owned();
+    }
+    let text = error.to_string();
+    match text.rfind(" (os error ") {
+        Some(at) => text[..at].to_owned(),
+        None => text,
+    }
 }
 
 /// Makes the rename durable where the platform allows (best effort: the new file is in
