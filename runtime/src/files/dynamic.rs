@@ -126,18 +126,24 @@ fn attach_weights(
             vec![vec![input, units]]
         };
         if file_layer.weights.len() != expected.len() {
-            return Err(Error::shape(
-                format!("layer `{}`", layer.name),
-                format!("{} weights", expected.len()),
-                format!("{} weights", file_layer.weights.len()),
+            return Err(format_error(
+                path,
+                format!(
+                    "layer `{}` has {} weights, not {}",
+                    layer.name,
+                    file_layer.weights.len(),
+                    expected.len()
+                ),
             ));
         }
         for (tensor, shape) in file_layer.weights.iter().zip(&expected) {
             if tensor.shape != *shape {
-                return Err(Error::shape(
-                    format!("layer `{}` weight `{}`", layer.name, tensor.name),
-                    format!("{shape:?}"),
-                    format!("{:?}", tensor.shape),
+                return Err(format_error(
+                    path,
+                    format!(
+                        "layer `{}` weight `{}` has shape {:?}, but the architecture makes it {shape:?}",
+                        layer.name, tensor.name, tensor.shape
+                    ),
                 ));
             }
         }

@@ -7,7 +7,9 @@
 //!
 //! HDF5 checksums its metadata but not its data. Every array densely writes carries the CRC-32
 //! of its values in an attribute, [`CHECKSUM`], that Keras ignores; a reader that finds one
-//! checks it, so a damaged weight in a file densely wrote is an error, not a wrong number.
+//! checks it, so a damaged weight in a file densely wrote is an error, not a wrong number. The
+//! root's string attributes (the model's configuration) are checksummed the same way, in
+//! [`STRING_CHECKSUMS`].
 
 mod read;
 mod write;
@@ -32,6 +34,16 @@ const GENERATORS: &str = "densely_generators";
 /// The attribute of each dataset densely writes that holds the CRC-32 (IEEE) of its values,
 /// as little-endian bytes in the dataset's own type (f32 or i64).
 const CHECKSUM: &str = "densely_crc32";
+
+/// The root attribute that holds, as JSON, the CRC-32 of each of the root's string
+/// attributes (`model_config`, `training_config`, ...) by name, so that a damaged
+/// configuration is an error rather than another model.
+const STRING_CHECKSUMS: &str = "densely_attribute_crc32";
+
+/// The CRC-32 of a string attribute's UTF-8 bytes: what [`STRING_CHECKSUMS`] holds.
+fn string_checksum(value: &str) -> u32 {
+    crc32fast::hash(value.as_bytes())
+}
 
 /// The values of one array of an HDF5 file.
 #[derive(Clone, Debug, PartialEq)]

@@ -10,7 +10,10 @@ use std::path::Path;
 
 use hdf5_pure::{AttrValue, DType, Dataset, Group};
 
-use super::{h5_error, is_hdf5, H5Contents, Layout, NamedArray, Values, CHECKSUM, GENERATORS};
+use super::{
+    h5_error, is_hdf5, string_checksum, H5Contents, Layout, NamedArray, Values, CHECKSUM,
+    GENERATORS, STRING_CHECKSUMS,
+};
 use crate::error::{Error, Result};
 use crate::files::{format_error, FileGenerator, FileLayer, FileTensor};
 
@@ -71,6 +74,7 @@ struct Reader<'a> {
 impl Reader<'_> {
     fn contents(&self, root: &Group) -> Result<(H5Contents, Layout)> {
         let attrs = self.attrs(root, "/")?;
+        self.verify_string_checksums(&attrs)?;
         let mut contents = H5Contents {
             keras_version: self.optional_string(&attrs, "keras_version")?,
             backend: self.optional_string(&attrs, "backend")?,
@@ -115,7 +119,9 @@ impl Reader<'_> {
             let attrs = self.attrs(&group, "optimizer_weights")?;
             let names = self
                 .chunked_strings(&attrs, "weight_names")?
-                .unwrap_or_default();
+                .ok_or_else(|| {
+                    self.error("group `optimizer_weights` has no `weight_names` attribute")
+                })?;
             for name in names {
                 contents.optimizer.push(self.array(&group, &name, &name)?);
             }
@@ -291,6 +297,27 @@ impl Reader<'_> {
         Ok(())
     }
 
+    /// Checks the root's string attributes against [`STRING_CHECKSUMS`], when present.
+    fn verify_string_checksums(&self, attrs: &HashMap<String, AttrValue>) -> Result<()> {
+        let Some(json) = self.optional_string(attrs, STRING_CHECKSUMS)? else {
+            return Ok(());
+        };
+        let damaged = |what: &str| {
+            self.error(format!(
+                "attribute `{what}` fails its checksum: the file is damaged"
+            ))
+        };
+        let checksums: HashMap<String, u32> =
+            serde_json::from_str(&json).map_err(|_| damaged(STRING_CHECKSUMS))?;
+        for (name, checksum) in checksums {
+            match self.optional_string(attrs, &name)? {
+                Some(text) if string_checksum(&text) == checksum => {}
+                _ => return Err(damaged(&name)),
+            }
+        }
+        Ok(())
+    }
+
     fn tensor(&self, group: &Group, name: &str, layer: &str) -> Result<FileTensor> {
         let label = format!("weight `{name}` of layer `{layer}`");
         let array = self.array(group, name, &label)?;
@@ -413,4 +440,40 @@ fn group_order(name: &str) -> (String, u64) {
         }
     }
     (name.to_owned(), 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A dataset that declares more values than its file could hold is refused before a value
+    /// is read (a damaged dimension must not have the reader fill gigabytes).
+    #[test]
+    fn a_dataset_larger_than_its_file_is_refused() {
+        let mut builder = hdf5_pure::FileBuilder::new();
+        builder
+            .create_dataset("kernel")
+            .with_f32_data(&[0.5; 1000])
+            .with_shape(&[10, 100]);
+        let bytes = builder.finish().unwrap();
+        let file = hdf5_pure::File::from_bytes(bytes.clone()).unwrap();
+        let path = Path::new("model.h5");
+        let whole = Reader {
+            path,
+            file_len: bytes.len() as u64,
+        };
+        assert_eq!(
+            whole.array(&file.root(), "kernel", "kernel").unwrap().shape,
+            [10, 100]
+        );
+        let small = Reader {
+            path,
+            file_len: 3999,
+        };
+        let error = small.array(&file.root(), "kernel", "kernel").unwrap_err();
+        assert!(
+            error.to_string().contains("declares shape [10, 100]"),
+            "{error}"
+        );
+    }
 }

@@ -10,7 +10,8 @@ use std::path::Path;
 use hdf5_pure::{AttrValue, DatasetBuilder, FileBuilder, GroupBuilder};
 
 use super::{
-    h5_error, H5Contents, Layout, NamedArray, Values, CHECKSUM, GENERATORS, KERAS_VERSION,
+    h5_error, string_checksum, H5Contents, Layout, NamedArray, Values, CHECKSUM, GENERATORS,
+    KERAS_VERSION, STRING_CHECKSUMS,
 };
 use crate::error::Result;
 use crate::files::{format_error, FileGenerator, FileLayer};
@@ -129,8 +130,18 @@ fn emit(node: Node, into: &mut impl Container) {
     }
 }
 
-/// The bytes of the HDF5 file whose root is `root`.
-fn finish(path: &Path, root: Node) -> Result<Vec<u8>> {
+/// The bytes of the HDF5 file whose root is `root`, its string attributes checksummed.
+fn finish(path: &Path, mut root: Node) -> Result<Vec<u8>> {
+    let checksums: BTreeMap<&str, u32> = root
+        .attrs
+        .iter()
+        .filter_map(|(name, value)| match value {
+            AttrValue::VarLenString(text) => Some((name.as_str(), string_checksum(text))),
+            _ => None,
+        })
+        .collect();
+    let checksums = serde_json::to_string(&checksums).expect("names and numbers");
+    root.set_string(STRING_CHECKSUMS, &checksums);
     let mut builder = FileBuilder::new();
     emit(root, &mut builder);
     builder.finish().map_err(|e| h5_error(path, e))
