@@ -38,6 +38,9 @@ fn missing_folders_are_created_as_keras_creates_them() {
         compiled(1).save(&path).unwrap();
         assert!(SmallMlp::load(&path).is_ok(), "{}", path.display());
     }
+    let functional = dir.join("functional/deeper/wide_deep.keras");
+    WideAndDeep::new().save(&functional).unwrap();
+    assert!(WideAndDeep::load(&functional).is_ok());
     let weights = dir.join("weights/only/model.weights.h5");
     compiled(1).save_weights(&weights).unwrap();
     SmallMlp::new().load_weights(&weights).unwrap();
