@@ -20,7 +20,7 @@ use proptest::prelude::*;
 const WATCHDOG: Duration = Duration::from_secs(60);
 
 /// The files the corpus is made from: Keras 3.15 and tf-keras 2.21 files, and files densely
-/// wrote in each format, one of them about a megabyte.
+/// wrote in each format, two of them about three megabytes.
 fn originals() -> Vec<(String, Vec<u8>)> {
     let mut files = Vec::new();
     for name in [
@@ -55,10 +55,10 @@ fn originals() -> Vec<(String, Vec<u8>)> {
 }
 
 model! {
-    /// About a megabyte of weights.
+    /// About three megabytes of weights.
     struct Big {
         input x: [784];
-        hidden = Dense(300, relu);
+        hidden = Dense(1000, relu);
         output y = Dense(10, softmax), loss = sparse_categorical_crossentropy;
     }
 }
@@ -255,7 +255,8 @@ fn huge_sizes(name: &str, bytes: &[u8], dims: [u64; 2]) -> Vec<Case> {
 /// What loading a case came to.
 enum Outcome {
     Loaded,
-    Refused,
+    /// Refused, with the first error.
+    Refused(String),
 }
 
 /// Loads `path` every way that reads a whole file. A panic, an error that does not name the
@@ -276,18 +277,18 @@ fn load(path: &Path, same_as: Option<&str>) -> Result<Outcome, String> {
             .unwrap_or_default();
         format!("panicked: {what}")
     })?;
-    let mut refused = false;
+    let mut refused = None;
     for result in results {
         if let Err(error) = result {
             let message = error.to_string();
             if !message.contains(&shown) {
                 return Err(format!("an error that does not name the file: {message}"));
             }
-            refused = true;
+            refused.get_or_insert(message);
         }
     }
-    if refused {
-        return Ok(Outcome::Refused);
+    if let Some(message) = refused {
+        return Ok(Outcome::Refused(message));
     }
     if let Some(expected) = same_as {
         if fingerprint(path).as_deref() != Some(expected) {
@@ -311,6 +312,8 @@ fn run(cases: Vec<Case>, dir: &Path) -> (usize, usize, Duration) {
             }
         }
     });
+    // DENSELY_CORPUS_SHOW=1 prints every case's outcome.
+    let show = std::env::var_os("DENSELY_CORPUS_SHOW").is_some();
     let (mut loaded, mut refused, mut slowest) = (0, 0, Duration::ZERO);
     let mut failures = Vec::new();
     for (index, case) in cases.into_iter().enumerate() {
@@ -321,13 +324,16 @@ fn run(cases: Vec<Case>, dir: &Path) -> (usize, usize, Duration) {
             .unwrap();
         match outcomes.recv_timeout(WATCHDOG) {
             Ok((label, Ok(Outcome::Loaded), took)) => {
-                if std::env::var_os("DENSELY_CORPUS_SHOW_LOADS").is_some() {
+                if show {
                     println!("loaded: {label}");
                 }
                 loaded += 1;
                 slowest = slowest.max(took);
             }
-            Ok((_, Ok(Outcome::Refused), took)) => {
+            Ok((label, Ok(Outcome::Refused(message)), took)) => {
+                if show {
+                    println!("refused: {label}: {message}");
+                }
                 refused += 1;
                 slowest = slowest.max(took);
             }

@@ -203,18 +203,29 @@ fn strip_generators(from: &Path, to: &Path) {
         .unwrap()
         .contains_key("densely_generators"));
     file.root().remove_attr("densely_generators").unwrap();
+    file.root().remove_attr("densely_attribute_crc32").unwrap();
     file.commit().unwrap();
 }
 
-/// Replaces the `densely_generators` attribute of the HDF5 file at `path` with `json`.
-fn rewrite_generators(path: &Path, json: &str) {
+/// Replaces the `densely_generators` attribute of the HDF5 file at `path` with `json`, and
+/// unless `keep_checksums`, drops the checksums of the root's attributes (as another program
+/// that edits the file would).
+fn rewrite_generators(path: &Path, json: &str, keep_checksums: bool) {
     let file = hdf5_pure::File::open_rw(path).unwrap();
-    file.root()
-        .set_attr(
-            "densely_generators",
-            hdf5_pure::AttrValue::VarLenString(json.to_owned()),
-        )
-        .unwrap();
+    let root = file.root();
+    root.set_attr(
+        "densely_generators",
+        hdf5_pure::AttrValue::VarLenString(json.to_owned()),
+    )
+    .unwrap();
+    if !keep_checksums
+        && root
+            .attrs()
+            .unwrap()
+            .contains_key("densely_attribute_crc32")
+    {
+        root.remove_attr("densely_attribute_crc32").unwrap();
+    }
     file.commit().unwrap();
 }
 
@@ -229,15 +240,22 @@ fn generator_states_for_other_layers_or_garbled_are_refused() {
         serde_json::json!([{ "layer": layer, "state": serde_json::to_value(state).unwrap() }])
             .to_string()
     };
-    rewrite_generators(&path, &entry("dropped_hidden"));
+    // The checksum of the root's attributes finds any change to them.
+    rewrite_generators(&path, &entry("hidden"), true);
+    let err = DroppingMlp::load(&path).err().unwrap().to_string();
+    assert!(
+        err.contains("`densely_generators` fails its checksum"),
+        "{err}"
+    );
+    rewrite_generators(&path, &entry("dropped_hidden"), false);
     assert!(DroppingMlp::load(&path).is_ok());
-    rewrite_generators(&path, &entry("hidden"));
+    rewrite_generators(&path, &entry("hidden"), false);
     let err = DroppingMlp::load(&path).err().unwrap().to_string();
     assert!(
         err.contains("`hidden`") && err.contains("not a Dropout layer") && err.contains("model.h5"),
         "{err}"
     );
-    rewrite_generators(&path, "[{\"layer\": 3}]");
+    rewrite_generators(&path, "[{\"layer\": 3}]", false);
     let err = DroppingMlp::load(&path).err().unwrap().to_string();
     assert!(err.contains("densely_generators"), "{err}");
 }
