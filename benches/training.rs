@@ -68,7 +68,9 @@ fn train_step<N: Network>(
     N::stage_targets(workspace, targets, rows);
     model.forward(workspace, rows.len(), true);
     model.backward(workspace, rows.len(), losses);
-    model.apply_gradients();
+    model
+        .apply_gradients()
+        .expect("the benchmark's steps stay finite");
 }
 
 /// A predict batch: stage and forward.

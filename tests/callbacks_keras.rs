@@ -19,7 +19,7 @@ use densely::callbacks::{
     ReduceLrOnPlateau, SaveFreq, TerminateOnNan,
 };
 use densely::prelude::*;
-use densely::Error;
+use densely::{Error, NonFinite};
 
 model! {
     /// One weight and one bias: enough to tell epochs apart by their weights.
@@ -472,7 +472,7 @@ fn terminate_on_nan_stops_as_keras_does() {
         .on_train_batch_end(&mut model, 4, &logs)
         .unwrap_err();
     assert!(
-        matches!(error, Error::NonFiniteLoss { batch: 4, epoch: 0, loss } if loss == f64::INFINITY)
+        matches!(error, Error::NonFinite { cause: NonFinite::Loss(loss), batch: 4, epoch: 0, history: None, .. } if loss == f64::INFINITY)
     );
 }
 

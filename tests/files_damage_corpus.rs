@@ -468,7 +468,8 @@ fn a_damaged_weight_in_a_file_densely_wrote_is_found() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+    // 128 cases in the suite; `PROPTEST_CASES=100000` for a long run by hand.
+    #![proptest_config(ProptestConfig { cases: cases_to_try(), ..ProptestConfig::default() })]
 
     /// Any few bytes overwritten anywhere, and the file possibly cut short: the load returns.
     #[test]
@@ -500,4 +501,12 @@ proptest! {
         });
         DIR.with(|dir| run(vec![case], dir));
     }
+}
+
+/// `PROPTEST_CASES` when set, else 128.
+fn cases_to_try() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|cases| cases.parse().ok())
+        .unwrap_or(128)
 }

@@ -6,7 +6,7 @@ mod common;
 use common::book::WideAndDeep;
 use common::{rng, uniform};
 use densely::prelude::*;
-use densely::Error;
+use densely::{Error, NonFinite};
 
 model! {
     /// A small classifier.
@@ -316,7 +316,7 @@ impl<N: Network> Callback<N> for LastBatchWeights {
 }
 
 #[test]
-fn a_nan_loss_stops_training_with_an_error() {
+fn a_diverging_run_stops_with_an_error_and_its_history() {
     let (wide, deep, y) = regression(64, 14);
     let mut model = WideAndDeep::new();
     model.compile(Sgd::new(1e12), []);
@@ -327,9 +327,20 @@ fn a_nan_loss_stops_training_with_an_error() {
         .callback(&mut last);
     let error = model.fit((&wide, &deep), (&y, &y), options).unwrap_err();
     match error {
-        Error::NonFiniteLoss { loss, epoch, batch } => {
-            assert!(!loss.is_finite());
+        Error::NonFinite {
+            cause,
+            epoch,
+            batch,
+            ref history,
+            ..
+        } => {
+            assert!(
+                matches!(cause, NonFinite::Loss(loss) if !loss.is_finite())
+                    || matches!(cause, NonFinite::Gradient { .. } | NonFinite::Update { .. }),
+                "{cause}"
+            );
             assert!(epoch > 0 || batch > 0, "the first batch had a finite loss");
+            assert_eq!(history.as_ref().unwrap().epoch.len(), epoch);
         }
         other => panic!("expected a non-finite loss error, got {other}"),
     }

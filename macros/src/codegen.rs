@@ -861,12 +861,12 @@ impl<'a> Plan<'a> {
                 &mut self.__densely
             }
 
-            fn apply_gradients(&mut self) {
+            fn apply_gradients(&mut self) -> ::core::result::Result<(), ::densely::NonFinite> {
                 let Self { __densely, #(#names,)* .. } = self;
                 __densely.apply_gradients(&mut |visit| {
                     let _ = &visit;
                     #(::densely::layers::Layer::visit_params_mut(#names, &mut |param| visit(param));)*
-                });
+                })
             }
 
             fn visit_params(&self, visit: &mut dyn FnMut(&'static str, ::densely::layers::Param<'_>)) {

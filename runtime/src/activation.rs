@@ -49,6 +49,15 @@ fn chain(z: &[f32], y: &[f32], grad: &mut [f32], df: impl Fn(f32, f32) -> f32) {
     }
 }
 
+/// `max(x, 0)` that keeps NaN (`f32::max` would turn it into 0 and hide it).
+pub fn relu(x: f32) -> f32 {
+    if x < 0.0 {
+        0.0
+    } else {
+        x
+    }
+}
+
 /// The logistic function, without overflow for any `x`.
 fn sigmoid(x: f32) -> f32 {
     if x >= 0.0 {
@@ -73,7 +82,7 @@ impl Activation for Linear {
     fn forward_in_place(_y: &mut [f32], _units: usize) {}
 }
 
-/// `max(x, 0)`, Keras's `relu`.
+/// `max(x, 0)`, Keras's `relu`; NaN stays NaN, as in TensorFlow.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Relu;
 
@@ -82,10 +91,10 @@ impl Activation for Relu {
     const FROM_OUTPUT: bool = true;
     const RELU: bool = true;
     fn forward(z: &[f32], y: &mut [f32], _units: usize) {
-        map(z, y, |x| x.max(0.0));
+        map(z, y, relu);
     }
     fn forward_in_place(y: &mut [f32], _units: usize) {
-        y.iter_mut().for_each(|y| *y = y.max(0.0));
+        y.iter_mut().for_each(|y| *y = relu(*y));
     }
     fn backward(z: &[f32], y: &[f32], grad: &mut [f32], _units: usize) {
         chain(z, y, grad, |_, y| if y > 0.0 { 1.0 } else { 0.0 });

@@ -5,6 +5,7 @@
 
 use std::fmt;
 use std::marker::PhantomData;
+use std::ops::Range;
 
 use nalgebra::{DMatrixView, Dyn};
 
@@ -141,8 +142,19 @@ impl<S: Shape> Batch<S> {
         )
     }
 
-    /// The samples `range`, copied.
-    pub fn slice(&self, range: std::ops::Range<usize>) -> Self {
+    /// The samples `range`, copied, like `x[start:end]`: a range past the end is cut to the
+    /// samples there are, as NumPy does, so it never panics.
+    ///
+    /// ```
+    /// use densely::prelude::*;
+    ///
+    /// let x = Batch::<Shape1<2>>::from_vec(vec![1., 2., 3., 4., 5., 6.])?;
+    /// assert_eq!(x.slice(1..9).as_slice(), [3., 4., 5., 6.]);
+    /// assert!(x.slice(5..9).is_empty());
+    /// # Ok::<(), densely::Error>(())
+    /// ```
+    pub fn slice(&self, range: Range<usize>) -> Self {
+        let range = within(range, self.len());
         Batch {
             data: self.data[range.start * S::SIZE..range.end * S::SIZE].to_vec(),
             _shape: PhantomData,
@@ -227,10 +239,10 @@ impl<const C: usize> Labels<C> {
         )
     }
 
-    /// The labels `range`, copied.
-    pub fn slice(&self, range: std::ops::Range<usize>) -> Self {
+    /// The labels `range`, copied, cut to the labels there are as [`Batch::slice`] is.
+    pub fn slice(&self, range: Range<usize>) -> Self {
         Labels {
-            classes: self.classes[range].to_vec(),
+            classes: self.classes[within(range, self.len())].to_vec(),
         }
     }
 
@@ -307,6 +319,13 @@ pub fn check_samples(what: &str, part: &str, expected: usize, actual: usize) -> 
             format!("{actual} samples"),
         ))
     }
+}
+
+/// `range` cut to `0..len`, as NumPy cuts `x[start:end]`: past the end is empty, never a
+/// panic.
+pub(crate) fn within(range: Range<usize>, len: usize) -> Range<usize> {
+    let end = range.end.min(len);
+    range.start.min(end)..end
 }
 
 #[cfg(test)]

@@ -1,6 +1,10 @@
 //! The errors densely reports.
 
+use std::fmt;
+
 use thiserror::Error;
+
+use crate::training::History;
 
 /// Everything that can go wrong in densely at run time.
 #[derive(Debug, Error)]
@@ -41,15 +45,22 @@ pub enum Error {
         /// The names that exist, comma separated.
         known: String,
     },
-    /// A loss that became NaN or infinite while training.
-    #[error("the loss became {loss} at epoch {epoch}, batch {batch}; training stopped before applying that batch's update")]
-    NonFiniteLoss {
-        /// The loss.
-        loss: f64,
+    /// Training stopped at a step that would have put a NaN or an infinity into the model.
+    /// That step was not applied: the weights and the optimizer are as they were before it,
+    /// callbacks' `on_train_end` ran, and `history` holds the epochs that finished.
+    #[error("{}", diverged_message(cause, weight.as_deref(), *epoch, *batch))]
+    NonFinite {
+        /// What was not finite.
+        cause: NonFinite,
+        /// The weight it concerns, as `layer/kernel`, when it concerns one.
+        weight: Option<String>,
         /// The epoch, counting from 0.
         epoch: usize,
         /// The batch within the epoch, counting from 0.
         batch: usize,
+        /// The History up to the failure (absent when the error comes from a callback
+        /// outside `fit`).
+        history: Option<Box<History>>,
     },
     /// A failure reading or writing a file, said in words (no error numbers).
     #[error("{path}: {}", crate::io::in_words(source))]
@@ -73,7 +84,74 @@ pub enum Error {
 /// densely's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// What was not finite in a training step.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum NonFinite {
+    /// The loss: a NaN or an infinity in the data, or training that diverged.
+    Loss(f64),
+    /// An optimizer setting, such as a learning rate a schedule made NaN.
+    Setting {
+        /// Keras's name for it: `learning_rate`, `weight_decay`, ...
+        name: &'static str,
+        /// Its value.
+        value: f32,
+    },
+    /// The gradient of a trainable tensor (numbered in the order of `get_weights`' trainable
+    /// tensors).
+    Gradient {
+        /// The tensor.
+        tensor: usize,
+    },
+    /// A trainable tensor or its optimizer slots, had the update been applied (an overflow).
+    Update {
+        /// The tensor.
+        tensor: usize,
+    },
+}
+
+impl fmt::Display for NonFinite {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NonFinite::Loss(loss) => write!(f, "the loss became {loss}"),
+            NonFinite::Setting { name, value } => write!(f, "the optimizer's {name} is {value}"),
+            NonFinite::Gradient { tensor } => {
+                write!(f, "the gradient of trainable tensor {tensor} holds NaN or infinite values")
+            }
+            NonFinite::Update { tensor } => write!(
+                f,
+                "the update would make trainable tensor {tensor} or its optimizer state NaN or infinite"
+            ),
+        }
+    }
+}
+
+/// The message of [`Error::NonFinite`], naming the weight when it is known.
+fn diverged_message(cause: &NonFinite, weight: Option<&str>, epoch: usize, batch: usize) -> String {
+    let what = match (cause, weight) {
+        (NonFinite::Gradient { .. }, Some(weight)) => {
+            format!("the gradient of `{weight}` holds NaN or infinite values")
+        }
+        (NonFinite::Update { .. }, Some(weight)) => {
+            format!("the update would make `{weight}` or its optimizer state NaN or infinite")
+        }
+        _ => cause.to_string(),
+    };
+    format!(
+        "{what} at epoch {epoch}, batch {batch}; training stopped with the weights as they \
+         were before that batch's update"
+    )
+}
+
 impl Error {
+    /// The History of a `fit` that stopped with [`Error::NonFinite`]: the epochs that
+    /// finished before it.
+    pub fn history(&self) -> Option<&History> {
+        match self {
+            Error::NonFinite { history, .. } => history.as_deref(),
+            _ => None,
+        }
+    }
+
     /// A shape mismatch, with what was expected and what was found.
     pub fn shape(what: impl Into<String>, expected: impl ToString, actual: impl ToString) -> Self {
         Error::Shape {

@@ -49,7 +49,7 @@ pub mod training;
 
 pub use data::{Batch, Labels};
 pub use densely_macros::model;
-pub use error::{Error, Result};
+pub use error::{Error, NonFinite, Result};
 pub use files::load_model;
 pub use metrics::Metric;
 pub use network::Network;

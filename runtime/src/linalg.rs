@@ -332,7 +332,7 @@ mod portable {
                                 v += *p.bias.add(i);
                             }
                             if p.relu {
-                                v = v.max(0.0);
+                                v = crate::activation::relu(v);
                             }
                             *slot = v;
                         }
@@ -494,7 +494,8 @@ mod avx2 {
                         value = _mm256_add_ps(value, $bias);
                     }
                     if finish.relu {
-                        value = _mm256_max_ps(value, zero);
+                        // maxps returns its second operand when either is NaN: NaN stays NaN.
+                        value = _mm256_max_ps(zero, value);
                     }
                     if FULL {
                         _mm256_storeu_ps(cp, value)
@@ -1150,8 +1151,8 @@ mod tests {
                 if let Some(bias) = bias {
                     v += f64::from(bias[i]);
                 }
-                if relu {
-                    v = v.max(0.0);
+                if relu && v < 0.0 {
+                    v = 0.0;
                 }
                 out[i + j * m] = v as f32;
             }
@@ -1306,7 +1307,7 @@ mod tests {
                     total += bias[i];
                 }
                 if relu {
-                    total = total.max(0.0);
+                    total = crate::activation::relu(total);
                 }
                 out[i + j * m] = total;
             }

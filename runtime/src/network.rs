@@ -79,8 +79,9 @@ pub trait Network: Sized {
     /// The training state, writable.
     fn training_state_mut(&mut self) -> &mut TrainingState;
     /// Applies one step of the compiled optimizer to every parameter, with the gradients of
-    /// the last backward pass; does nothing before `compile`.
-    fn apply_gradients(&mut self);
+    /// the last backward pass; does nothing before `compile`. A step that would put a NaN or
+    /// an infinity into the model is refused and leaves it as it was.
+    fn apply_gradients(&mut self) -> Result<(), crate::error::NonFinite>;
     /// Calls `visit(layer name, parameter)` for every trainable tensor, in layer order.
     fn visit_params(&self, visit: &mut dyn FnMut(&'static str, Param<'_>));
     /// Calls `visit(layer name, parameter)` for every trainable tensor, writable.

@@ -42,7 +42,8 @@ fn check(name: &str, mut optimizer: impl Optimizer) {
                     grad,
                 });
             }
-        });
+        })
+        .unwrap_or_else(|refused| panic!("{name} step {step}: {refused}"));
         let expected = tensors(&steps[step]);
         for (tensor, (got, want)) in values.iter().zip(&expected).enumerate() {
             for (i, (g, w)) in got.iter().zip(want).enumerate() {
@@ -129,6 +130,7 @@ fn reset_forgets_state_and_slots_round_trip() {
                 grad,
             })
         })
+        .expect("a finite step")
     };
     step(&mut adam, &mut value, &mut grad);
     let slots: Vec<Vec<f32>> = adam.slots().iter().map(|(_, _, v)| v.to_vec()).collect();

@@ -2,7 +2,7 @@
 
 use super::monitor::say;
 use super::Callback;
-use crate::error::{Error, Result};
+use crate::error::{Error, NonFinite, Result};
 use crate::network::Network;
 use crate::training::{Logs, Model};
 
@@ -10,9 +10,9 @@ use crate::training::{Logs, Model};
 /// `TerminateOnNaN`: it prints `Batch N: Invalid loss, terminating training` and asks `fit`
 /// to stop, or with `raise_error(true)` ends `fit` with an error.
 ///
-/// densely's `fit` already refuses a non-finite loss by itself, with an error and before
-/// applying that batch's update; this callback is for training loops that drive the hooks
-/// themselves, and for Keras's code carried over as it is.
+/// With it, a NaN loss ends `fit` as in Keras: that batch's update is not applied (densely
+/// never applies a step that isn't finite), the epoch ends, and `fit` returns its History.
+/// Without it, `fit` stops with [`Error::NonFinite`] instead.
 ///
 /// ```
 /// use densely::callbacks::{Callback, TerminateOnNan};
@@ -40,7 +40,8 @@ impl TerminateOnNan {
         Self::default()
     }
 
-    /// Ends `fit` with [`Error::NonFiniteLoss`] instead of stopping it (default false).
+    /// Ends `fit` at once with [`Error::NonFinite`] instead of stopping it, skipping the
+    /// other callbacks' `on_train_end` as Keras's `raise_error=True` does (default false).
     pub fn raise_error(mut self, raise: bool) -> Self {
         self.raise_error = raise;
         self
@@ -66,10 +67,12 @@ impl<N: Network> Callback<N> for TerminateOnNan {
             return Ok(());
         }
         if self.raise_error {
-            return Err(Error::NonFiniteLoss {
-                loss,
+            return Err(Error::NonFinite {
+                cause: NonFinite::Loss(loss),
+                weight: None,
                 epoch: self.epoch,
                 batch,
+                history: None,
             });
         }
         say(

@@ -115,11 +115,10 @@ impl ImageSet {
         )
     }
 
-    /// The images `range`, copied, like `X[start:end]`.
-    ///
-    /// # Panics
-    /// If the range is out of bounds, like slice indexing.
+    /// The images `range`, copied, like `X[start:end]`: cut to the images there are, as
+    /// NumPy and [`Batch::slice`](crate::data::Batch::slice) do.
     pub fn slice(&self, range: Range<usize>) -> Self {
+        let range = crate::data::within(range, self.len());
         ImageSet {
             pixels: self.pixels[range.start * IMAGE_PIXELS..range.end * IMAGE_PIXELS].to_vec(),
         }

@@ -21,7 +21,7 @@ use super::h5::{self, Layout, NamedArray, Values};
 use super::keras_config::ConfigStyle;
 use super::{
     file_generators, file_layers, format_error, keras_config, keras_optimizer_arrays, slot_groups,
-    used_slots, Contents, FileLayer, FileTensor, KerasFlavor, OptimizerState, SaveOptions,
+    Contents, FileLayer, FileTensor, KerasFlavor, OptimizerState, SaveOptions,
 };
 use crate::error::Result;
 use crate::graph::Graph;
@@ -153,7 +153,7 @@ fn optimizer_state(
     let optimizer =
         keras_config::optimizer_from_config(config).map_err(|e| format_error(path, e))?;
     let class = optimizer.keras_class_name();
-    let used = used_slots(&*optimizer);
+    let used = optimizer.slot_names();
     let groups = slot_groups(class, &used);
     let weights: Vec<(&str, &FileTensor)> = layers
         .iter()
@@ -259,7 +259,7 @@ pub(crate) fn write<N: Network>(model: &N, path: &Path, options: &SaveOptions) -
         let mut saved = super::optimizer_state(optimizer, &layers);
         if saved.slots.is_empty() {
             // Not stepped yet: Keras 3 wants every slot, and a fresh slot is zeros.
-            saved.slots = zero_slots(&used_slots(optimizer), &layers);
+            saved.slots = zero_slots(&optimizer.slot_names(), &layers);
         }
         let arrays = keras_optimizer_arrays::<N>(optimizer, &saved, &layers, KerasFlavor::Keras3);
         let name = optimizer

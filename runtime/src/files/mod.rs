@@ -694,23 +694,6 @@ fn apply_weights<N: Network>(
     Ok(mapping)
 }
 
-/// The slot names `optimizer` uses with its settings, in its order (found by applying a
-/// copy of it once to a one-value tensor).
-fn used_slots(optimizer: &dyn Optimizer) -> Vec<&'static str> {
-    let mut probe = optimizer.box_clone();
-    probe.reset();
-    let (mut value, mut grad) = ([0.0f32], [0.0f32]);
-    probe.apply(&mut |visit| {
-        visit(crate::layers::ParamMut {
-            name: "probe",
-            shape: &[1],
-            value: &mut value,
-            grad: &mut grad,
-        })
-    });
-    probe.slots().into_iter().map(|(_, name, _)| name).collect()
-}
-
 /// Restores the optimizer's iteration count and slots from the file.
 fn apply_optimizer(
     optimizer: &mut dyn Optimizer,
@@ -722,7 +705,7 @@ fn apply_optimizer(
         return Ok(());
     };
     let total: usize = file.layers.iter().map(|l| l.weights.len()).sum();
-    let used = used_slots(optimizer);
+    let used = optimizer.slot_names();
     let has_any = state.slots.iter().any(|(_, tensors)| !tensors.is_empty());
     let flat: Vec<&FileTensor> = file.layers.iter().flat_map(|l| &l.weights).collect();
     let mut slots: Vec<Vec<Vec<f32>>> = Vec::new();

@@ -31,6 +31,10 @@ impl Rule for AdagradRule {
         self.initial_accumulator_value
     }
 
+    fn bounded(&self) -> bool {
+        self.initial_accumulator_value >= 0.0 && super::steady_epsilon(self.epsilon)
+    }
+
     fn update(
         &self,
         learning_rate: f32,

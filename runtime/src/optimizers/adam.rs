@@ -37,6 +37,12 @@ impl Rule for AdamRule {
         index < 2 || self.amsgrad
     }
 
+    fn bounded(&self) -> bool {
+        super::steady_decay(self.beta_1)
+            && super::steady_decay(self.beta_2)
+            && super::steady_epsilon(self.epsilon)
+    }
+
     fn update(
         &self,
         learning_rate: f32,
@@ -87,6 +93,10 @@ impl Rule for AdamWRule {
 
     fn uses_slot(&self, index: usize) -> bool {
         self.0.uses_slot(index)
+    }
+
+    fn bounded(&self) -> bool {
+        self.0.bounded()
     }
 
     fn update(

@@ -23,6 +23,7 @@ use std::fmt;
 
 use serde_json::{json, Map, Value};
 
+use crate::error::NonFinite;
 use crate::layers::ParamMut;
 
 pub use adagrad::AdagradRule;
@@ -61,9 +62,15 @@ pub trait Optimizer: fmt::Debug + Send + Sync {
     fn reset(&mut self);
     /// Applies one update to every tensor that `params` visits: clipping, weight decay, then
     /// the rule. The first call sizes the slots; later calls allocate nothing.
-    fn apply(&mut self, params: &mut ParamVisitor<'_>);
+    ///
+    /// A step that would put a NaN or an infinity into the weights is not applied: with a
+    /// setting or a gradient that is not finite, nothing is changed; a step that overflows is
+    /// undone. The error says which, and the weights and slots are as they were.
+    fn apply(&mut self, params: &mut ParamVisitor<'_>) -> Result<(), NonFinite>;
     /// The hyperparameters as Keras writes them in `optimizer_config.config`.
     fn config(&self) -> Map<String, Value>;
+    /// The names of the slots each tensor has with these settings, in Keras's order.
+    fn slot_names(&self) -> Vec<&'static str>;
     /// The slots of every tensor: `(tensor index, slot name, values)`, tensor by tensor.
     fn slots(&self) -> Vec<(usize, &'static str, &[f32])>;
     /// Replaces the slots and iteration count, as read back from a file; errors when their
@@ -96,6 +103,13 @@ pub trait Rule: Clone + fmt::Debug + Send + Sync + 'static {
     /// The value a slot starts from.
     fn initial_slot_value(&self, _index: usize) -> f32 {
         0.0
+    }
+    /// Whether every step of this rule stays within a fixed multiple of the learning rate
+    /// times the largest gradient, so that calm gradients cannot overflow finite weights
+    /// (Keras's usual ranges: decay rates in `[0, 1)`, a positive epsilon). A rule outside
+    /// them still trains, each step checked after the fact on a copy.
+    fn bounded(&self) -> bool {
+        true
     }
     /// Called once per step before the tensors are updated; `iteration` counts from 0.
     fn begin_step(&mut self, _iteration: u64) {}
@@ -187,55 +201,69 @@ impl<R: Rule> Optim<R> {
         self
     }
 
-    /// The factor `global_clipnorm` scales every gradient by this step.
-    fn global_scale(&self, params: &mut ParamVisitor<'_>) -> f32 {
-        let Some(limit) = self.global_clipnorm.filter(|&n| n > 0.0) else {
-            return 1.0;
-        };
-        let mut squares = 0.0f32;
-        params(&mut |param| squares += param.grad.iter().map(|g| g * g).sum::<f32>());
-        limit / squares.sqrt().max(limit)
-    }
-}
-
-/// Clips one tensor's gradient as Keras does: `clipnorm`, else the global scale, else `clipvalue`.
-fn clip(grad: &mut [f32], clipnorm: Option<f32>, global_scale: f32, clipvalue: Option<f32>) {
-    if let Some(limit) = clipnorm.filter(|&n| n > 0.0) {
-        let norm = grad.iter().map(|g| g * g).sum::<f32>().sqrt();
-        if norm > 0.0 {
-            let denominator = norm.max(limit);
-            grad.iter_mut().for_each(|g| *g = *g * limit / denominator);
+    /// Refuses a step whose settings are not finite numbers (a NaN learning rate, say).
+    fn check_settings(&self) -> Result<(), NonFinite> {
+        let settings = [
+            ("learning_rate", Some(self.learning_rate)),
+            ("weight_decay", self.weight_decay),
+            ("clipnorm", self.clipnorm),
+            ("clipvalue", self.clipvalue),
+            ("global_clipnorm", self.global_clipnorm),
+        ];
+        match settings
+            .into_iter()
+            .find_map(|(name, value)| value.filter(|v| !v.is_finite()).map(|v| (name, v)))
+        {
+            Some((name, value)) => Err(NonFinite::Setting { name, value }),
+            None => Ok(()),
         }
-    } else if global_scale != 1.0 {
-        grad.iter_mut().for_each(|g| *g *= global_scale);
-    } else if let Some(limit) = clipvalue.filter(|&v| v > 0.0) {
-        grad.iter_mut().for_each(|g| *g = g.clamp(-limit, limit));
-    }
-}
-
-impl<R: Rule> Optimizer for Optim<R> {
-    fn keras_class_name(&self) -> &'static str {
-        R::CLASS_NAME
     }
 
-    fn learning_rate(&self) -> f32 {
-        self.learning_rate
+    /// Whether a step with calm gradients (below [`CALM_GRADIENT`]) cannot overflow finite
+    /// weights: a moderate learning rate and weight decay, and a rule in its usual ranges.
+    fn steps_are_bounded(&self) -> bool {
+        let decay = self.weight_decay.unwrap_or(0.0) * self.learning_rate;
+        self.learning_rate.abs() <= MODERATE_LEARNING_RATE
+            && (0.0..=1.0).contains(&decay)
+            && self.rule.bounded()
     }
 
-    fn set_learning_rate(&mut self, learning_rate: f32) {
-        self.learning_rate = learning_rate;
+    /// A step that might overflow: applied, checked, and undone if any weight or slot is
+    /// not finite. Copies the weights, so it allocates; steps with calm gradients don't
+    /// come here.
+    fn update_checked(&mut self, params: &mut ParamVisitor<'_>) -> Result<(), NonFinite> {
+        let before = self.clone();
+        let mut weights = Vec::new();
+        params(&mut |param| weights.push(param.value.to_vec()));
+        self.update(params);
+        let mut tensor = 0;
+        let mut fault = None;
+        params(&mut |param| {
+            if fault.is_none() && param.value.iter().any(|w| !w.is_finite()) {
+                fault = Some(tensor);
+            }
+            tensor += 1;
+        });
+        let slots = self.slots.iter().position(|slots| {
+            slots
+                .iter()
+                .any(|values| values.iter().any(|v| !v.is_finite()))
+        });
+        let Some(tensor) = fault.or(slots) else {
+            return Ok(());
+        };
+        *self = before;
+        let mut weights = weights.into_iter();
+        params(&mut |param| {
+            if let Some(saved) = weights.next() {
+                param.value.copy_from_slice(&saved);
+            }
+        });
+        Err(NonFinite::Update { tensor })
     }
 
-    fn iterations(&self) -> u64 {
-        self.iterations
-    }
-
-    fn reset(&mut self) {
-        self.iterations = 0;
-        self.slots.clear();
-    }
-
-    fn apply(&mut self, params: &mut ParamVisitor<'_>) {
+    /// One step of clipping, weight decay and the rule, on every tensor.
+    fn update(&mut self, params: &mut ParamVisitor<'_>) {
         let global_scale = self.global_scale(params);
         self.rule.begin_step(self.iterations);
         let Optim {
@@ -280,6 +308,113 @@ impl<R: Rule> Optimizer for Optim<R> {
         self.iterations += 1;
     }
 
+    /// The factor `global_clipnorm` scales every gradient by this step.
+    fn global_scale(&self, params: &mut ParamVisitor<'_>) -> f32 {
+        let Some(limit) = self.global_clipnorm.filter(|&n| n > 0.0) else {
+            return 1.0;
+        };
+        let mut squares = 0.0f32;
+        params(&mut |param| squares += param.grad.iter().map(|g| g * g).sum::<f32>());
+        limit / squares.sqrt().max(limit)
+    }
+}
+
+/// Gradients below this magnitude, with a [`MODERATE_LEARNING_RATE`] and a bounded rule,
+/// move finite weights by far less than `f32::MAX` per step.
+pub const CALM_GRADIENT: f32 = 3.4e9;
+
+/// The largest learning rate whose steps are applied without a copy to undo them.
+pub const MODERATE_LEARNING_RATE: f32 = 1e6;
+
+/// Whether every value is finite and below [`CALM_GRADIENT`] in magnitude. One pass that
+/// vectorizes: a value times 1e29 overflows exactly when it is at least about 3.4e9, and
+/// an infinity times 0 is NaN, as is a NaN.
+fn is_calm(values: &[f32]) -> bool {
+    const LANES: usize = 16;
+    const SCALE: f32 = f32::MAX / CALM_GRADIENT;
+    let mut poison = [0.0f32; LANES];
+    let chunks = values.chunks_exact(LANES);
+    let rest = chunks.remainder();
+    for chunk in chunks {
+        for (poison, value) in poison.iter_mut().zip(chunk) {
+            *poison += (value * SCALE) * 0.0;
+        }
+    }
+    let rest: f32 = rest.iter().map(|value| (value * SCALE) * 0.0).sum();
+    poison.iter().sum::<f32>() + rest == 0.0
+}
+
+/// A moving-average decay Keras's rules divide by `1 - decay` with: in `[0, 1)`.
+fn steady_decay(decay: f64) -> bool {
+    (0.0..1.0).contains(&decay)
+}
+
+/// An epsilon large enough to keep a rule's division finite.
+fn steady_epsilon(epsilon: f32) -> bool {
+    epsilon >= 1e-12 && epsilon.is_finite()
+}
+
+/// Clips one tensor's gradient as Keras does: `clipnorm`, else the global scale, else `clipvalue`.
+fn clip(grad: &mut [f32], clipnorm: Option<f32>, global_scale: f32, clipvalue: Option<f32>) {
+    if let Some(limit) = clipnorm.filter(|&n| n > 0.0) {
+        let norm = grad.iter().map(|g| g * g).sum::<f32>().sqrt();
+        if norm > 0.0 {
+            let denominator = norm.max(limit);
+            grad.iter_mut().for_each(|g| *g = *g * limit / denominator);
+        }
+    } else if global_scale != 1.0 {
+        grad.iter_mut().for_each(|g| *g *= global_scale);
+    } else if let Some(limit) = clipvalue.filter(|&v| v > 0.0) {
+        grad.iter_mut().for_each(|g| *g = g.clamp(-limit, limit));
+    }
+}
+
+impl<R: Rule> Optimizer for Optim<R> {
+    fn keras_class_name(&self) -> &'static str {
+        R::CLASS_NAME
+    }
+
+    fn learning_rate(&self) -> f32 {
+        self.learning_rate
+    }
+
+    fn set_learning_rate(&mut self, learning_rate: f32) {
+        self.learning_rate = learning_rate;
+    }
+
+    fn iterations(&self) -> u64 {
+        self.iterations
+    }
+
+    fn reset(&mut self) {
+        self.iterations = 0;
+        self.slots.clear();
+    }
+
+    fn apply(&mut self, params: &mut ParamVisitor<'_>) -> Result<(), NonFinite> {
+        self.check_settings()?;
+        let mut tensor = 0;
+        let mut calm = true;
+        let mut fault = None;
+        params(&mut |param| {
+            if !is_calm(param.grad) {
+                calm = false;
+                if fault.is_none() && param.grad.iter().any(|g| !g.is_finite()) {
+                    fault = Some(tensor);
+                }
+            }
+            tensor += 1;
+        });
+        if let Some(tensor) = fault {
+            return Err(NonFinite::Gradient { tensor });
+        }
+        if calm && self.steps_are_bounded() {
+            self.update(params);
+            return Ok(());
+        }
+        self.update_checked(params)
+    }
+
     fn config(&self) -> Map<String, Value> {
         let mut config = Map::new();
         config.insert("name".into(), json!(R::CLASS_NAME.to_lowercase()));
@@ -295,6 +430,13 @@ impl<R: Rule> Optimizer for Optim<R> {
         config.insert("gradient_accumulation_steps".into(), Value::Null);
         self.rule.config(&mut config);
         config
+    }
+
+    fn slot_names(&self) -> Vec<&'static str> {
+        (0..R::SLOTS.len())
+            .filter(|&slot| self.rule.uses_slot(slot))
+            .map(|slot| R::SLOTS[slot])
+            .collect()
     }
 
     fn slots(&self) -> Vec<(usize, &'static str, &[f32])> {
@@ -343,5 +485,71 @@ impl<R: Rule> Optimizer for Optim<R> {
 
     fn box_clone(&self) -> Box<dyn Optimizer> {
         Box::new(self.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One tensor of four values and its gradient, driven by `optimizer`.
+    fn step(
+        optimizer: &mut dyn Optimizer,
+        value: &mut [f32; 4],
+        grad: [f32; 4],
+    ) -> Result<(), NonFinite> {
+        let mut grad = grad;
+        optimizer.apply(&mut |visit| {
+            visit(ParamMut {
+                name: "kernel",
+                shape: &[4],
+                value: &mut value[..],
+                grad: &mut grad,
+            })
+        })
+    }
+
+    #[test]
+    fn calm_means_finite_and_below_the_bound() {
+        assert!(is_calm(&[0.5; 37]));
+        assert!(is_calm(&[-3.0e9; 20]));
+        for bad in [4.0e9, -4.0e9, f32::INFINITY, f32::NEG_INFINITY, f32::NAN] {
+            for at in [0, 15, 16, 36] {
+                let mut values = [0.25f32; 37];
+                values[at] = bad;
+                assert!(!is_calm(&values), "{bad} at {at}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_step_that_is_not_finite_changes_nothing() {
+        let mut adam = Adam::new(0.01);
+        let mut value = [0.5, -0.25, 1.0, 2.0];
+        step(&mut adam, &mut value, [0.1, 0.2, -0.3, 0.4]).unwrap();
+        let (kept_value, kept_slots) = (value, format!("{:?}", adam.slots()));
+        for grad in [[0.1, f32::NAN, 0.0, 0.0], [f32::INFINITY, 0.0, 0.0, 0.0]] {
+            let refused = step(&mut adam, &mut value, grad).unwrap_err();
+            assert_eq!(refused, NonFinite::Gradient { tensor: 0 });
+        }
+        adam.set_learning_rate(f32::NAN);
+        let refused = step(&mut adam, &mut value, [0.1; 4]).unwrap_err();
+        assert!(matches!(
+            refused,
+            NonFinite::Setting {
+                name: "learning_rate",
+                ..
+            }
+        ));
+        // Calm gradients with a rate so large the step overflows: applied, then undone.
+        let mut huge = Sgd::new(f32::MAX);
+        let mut sgd_value = value;
+        let refused = step(&mut huge, &mut sgd_value, [1e3; 4]).unwrap_err();
+        assert_eq!(refused, NonFinite::Update { tensor: 0 });
+        assert_eq!(sgd_value.map(f32::to_bits), value.map(f32::to_bits));
+        assert_eq!(huge.iterations(), 0);
+        assert_eq!(value.map(f32::to_bits), kept_value.map(f32::to_bits));
+        assert_eq!(format!("{:?}", adam.slots()), kept_slots);
+        assert_eq!(adam.iterations(), 1);
     }
 }

@@ -42,6 +42,12 @@ impl Rule for NadamRule {
     const SLOTS: &'static [&'static str] = &["momentum", "velocity"];
     const DEFAULT_LEARNING_RATE: f32 = 0.001;
 
+    fn bounded(&self) -> bool {
+        super::steady_decay(self.beta_1)
+            && super::steady_decay(self.beta_2)
+            && super::steady_epsilon(self.epsilon)
+    }
+
     /// Brings the schedule's product to this step, also after a reset or a resume.
     fn begin_step(&mut self, iteration: u64) {
         if self.u_product_steps > iteration {

@@ -41,6 +41,12 @@ impl Rule for RmsPropRule {
         }
     }
 
+    fn bounded(&self) -> bool {
+        super::steady_decay(self.rho)
+            && (0.0..=1.0).contains(&self.momentum)
+            && super::steady_epsilon(self.epsilon)
+    }
+
     fn update(
         &self,
         learning_rate: f32,

@@ -22,6 +22,10 @@ impl Rule for SgdRule {
         self.momentum != 0.0
     }
 
+    fn bounded(&self) -> bool {
+        (0.0..=1.0).contains(&self.momentum)
+    }
+
     fn update(
         &self,
         learning_rate: f32,

@@ -9,7 +9,14 @@ use super::logs::Logs;
 use crate::error::{Error, Result};
 use crate::io::write_atomically;
 
-/// Keras's `history.params`.
+/// Keras's `history.params`, printed as Python prints it.
+///
+/// ```
+/// use densely::training::Params;
+///
+/// let params = Params { verbose: 1, epochs: 30, steps: 1719 };
+/// assert_eq!(params.to_string(), "{'verbose': 1, 'epochs': 30, 'steps': 1719}");
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Params {
     /// The verbosity `fit` ran with.
@@ -18,6 +25,17 @@ pub struct Params {
     pub epochs: usize,
     /// The batches per epoch.
     pub steps: usize,
+}
+
+impl std::fmt::Display for Params {
+    /// As Python prints Keras's `history.params`: `{'verbose': 1, 'epochs': 30, 'steps': 1719}`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{{'verbose': {}, 'epochs': {}, 'steps': {}}}",
+            self.verbose, self.epochs, self.steps
+        )
+    }
 }
 
 /// The record of a `fit`: its parameters, the epochs it went through and every logged value

@@ -43,7 +43,7 @@ pub use state::TrainingState;
 use tally::LogPlan;
 
 use crate::data::check_samples;
-use crate::error::{Error, Result};
+use crate::error::{Error, NonFinite, Result};
 use crate::metrics::Metric;
 use crate::network::Network;
 use crate::optimizers::Optimizer;
@@ -80,8 +80,14 @@ pub trait Model: Network {
     /// Trains on `inputs` and `targets` as Keras's `fit` does, and returns the `History`.
     ///
     /// Every argument is checked before the first update: an error names the one that is
-    /// wrong. A loss that becomes NaN or infinite stops training with an error, before that
-    /// batch's update is applied.
+    /// wrong.
+    ///
+    /// A step whose loss, gradients or updated weights would not be finite is never applied.
+    /// If a callback then asks to stop (as [`TerminateOnNan`](crate::callbacks::TerminateOnNan)
+    /// does on a NaN loss), the epoch ends and `fit` returns its History as Keras does.
+    /// Otherwise training stops with [`Error::NonFinite`]: the weights are those before the
+    /// failed step, every callback's `on_train_end` has run (restoring best weights, closing
+    /// CSV files), and [`Error::history`] gives the epochs that finished.
     fn fit(
         &mut self,
         inputs: Self::Inputs<'_>,
@@ -192,8 +198,10 @@ fn checked_samples<N: Network>(
     Ok(samples)
 }
 
-/// Which rows train and which validate, as Keras splits: the last `validation_split` of the
-/// samples, taken before shuffling.
+/// Which rows train and which validate, exactly as Keras 3 splits
+/// (`train_validation_split`): the first `floor(samples * (1 - validation_split))` train,
+/// computed in double precision, and the rest validate, taken before shuffling. A split
+/// that leaves either part empty is refused, as Keras refuses it.
 fn split_rows(samples: usize, validation_split: f64) -> Result<(Vec<usize>, Vec<usize>)> {
     if !(0.0..1.0).contains(&validation_split) {
         return Err(Error::Argument {
@@ -201,11 +209,20 @@ fn split_rows(samples: usize, validation_split: f64) -> Result<(Vec<usize>, Vec<
             reason: format!("must be in [0, 1), got {validation_split}"),
         });
     }
-    let train = ((samples as f64) * (1.0 - validation_split)).ceil() as usize;
-    if train == 0 {
+    if validation_split == 0.0 {
+        return Ok(((0..samples).collect(), Vec::new()));
+    }
+    let train = (samples as f64 * (1.0 - validation_split)).floor() as usize;
+    if train == 0 || train == samples {
         return Err(Error::Argument {
             argument: "validation_split",
-            reason: format!("{validation_split} of {samples} samples leaves none to train on"),
+            reason: format!(
+                "{validation_split} of {samples} samples leaves {} to train on and {} to \
+                 validate; either part must hold at least one sample: give more data or \
+                 another validation_split",
+                train,
+                samples - train
+            ),
         });
     }
     Ok(((0..train).collect(), (train..samples).collect()))
@@ -218,6 +235,13 @@ enum Validation<'v, N: Network> {
     Split(Vec<usize>),
     /// `validation_data`, with all its rows.
     Data(N::Inputs<'v>, N::Targets<'v>, Vec<usize>),
+}
+
+/// Where a step went wrong, when one did.
+struct Divergence {
+    cause: NonFinite,
+    epoch: usize,
+    batch: usize,
 }
 
 fn fit<N: Network>(
@@ -256,10 +280,13 @@ fn fit<N: Network>(
         steps,
     });
     let plan = LogPlan::new::<N>(model.training_state().metrics());
+    // What batches report: the training metrics alone, as Keras's batch logs and live bar.
     let mut logs = plan.logs("");
+    // What an epoch's end reports: the training metrics, then the validation ones.
+    let mut end_logs = logs.clone();
     if !matches!(validation, Validation::None) {
         for name in plan.logs("val_").names() {
-            logs.set(name, 0.0);
+            end_logs.set(name, f64::NAN);
         }
     }
     let outputs = N::GRAPH.outputs.len();
@@ -270,7 +297,8 @@ fn fit<N: Network>(
     let mut order = train_rows.clone();
     let callbacks = &mut options.callbacks;
     // The logs of an epoch's end: a copy that callbacks may add to (`update_epoch_logs`).
-    let mut epoch_logs = logs.clone();
+    let mut epoch_logs = end_logs.clone();
+    let mut diverged = None;
 
     model.training_state_mut().set_stop_training(false);
     for callback in callbacks.iter_mut() {
@@ -279,7 +307,7 @@ fn fit<N: Network>(
     for callback in callbacks.iter_mut() {
         callback.on_train_begin(model, &logs)?;
     }
-    for epoch in options.initial_epoch..options.epochs {
+    'epochs: for epoch in options.initial_epoch..options.epochs {
         for callback in callbacks.iter_mut() {
             callback.on_epoch_begin(model, epoch, &logs)?;
         }
@@ -299,27 +327,35 @@ fn fit<N: Network>(
             model.forward(&mut workspace, batch.len(), true);
             model.backward(&mut workspace, batch.len(), &mut losses);
             let loss = N::total_loss(&losses);
-            if !loss.is_finite() {
-                return Err(Error::NonFiniteLoss {
-                    loss,
-                    epoch,
-                    batch: step,
-                });
-            }
-            model.apply_gradients();
+            let refused = if loss.is_finite() {
+                model.apply_gradients().err()
+            } else {
+                Some(NonFinite::Loss(loss))
+            };
             plan.record::<N>(&mut tally, &workspace, batch.len(), &losses);
             plan.write(&tally, &mut logs, 0);
             bar.update(step, &logs);
             for callback in callbacks.iter_mut() {
                 callback.on_train_batch_end(model, step, &logs)?;
             }
-            if model.training_state().stop_requested() {
+            let stop = model.training_state().stop_requested();
+            if let Some(cause) = refused.filter(|_| !stop) {
+                bar.abandon();
+                diverged = Some(Divergence {
+                    cause,
+                    epoch,
+                    batch: step,
+                });
+                break 'epochs;
+            }
+            if stop {
                 break;
             }
         }
+        plan.write(&tally, &mut end_logs, 0);
         if !matches!(validation, Validation::None) {
             for callback in callbacks.iter_mut() {
-                callback.on_test_begin(model, &logs)?;
+                callback.on_test_begin(model, &end_logs)?;
             }
             let batch_size = validation_batch_size;
             match &validation {
@@ -343,12 +379,12 @@ fn fit<N: Network>(
                 ),
                 Validation::None => {}
             }
-            plan.write(&evaluation.tally, &mut logs, plan.len());
+            plan.write(&evaluation.tally, &mut end_logs, plan.len());
             for callback in callbacks.iter_mut() {
-                callback.on_test_end(model, &logs)?;
+                callback.on_test_end(model, &end_logs)?;
             }
         }
-        epoch_logs.clone_from(&logs);
+        epoch_logs.clone_from(&end_logs);
         for callback in callbacks.iter_mut() {
             callback.update_epoch_logs(model, epoch, &mut epoch_logs)?;
         }
@@ -364,7 +400,36 @@ fn fit<N: Network>(
     for callback in callbacks.iter_mut() {
         callback.on_train_end(model, &epoch_logs)?;
     }
-    Ok(history)
+    match diverged {
+        None => Ok(history),
+        Some(Divergence {
+            cause,
+            epoch,
+            batch,
+        }) => Err(Error::NonFinite {
+            weight: weight_named_by(model, cause),
+            cause,
+            epoch,
+            batch,
+            history: Some(Box::new(history)),
+        }),
+    }
+}
+
+/// `layer/kernel` for a cause that concerns one trainable tensor.
+fn weight_named_by<N: Network>(model: &N, cause: NonFinite) -> Option<String> {
+    let (NonFinite::Gradient { tensor } | NonFinite::Update { tensor }) = cause else {
+        return None;
+    };
+    let mut index = 0;
+    let mut name = None;
+    model.visit_params(&mut |layer, param| {
+        if index == tensor {
+            name = Some(format!("{layer}/{}", param.name));
+        }
+        index += 1;
+    });
+    name
 }
 
 /// The seed of one epoch's shuffle: a function of the fit's seed and the epoch alone.
@@ -381,9 +446,42 @@ mod tests {
         let (train, valid) = split_rows(10, 0.2).unwrap();
         assert_eq!(train, (0..8).collect::<Vec<_>>());
         assert_eq!(valid, vec![8, 9]);
-        // Keras rounds the training part up: 0.25 of 10 leaves 8 to train on.
-        assert_eq!(split_rows(10, 0.25).unwrap().1, vec![8, 9]);
+        // Keras rounds the training part down: 0.25 of 10 leaves 7 to train on.
+        assert_eq!(split_rows(10, 0.25).unwrap().1, vec![7, 8, 9]);
+        assert_eq!(split_rows(10, 0.05).unwrap().1, vec![9]);
         assert!(split_rows(10, 0.0).unwrap().1.is_empty());
+        // 10 * (1 - 0.9) is 0.9999999999999998 in double precision: nothing would train.
+        let error = split_rows(10, 0.9).unwrap_err().to_string();
+        assert!(error.contains("leaves 0 to train on"), "{error}");
+    }
+
+    /// Keras's own `train_validation_split` on 540 sizes and fractions
+    /// (`tools/keras_validation_split.py`).
+    #[test]
+    fn validation_split_is_keras_split_for_every_size_and_fraction() {
+        let fixture: serde_json::Value = serde_json::from_str(include_str!(
+            "../../../tests/fixtures/keras_validation_split.json"
+        ))
+        .unwrap();
+        let cases = fixture["cases"].as_array().unwrap();
+        assert_eq!(cases.len(), 540);
+        for case in cases {
+            let samples = case["samples"].as_u64().unwrap() as usize;
+            let fraction = case["validation_split"].as_f64().unwrap();
+            let split = split_rows(samples, fraction);
+            match case["train"].as_u64() {
+                Some(train) => {
+                    let (rows, held_out) = split.unwrap();
+                    assert_eq!(
+                        (rows.len(), held_out.len()),
+                        (train as usize, samples - train as usize),
+                        "{case}"
+                    );
+                    assert_eq!(held_out.first(), Some(&(train as usize)));
+                }
+                None => assert!(split.is_err(), "Keras refuses {case}"),
+            }
+        }
     }
 
     #[test]

@@ -86,6 +86,15 @@ impl ProgressBar {
         }
     }
 
+    /// Ends a live bar whose epoch stopped with an error, so what follows starts on its own
+    /// line.
+    pub fn abandon(&mut self) {
+        if self.verbosity == Verbosity::ProgressBar && self.interactive && self.last_drawn.is_some()
+        {
+            println!();
+        }
+    }
+
     /// The epoch's final line, with the validation values included in `logs`.
     pub fn finish(&mut self, logs: &Logs) {
         let line = match self.verbosity {

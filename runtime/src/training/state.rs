@@ -1,5 +1,6 @@
 //! What `compile` sets on a model: its optimizer, its metrics, and the stop flag callbacks set.
 
+use crate::error::NonFinite;
 use crate::metrics::Metric;
 use crate::optimizers::{Optimizer, ParamVisitor};
 
@@ -45,10 +46,12 @@ impl TrainingState {
     }
 
     /// Applies one optimizer step to the tensors `params` visits; does nothing before
-    /// `compile`.
-    pub fn apply_gradients(&mut self, params: &mut ParamVisitor<'_>) {
-        if let Some(optimizer) = self.optimizer.as_mut() {
-            optimizer.apply(params);
+    /// `compile`. A step that would make the model non-finite is not applied (see
+    /// [`Optimizer::apply`]).
+    pub fn apply_gradients(&mut self, params: &mut ParamVisitor<'_>) -> Result<(), NonFinite> {
+        match self.optimizer.as_mut() {
+            Some(optimizer) => optimizer.apply(params),
+            None => Ok(()),
         }
     }
 }
