@@ -33,17 +33,18 @@ fn check(name: &str, mut optimizer: impl Optimizer) {
         .unwrap_or_else(|| panic!("no case {name}"));
     for (step, grads) in fixture["grads"].as_array().unwrap().iter().enumerate() {
         let mut grads = tensors(grads);
-        optimizer.apply(&mut |visit| {
-            for (value, grad) in values.iter_mut().zip(grads.iter_mut()) {
-                visit(ParamMut {
-                    name: "kernel",
-                    shape: &[],
-                    value,
-                    grad,
-                });
-            }
-        })
-        .unwrap_or_else(|refused| panic!("{name} step {step}: {refused}"));
+        optimizer
+            .apply(&mut |visit| {
+                for (value, grad) in values.iter_mut().zip(grads.iter_mut()) {
+                    visit(ParamMut {
+                        name: "kernel",
+                        shape: &[],
+                        value,
+                        grad,
+                    });
+                }
+            })
+            .unwrap_or_else(|refused| panic!("{name} step {step}: {refused}"));
         let expected = tensors(&steps[step]);
         for (tensor, (got, want)) in values.iter().zip(&expected).enumerate() {
             for (i, (g, w)) in got.iter().zip(want).enumerate() {

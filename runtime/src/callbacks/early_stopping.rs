@@ -172,7 +172,7 @@ impl<N: Network> Callback<N> for EarlyStopping {
                 self.monitor.name,
                 available(logs)
             );
-            warn(&mut self.warnings, message);
+            warn(&mut self.warnings, self.monitor.missing(&message, logs));
             return Ok(());
         };
         if epoch < self.start_from_epoch {

@@ -34,6 +34,12 @@ pub enum SaveFreq {
 pub trait Saver<N: Network> {
     /// Writes `model` (only its weights when `weights_only`) to `path`.
     fn save(&mut self, model: &N, path: &Path, weights_only: bool) -> Result<()>;
+
+    /// Refuses, before training starts, a file name pattern this saver cannot write
+    /// (default: any is accepted).
+    fn check(&self, _filepath: &str, _weights_only: bool) -> Result<()> {
+        Ok(())
+    }
 }
 
 impl<N: Network, F: FnMut(&N, &Path, bool) -> Result<()>> Saver<N> for F {
@@ -44,8 +50,9 @@ impl<N: Network, F: FnMut(&N, &Path, bool) -> Result<()>> Saver<N> for F {
 
 /// The saver [`ModelCheckpoint`] uses unless given another: densely's model files
 /// ([`crate::files`]). The format follows the extension, as Keras's does: `.h5` (and
-/// `.weights.h5`) is Keras's HDF5 layout, which Keras loads; any other extension is densely's
-/// native format; Keras 3's `.keras` zip is refused. The whole model is saved with
+/// `.weights.h5`) is Keras's HDF5 layout, which Keras loads; `.keras` is Keras 3's archive (a
+/// whole model, so refused with `save_weights_only`); any other extension is densely's native
+/// format. The whole model is saved with
 /// [`Save::save`] (architecture, weights, optimizer state: training can resume from it), the
 /// weights alone with [`Save::save_weights`] when `save_weights_only` is set. Read them back
 /// with `Net::load(path)` or `model.load_weights(path)`.
@@ -59,6 +66,23 @@ impl<N: Network> Saver<N> for DefaultSaver {
         } else {
             Save::save(model, path)
         }
+    }
+
+    /// A `.keras` archive is a whole model: with `save_weights_only` it is refused, as
+    /// Keras refuses it.
+    fn check(&self, filepath: &str, weights_only: bool) -> Result<()> {
+        if weights_only && filepath.ends_with(".keras") {
+            return Err(Error::Argument {
+                argument: "filepath",
+                reason: format!(
+                    "with `save_weights_only(true)` the filepath can't end in `.keras`, which \
+                     holds a whole model: end it in `.weights.h5` (Keras's weights format) or \
+                     use any other name for densely's native format. Received: \
+                     filepath={filepath}"
+                ),
+            });
+        }
+        Ok(())
     }
 }
 
@@ -243,6 +267,29 @@ impl<S> ModelCheckpoint<S> {
         }
     }
 
+    /// Fills the pattern with stand-in values, to find a syntax error before training.
+    fn check_pattern(&self) -> Result<()> {
+        let stand_in = |key: &str| match key {
+            "epoch" | "batch" => Some(Value::Int(1)),
+            _ => Some(Value::Float(0.0)),
+        };
+        match format(&self.filepath, stand_in) {
+            Err(FormatError::Invalid(reason)) => Err(self.pattern_error(reason)),
+            _ => Ok(()),
+        }
+    }
+
+    /// Keras's error for a file name pattern that can't be filled.
+    fn pattern_error(&self, reason: String) -> Error {
+        Error::Argument {
+            argument: "filepath",
+            reason: format!(
+                "Failed to format this callback filepath: \"{}\". Reason: {reason}",
+                self.filepath
+            ),
+        }
+    }
+
     /// The file name of a checkpoint: the pattern filled with `epoch + 1`, `batch + 1` and
     /// the logs.
     fn file_path(&self, epoch: usize, batch: Option<usize>, logs: &Logs) -> Result<PathBuf> {
@@ -259,13 +306,7 @@ impl<S> ModelCheckpoint<S> {
                 ),
                 FormatError::Invalid(reason) => reason,
             };
-            Error::Argument {
-                argument: "filepath",
-                reason: format!(
-                    "Failed to format this callback filepath: \"{}\". Reason: {reason}",
-                    self.filepath
-                ),
-            }
+            self.pattern_error(reason)
         })?;
         Ok(PathBuf::from(filled))
     }
@@ -288,7 +329,7 @@ impl<S> ModelCheckpoint<S> {
                 self.monitor.name,
                 available(logs)
             );
-            warn(&mut self.warnings, message);
+            warn(&mut self.warnings, self.monitor.missing(&message, logs));
             return true;
         };
         let best = self
@@ -357,6 +398,27 @@ impl<S> ModelCheckpoint<S> {
     }
 }
 
+/// `error` with the temporary file's name replaced by the checkpoint's: what the user named.
+fn naming(error: Error, temporary: &Path, path: &Path) -> Error {
+    let (temporary, path) = (temporary.display().to_string(), path.display().to_string());
+    let rename = |text: String| text.replace(&temporary, &path);
+    match error {
+        Error::Io { path: file, source } => Error::Io {
+            path: rename(file),
+            source,
+        },
+        Error::Format { path: file, reason } => Error::Format {
+            path: rename(file),
+            reason: rename(reason),
+        },
+        Error::Argument { argument, reason } => Error::Argument {
+            argument,
+            reason: rename(reason),
+        },
+        other => other,
+    }
+}
+
 /// Has `save` write a temporary file beside `path` (same folder, same extension, so that a
 /// saver choosing its format by extension still can), syncs it, and renames it over `path`.
 /// On failure the temporary file is removed and `path` is left as it was.
@@ -383,12 +445,14 @@ fn save_atomically(path: &Path, save: impl FnOnce(&Path) -> Result<()>) -> Resul
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let temporary = path.with_file_name(format!(".tmp-{}-{name}", std::process::id()));
-    let result = save(&temporary).and_then(|()| {
-        File::open(&temporary)
-            .and_then(|file| file.sync_all())
-            .and_then(|()| fs::rename(&temporary, path))
-            .map_err(io_error)
-    });
+    let result = save(&temporary)
+        .map_err(|error| naming(error, &temporary, path))
+        .and_then(|()| {
+            File::open(&temporary)
+                .and_then(|file| file.sync_all())
+                .and_then(|()| fs::rename(&temporary, path))
+                .map_err(io_error)
+        });
     if result.is_err() {
         let _ = fs::remove_file(&temporary);
     }
@@ -396,6 +460,8 @@ fn save_atomically(path: &Path, save: impl FnOnce(&Path) -> Result<()>) -> Resul
 }
 
 impl<N: Network, S: Saver<N>> Callback<N> for ModelCheckpoint<S> {
+    /// Checks every argument before the first batch: `save_freq`, the file name pattern's
+    /// syntax, what the saver can write, and the monitored value.
     fn on_train_begin(&mut self, model: &mut N, _logs: &Logs) -> Result<()> {
         if self.save_freq == SaveFreq::Batches(0) {
             return Err(Error::Argument {
@@ -403,6 +469,8 @@ impl<N: Network, S: Saver<N>> Callback<N> for ModelCheckpoint<S> {
                 reason: "must be at least 1 batch".into(),
             });
         }
+        self.check_pattern()?;
+        self.saver.check(&self.filepath, self.save_weights_only)?;
         self.monitor.resolve(model, "ModelCheckpoint")
     }
 

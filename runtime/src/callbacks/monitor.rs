@@ -8,7 +8,7 @@ use std::str::FromStr;
 use crate::error::{Error, Result};
 use crate::metrics::Metric;
 use crate::network::Network;
-use crate::training::Logs;
+use crate::training::{LogPlan, Logs};
 
 /// Whether the monitored value should go down or up: Keras's `mode`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -87,18 +87,39 @@ impl Monitor {
     }
 
     /// Resolves `auto` against the model's compiled metrics (once); `callback` names the
-    /// callback in the error.
+    /// callback in the error, which lists the values the model logs and offers the nearest.
     pub(crate) fn resolve<N: Network>(&mut self, model: &N, callback: &str) -> Result<()> {
         if self.maximize.is_none() {
             let metrics = model.training_state().metrics();
             let outputs: Vec<&str> = (0..N::GRAPH.outputs.len())
                 .map(|i| N::GRAPH.output_name(i))
                 .collect();
-            self.maximize = Some(resolve_mode(
-                &self.name, self.mode, metrics, &outputs, callback,
-            )?);
+            let resolved = resolve_mode(&self.name, self.mode, metrics, &outputs, callback);
+            self.maximize = Some(resolved.map_err(|error| match error {
+                Error::Argument { argument, reason } => {
+                    let logged = LogPlan::new::<N>(metrics).every_name();
+                    Error::Argument {
+                        argument,
+                        reason: format!(
+                            "{reason} The values this model logs are {}.{}",
+                            logged.join(", "),
+                            did_you_mean(&self.name, logged.iter().map(String::as_str))
+                        ),
+                    }
+                }
+                other => other,
+            })?);
         }
         Ok(())
+    }
+
+    /// The warning for a monitored value missing from `logs`: Keras's `message` (which ends
+    /// with the names available), and the nearest name when one is near.
+    pub(crate) fn missing(&self, message: &str, logs: &Logs) -> String {
+        format!(
+            "{message}{}",
+            did_you_mean(&self.name, logs.names().iter().map(String::as_str))
+        )
     }
 
     /// Whether `current` improves on `reference` by more than `min_delta` (anything improves
@@ -163,6 +184,20 @@ pub(crate) fn resolve_mode(
              pass `.mode(Mode::Min)` in order to use the lowest value."
         ),
     })
+}
+
+/// " Did you mean `val_accuracy`?" when a name in `known` is near enough to `wrong` to be a
+/// typo of it (as `val_acuracy` is), else nothing.
+pub(crate) fn did_you_mean<'a>(wrong: &str, known: impl IntoIterator<Item = &'a str>) -> String {
+    let limit = (wrong.chars().count() / 3).max(2);
+    known
+        .into_iter()
+        .filter(|name| *name != wrong)
+        .map(|name| (strsim::levenshtein(wrong, name), name))
+        .filter(|(distance, _)| *distance <= limit)
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, name)| format!(" Did you mean `{name}`?"))
+        .unwrap_or_default()
 }
 
 /// The names of `logs` joined by commas, as Keras lists the available metrics.

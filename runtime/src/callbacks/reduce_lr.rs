@@ -166,7 +166,7 @@ impl<N: Network> Callback<N> for ReduceLrOnPlateau {
                 self.monitor.name,
                 available(logs)
             );
-            warn(&mut self.warnings, message);
+            warn(&mut self.warnings, self.monitor.missing(&message, logs));
             return Ok(());
         };
         if self.in_cooldown() {

@@ -40,7 +40,7 @@ pub use logs::Logs;
 pub use options::FitOptions;
 pub use progress::{ProgressBar, Verbosity};
 pub use state::TrainingState;
-use tally::LogPlan;
+pub(crate) use tally::LogPlan;
 
 use crate::data::check_samples;
 use crate::error::{Error, NonFinite, Result};

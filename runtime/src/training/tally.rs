@@ -111,6 +111,13 @@ impl LogPlan {
         }
     }
 
+    /// Every name `fit` can log for this model: the training names, then the `val_` ones.
+    pub fn every_name(&self) -> Vec<String> {
+        let mut names = self.names.clone();
+        names.extend(self.names.iter().map(|n| format!("val_{n}")));
+        names
+    }
+
     /// The number of logged names.
     pub fn len(&self) -> usize {
         self.names.len()
