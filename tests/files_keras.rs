@@ -356,7 +356,10 @@ fn another_architecture_is_an_error_naming_the_layer_and_both_shapes() {
     assert!(matches!(err, Error::Shape { .. }), "{err:?}");
     assert_eq!(
         err.to_string(),
-        "layer `hidden` (`dense` in the file) kernel: expected (4, 16), got (4, 8)"
+        format!(
+            "{}: layer `hidden` (`dense` in the file) kernel: expected (4, 16), got (4, 8)",
+            path.display()
+        )
     );
     let err = TanhMlp::load(&path).err().unwrap().to_string();
     assert!(
@@ -377,7 +380,8 @@ fn another_architecture_is_an_error_naming_the_layer_and_both_shapes() {
     tanh.load_weights(&path).unwrap();
     let mut wider = WiderMlp::new();
     let before = weights(&wider);
-    assert!(wider.load_weights(&path).is_err());
+    let err = wider.load_weights(&path).unwrap_err().to_string();
+    assert!(err.starts_with(&path.display().to_string()), "{err}");
     assert_eq!(weights(&wider), before, "a failed load changes nothing");
 }
 

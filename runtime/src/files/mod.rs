@@ -284,8 +284,9 @@ pub trait Save: Network {
     /// Errors, naming the layer, when the file's architecture differs from the model's: a
     /// shape (both shapes given), an activation, a number of layers.
     fn load(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
         let mut model = Self::with_seed(crate::network::DEFAULT_SEED);
-        restore(&mut model, path.as_ref())?;
+        restore(&mut model, path).map_err(|error| of_file(error, path))?;
         Ok(model)
     }
 
@@ -300,7 +301,26 @@ pub trait Save: Network {
     fn load_weights(&mut self, path: impl AsRef<Path>) -> Result<()> {
         let path = path.as_ref();
         let file = read_any(path)?;
-        apply_weights(self, path, &file, false).map(|_| ())
+        apply_weights(self, path, &file, false)
+            .map(|_| ())
+            .map_err(|error| of_file(error, path))
+    }
+}
+
+/// A shape mismatch between a model and a file, said of the file: `model.h5: layer
+/// `hidden1` kernel: expected [784, 300], got [784, 200]`.
+fn of_file(error: Error, path: &Path) -> Error {
+    match error {
+        Error::Shape {
+            what,
+            expected,
+            actual,
+        } => Error::Shape {
+            what: format!("{}: {what}", path.display()),
+            expected,
+            actual,
+        },
+        other => other,
     }
 }
 
