@@ -85,7 +85,17 @@ impl fmt::Display for Logs {
             if i > 0 {
                 f.write_str(" - ")?;
             }
-            write!(f, "{name}: {value:.4}")?;
+            if value.is_finite() {
+                write!(f, "{name}: {value:.4}")?;
+            } else {
+                // Python's spelling, as Keras's bar shows it: nan, inf, -inf.
+                let spelled = if value.is_nan() {
+                    "nan".into()
+                } else {
+                    format!("{value}").to_lowercase()
+                };
+                write!(f, "{name}: {spelled}")?;
+            }
         }
         Ok(())
     }
@@ -105,5 +115,11 @@ mod tests {
         logs.set("loss", 0.5);
         assert_eq!(logs.names(), ["loss", "accuracy", "val_loss"]);
         assert_eq!(logs.values(), [0.5, 0.76444, 1.0]);
+        let diverged = Logs::from_pairs([
+            ("loss", f64::NAN),
+            ("mae", f64::INFINITY),
+            ("x", f64::NEG_INFINITY),
+        ]);
+        assert_eq!(diverged.to_string(), "loss: nan - mae: inf - x: -inf");
     }
 }
