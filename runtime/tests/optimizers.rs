@@ -41,6 +41,7 @@ fn check(name: &str, mut optimizer: impl Optimizer) {
                         shape: &[],
                         value,
                         grad,
+                        grad_is_calm: false,
                     });
                 }
             })
@@ -129,6 +130,7 @@ fn reset_forgets_state_and_slots_round_trip() {
                 shape: &[2],
                 value,
                 grad,
+                grad_is_calm: false,
             })
         })
         .expect("a finite step")

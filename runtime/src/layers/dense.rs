@@ -10,6 +10,7 @@ use crate::activation::Activation;
 use crate::error::{Error, Result};
 use crate::init::Initializer;
 use crate::linalg::{self, Epilogue, Mat};
+use crate::optimizers::{largest_magnitude, CALM_GRADIENT};
 
 /// A fully connected layer from `IN` to `OUT` units with activation `A`.
 ///
@@ -21,8 +22,32 @@ pub struct Dense<const IN: usize, const OUT: usize, A: Activation> {
     bias: Vec<f32>,
     kernel_grad: Vec<f32>,
     bias_grad: Vec<f32>,
+    /// What the last backward pass proved of the gradients (see [`ParamMut::grad_is_calm`]).
+    calm: CalmGradients,
     use_bias: bool,
     activation: PhantomData<A>,
+}
+
+/// Which of a Dense layer's gradients the last backward pass bounded below
+/// [`CALM_GRADIENT`](crate::optimizers::CALM_GRADIENT).
+#[derive(Clone, Copy, Debug, Default)]
+struct CalmGradients {
+    kernel: bool,
+    bias: bool,
+}
+
+impl CalmGradients {
+    /// From the largest magnitudes of the layer's inputs `x` and of dL/dz: each kernel
+    /// gradient is a sum of `samples` products `x * dz`, each bias gradient a sum of
+    /// `samples` values of dL/dz. A NaN or an infinity in either proves nothing.
+    fn of(x: &[f32], dz: &[f32], samples: usize) -> Self {
+        let (x, dz) = (largest_magnitude(x), largest_magnitude(dz));
+        let bias = f64::from(dz) * samples as f64;
+        CalmGradients {
+            kernel: bias * f64::from(x) < f64::from(CALM_GRADIENT),
+            bias: bias < f64::from(CALM_GRADIENT),
+        }
+    }
 }
 
 /// The kernel as an `IN x OUT` matrix view in Keras's orientation.
@@ -50,6 +75,7 @@ impl<const IN: usize, const OUT: usize, A: Activation> Dense<IN, OUT, A> {
             bias,
             kernel_grad: vec![0.0; IN * OUT],
             bias_grad: vec![0.0; bias_len],
+            calm: CalmGradients::default(),
             use_bias,
             activation: PhantomData,
         }
@@ -223,6 +249,7 @@ impl<const IN: usize, const OUT: usize, A: Activation> Dense<IN, OUT, A> {
         samples: usize,
     ) {
         let (x, dz) = (&x[..IN * samples], &dz[..OUT * samples]);
+        self.calm = CalmGradients::of(x, dz, samples);
         linalg::gemm_with(
             &mut self.kernel_grad,
             Mat::new(dz, OUT, samples),
@@ -277,6 +304,7 @@ impl<const IN: usize, const OUT: usize, A: Activation> Layer for Dense<IN, OUT, 
             shape: Self::KERNEL_SHAPE,
             value: &mut self.kernel,
             grad: &mut self.kernel_grad,
+            grad_is_calm: self.calm.kernel,
         });
         if self.use_bias {
             visit(ParamMut {
@@ -284,6 +312,7 @@ impl<const IN: usize, const OUT: usize, A: Activation> Layer for Dense<IN, OUT, 
                 shape: Self::BIAS_SHAPE,
                 value: &mut self.bias,
                 grad: &mut self.bias_grad,
+                grad_is_calm: self.calm.bias,
             });
         }
     }
@@ -378,6 +407,52 @@ mod tests {
     fn backward_with_bias_matches_finite_differences() {
         check_backward::<Tanh>(true);
         check_backward::<Linear>(true);
+    }
+
+    /// The gradients a backward pass calls calm are below the bound; large or non-finite
+    /// inputs and gradients make no such claim.
+    #[test]
+    fn calm_gradients_are_proved_only_when_they_are() {
+        let calm_flags = |dense: &mut Dense<3, 2, Linear>| {
+            let mut flags = Vec::new();
+            dense.visit_params_mut(&mut |param| {
+                if param.grad_is_calm {
+                    assert!(
+                        param.grad.iter().all(|g| g.abs() < CALM_GRADIENT),
+                        "{param:?}"
+                    );
+                }
+                flags.push(param.grad_is_calm);
+            });
+            flags
+        };
+        let mut dense = layer::<Linear>(true);
+        let (mut z, mut y) = ([0.0; 6], [0.0; 6]);
+        let cases: [([f32; 9], [f32; 6], [bool; 2]); 5] = [
+            (
+                [0.3, -0.7, 0.9, -0.2, 0.4, 0.8, 1.5, -1.0, 0.1],
+                [0.5; 6],
+                [true, true],
+            ),
+            (
+                [3e9, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.5; 6],
+                [false, true],
+            ),
+            ([0.3; 9], [2e9, 0.0, 0.0, 0.0, 0.0, 0.0], [true, false]),
+            ([1.0; 9], [2e9, 0.0, 0.0, 0.0, 0.0, 0.0], [false, false]),
+            (
+                [f32::NAN, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.5; 6],
+                [false, true],
+            ),
+        ];
+        for (x, dy, expected) in cases {
+            dense.forward(&x, &mut z, &mut y, 3);
+            let mut grad = dy;
+            dense.backward(&x, &z, &y, &mut grad, None, 3);
+            assert_eq!(calm_flags(&mut dense), expected, "x {x:?}, dy {dy:?}");
+        }
     }
 
     #[test]

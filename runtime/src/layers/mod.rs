@@ -38,6 +38,10 @@ pub struct ParamMut<'a> {
     pub value: &'a mut [f32],
     /// dLoss/dvalue from the last backward pass (an optimizer may clip it in place).
     pub grad: &'a mut [f32],
+    /// Whether the layer's backward pass bounded every value of `grad` below
+    /// [`CALM_GRADIENT`](crate::optimizers::CALM_GRADIENT) (finite, then): the optimizer
+    /// skips its own pass over them. `false` when unknown.
+    pub grad_is_calm: bool,
 }
 
 /// What every layer offers a model: its trainable tensors, in Keras's order.
