@@ -116,10 +116,12 @@ impl Monitor {
     /// The warning for a monitored value missing from `logs`: Keras's `message` (which ends
     /// with the names available), and the nearest name when one is near.
     pub(crate) fn missing(&self, message: &str, logs: &Logs) -> String {
-        format!(
-            "{message}{}",
-            did_you_mean(&self.name, logs.names().iter().map(String::as_str))
-        )
+        let suggestion = did_you_mean(&self.name, logs.names().iter().map(String::as_str));
+        if suggestion.is_empty() || message.ends_with('.') {
+            format!("{message}{suggestion}")
+        } else {
+            format!("{message}.{suggestion}")
+        }
     }
 
     /// Whether `current` improves on `reference` by more than `min_delta` (anything improves
