@@ -150,8 +150,137 @@ fn history_plots_the_books_learning_curves() {
             "{key} missing"
         );
     }
-    // One epoch still draws.
+}
+
+/// The numbers of an SVG attribute, `name="..."`, in each element of kind `element`.
+fn svg_elements<'t>(svg: &'t str, element: &str) -> Vec<&'t str> {
+    svg.split(&format!("<{element} "))
+        .skip(1)
+        .map(|rest| rest.split("/>").next().unwrap())
+        .collect()
+}
+
+fn attribute<'t>(element: &'t str, name: &str) -> &'t str {
+    let key = format!("{name}=\"");
+    let start = if element.starts_with(&key) {
+        Some(key.len())
+    } else {
+        element.find(&format!(" {key}")).map(|i| i + key.len() + 1)
+    };
+    let start = start.unwrap_or_else(|| panic!("no {name} in {element}"));
+    element[start..].split('"').next().unwrap()
+}
+
+fn number(element: &str, name: &str) -> f64 {
+    attribute(element, name).parse().unwrap()
+}
+
+#[test]
+fn one_epoch_draws_a_dot_for_each_value() {
+    let svg = out("one_epoch.svg");
+    book_like_history(1).plot(&svg).unwrap();
+    let text = std::fs::read_to_string(&svg).unwrap();
+    let mut colours: Vec<&str> = svg_elements(&text, "circle")
+        .into_iter()
+        .map(|circle| attribute(circle, "fill"))
+        .collect();
+    colours.sort();
+    colours.dedup();
+    assert_eq!(colours.len(), 4, "one dot per logged value: {colours:?}");
     book_like_history(1).plot(out("one_epoch.png")).unwrap();
+}
+
+/// The learning curves of the multi-output example: three losses per set, above 1 and falling.
+fn multi_output_history(epochs: usize) -> History {
+    let mut history = History::default();
+    for epoch in 0..epochs {
+        let t = (epoch as f64 / 4.0).exp();
+        let (main, aux) = (0.55 + 1.6 / t, 0.65 + 2.4 / t);
+        let (val_main, val_aux) = (0.6 + 1.2 / t, 0.7 + 1.9 / t);
+        history.record(
+            epoch,
+            &Logs::from_pairs([
+                ("loss", 0.9 * main + 0.1 * aux),
+                ("main_output_loss", main),
+                ("aux_output_loss", aux),
+                ("val_loss", 0.9 * val_main + 0.1 * val_aux),
+                ("val_main_output_loss", val_main),
+                ("val_aux_output_loss", val_aux),
+            ]),
+        );
+    }
+    history
+}
+
+#[test]
+fn the_legend_hides_no_curve() {
+    for (name, history) in [
+        ("book", book_like_history(30)),
+        ("multi_output", multi_output_history(20)),
+    ] {
+        let svg = out(&format!("{name}_legend.svg"));
+        history.plot(&svg).unwrap();
+        let text = std::fs::read_to_string(&svg).unwrap();
+        let legend = svg_elements(&text, "rect")
+            .into_iter()
+            .find(|rect| attribute(rect, "opacity") == "0.9")
+            .expect("the legend's box");
+        let (left, top) = (number(legend, "x"), number(legend, "y"));
+        let (right, bottom) = (
+            left + number(legend, "width"),
+            top + number(legend, "height"),
+        );
+        let inside = |(x, y): (f64, f64)| x >= left && x <= right && y >= top && y <= bottom;
+        let mut hidden = Vec::new();
+        // The curves: drawn two pixels wide, unlike the black axes and ticks.
+        let curves = svg_elements(&text, "polyline")
+            .into_iter()
+            .filter(|line| attribute(line, "stroke-width") == "2");
+        for line in curves {
+            let points: Vec<(f64, f64)> = attribute(line, "points")
+                .split_whitespace()
+                .map(|pair| {
+                    let (x, y) = pair.split_once(',').unwrap();
+                    (x.parse().unwrap(), y.parse().unwrap())
+                })
+                .collect();
+            if points.iter().all(|&at| inside(at)) {
+                continue; // the legend's own swatch
+            }
+            // Each point, and nine points along each segment.
+            for pair in points.windows(2) {
+                for step in 0..=10 {
+                    let f = step as f64 / 10.0;
+                    let at = (
+                        pair[0].0 + f * (pair[1].0 - pair[0].0),
+                        pair[0].1 + f * (pair[1].1 - pair[0].1),
+                    );
+                    if inside(at) {
+                        hidden.push(at);
+                    }
+                }
+            }
+        }
+        assert!(hidden.is_empty(), "{name}: the legend hides {hidden:?}");
+        history.plot(out(&format!("{name}_legend.png"))).unwrap();
+    }
+}
+
+#[test]
+fn plot_options_out_of_range_are_refused_before_anything_is_written() {
+    for dpi in [0, 23, 601] {
+        let path = out(&format!("dpi_{dpi}.png"));
+        let err = plot_model::<FashionMlp>(&path, PlotOptions::default().dpi(dpi)).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("`dpi`") && text.contains(&format!("{dpi} dots per inch")),
+            "{text}"
+        );
+        assert!(!path.exists());
+    }
+    let path = out("dpi_24.png");
+    plot_model::<FashionMlp>(&path, PlotOptions::default().dpi(24)).unwrap();
+    assert!(png_size(&path).0 > 0);
 }
 
 #[test]

@@ -26,6 +26,7 @@
 
 mod history;
 pub mod layout;
+mod legend;
 mod model;
 mod text;
 

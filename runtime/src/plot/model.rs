@@ -19,7 +19,7 @@ use plotters::style::{Color, FontStyle, IntoFont, TextStyle};
 use super::layout::{layout, BoxSize, Layout, Spacing};
 use super::text::text_width;
 use super::{write_picture, Format, Picture, FONT_FAMILY};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::graph::{Graph, NodeKind};
 use crate::io::write_atomically;
 use crate::network::Network;
@@ -75,10 +75,34 @@ impl PlotOptions {
         self
     }
 
-    /// The resolution of PNGs: 96 draws text at screen size, 192 twice as large (at least 24).
+    /// The resolution of PNGs: 96 draws text at screen size, 192 twice as large. From
+    /// [`MIN_DPI`](Self::MIN_DPI) to [`MAX_DPI`](Self::MAX_DPI); [`plot_model`] refuses others.
     pub fn dpi(mut self, dpi: u32) -> Self {
-        self.dpi = dpi.max(24);
+        self.dpi = dpi;
         self
+    }
+
+    /// The lowest resolution: text smaller than this can't be read.
+    pub const MIN_DPI: u32 = 24;
+
+    /// The highest resolution: a large model at 600 dpi is already a poster.
+    pub const MAX_DPI: u32 = 600;
+
+    /// Checks the options before anything is drawn.
+    fn check(&self) -> Result<()> {
+        if !(Self::MIN_DPI..=Self::MAX_DPI).contains(&self.dpi) {
+            return Err(Error::Argument {
+                argument: "dpi",
+                reason: format!(
+                    "{} dots per inch is out of range: use {} to {} (96 is screen size, 200 \
+                     Keras's default)",
+                    self.dpi,
+                    Self::MIN_DPI,
+                    Self::MAX_DPI
+                ),
+            });
+        }
+        Ok(())
     }
 }
 
@@ -91,6 +115,7 @@ pub fn plot_model<N: Network>(to_file: impl AsRef<Path>, options: PlotOptions) -
 /// [`plot_model`] for a graph.
 pub fn plot_graph(graph: &Graph, to_file: impl AsRef<Path>, options: PlotOptions) -> Result<()> {
     let path = to_file.as_ref();
+    options.check()?;
     match Format::of(path, true)? {
         Format::Dot => write_atomically(path, model_to_dot(graph, options).as_bytes()),
         format => write_picture(path, format, &ModelPicture::new(graph, options)),
