@@ -6,7 +6,7 @@
 //! cargo run --release --example benchmark -- 3 --keras
 //! ```
 //!
-//! The model and data are those of `../shared/bench/keras_mlp.py`: 784-300-100-10 (relu, relu,
+//! The model and data are those of `tools/keras_mlp.py`: 784-300-100-10 (relu, relu,
 //! softmax), SGD 0.01, batch 32, trained on the last 55,000 training images and validated on the
 //! first 5,000, pixels scaled by 1/255. Per epoch it prints the seconds (training and
 //! validation, as Keras's epoch time includes both), samples per second and val_accuracy; then
@@ -15,7 +15,7 @@
 //!
 //! `--keras` (or `--compare`) then runs the Keras script with the same epochs and batch size
 //! and prints both side by side with the ratio densely/Keras. The script is
-//! `../shared/bench/keras_mlp.py` relative to the workspace root unless `--keras-script PATH` or
+//! `tools/keras_mlp.py` relative to the workspace root unless `--keras-script PATH` or
 //! `$KERAS_MLP_SCRIPT` says otherwise; it runs with `$KERAS_PYTHON`, else
 //! `~/keras-env/bin/python`, else `python3`. Without Keras, densely's figures are still printed.
 
@@ -228,9 +228,9 @@ fn keras_python() -> PathBuf {
 }
 
 fn keras_script(args: &Args) -> PathBuf {
-    args.script.clone().unwrap_or_else(|| {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/bench/keras_mlp.py")
-    })
+    args.script
+        .clone()
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/keras_mlp.py"))
 }
 
 /// Runs the Keras script and reads its JSON lines; its peak memory comes from `/usr/bin/time -v`

@@ -45,8 +45,15 @@ impl<N: Network> Callback<N> for PrintValTrainRatio {
     }
 }
 
+/// The command line and what the example does, for `--help`.
+const USAGE: &str = "cargo run --release --example callbacks [-- EPOCHS]
+
+The book's \"Using Callbacks\": ModelCheckpoint, EarlyStopping and a callback of your own on
+a regression MLP (EPOCHS epochs at most, 100 by default). Files go to $DENSELY_OUT (by
+default target/book).";
+
 fn main() -> ExitCode {
-    cli::run(run)
+    cli::run(USAGE, run)
 }
 
 fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -70,9 +77,9 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     model.compile(Sgd::new(1e-2), []);
 
     step(
-        "checkpoint_cb = keras.callbacks.ModelCheckpoint('my_keras_model.h5', save_best_only=True)",
+        "checkpoint_cb = keras.callbacks.ModelCheckpoint('callbacks_best_model.h5', save_best_only=True)",
     );
-    let best_file = out.join("my_keras_model.h5");
+    let best_file = out.join("callbacks_best_model.h5");
     let mut checkpoint = ModelCheckpoint::new(&best_file).save_best_only(true).saver(
         |model: &RegressionMlp, path: &Path, weights_only: bool| {
             if weights_only {
@@ -119,7 +126,9 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     history.plot(&curves)?;
     println!("learning curves: {}", curves.display());
 
-    step("model = keras.models.load_model('my_keras_model.h5')  # roll back to the best model");
+    step(
+        "model = keras.models.load_model('callbacks_best_model.h5')  # roll back to the best model",
+    );
     let mut best = RegressionMlp::load(&best_file)?;
     println!("loaded {}", best_file.display());
     let restored = model

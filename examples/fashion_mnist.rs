@@ -35,8 +35,16 @@ model! {
     }
 }
 
+/// The command line and what the example does, for `--help`.
+const USAGE: &str = "cargo run --release --example fashion_mnist [-- EPOCHS]
+
+The book's chapter 10 step by step: load Fashion-MNIST, declare, compile and fit the MLP
+(EPOCHS epochs, 30 by default), plot its learning curves, evaluate, predict and save it.
+Files go to $DENSELY_OUT (by default target/book); data comes from $DENSELY_DATA, the
+cache folder, Debian's dataset-fashion-mnist or a checksummed download.";
+
 fn main() -> ExitCode {
-    cli::run(run)
+    cli::run(USAGE, run)
 }
 
 fn run() -> Result<(), Box<dyn std::error::Error>> {

@@ -9,7 +9,7 @@
 //! ```
 //!
 //! The default file is `keras3_wide_deep.h5`, written by Keras 3.15 with `model.save(...)`,
-//! from `tests/fixtures/keras/` (or the shared reference folder beside the workspace); beside it,
+//! from `tests/fixtures/keras/`; beside it,
 //! `keras3_wide_deep.json` holds 8 probe rows and what Keras predicted for them.
 
 mod common;
@@ -36,25 +36,28 @@ model! {
 
 const DEFAULT_FILE: &str = "keras3_wide_deep.h5";
 
+/// The command line and what the example does, for `--help`.
+const USAGE: &str = "cargo run --release --example keras_interop [-- MODEL.h5]
+
+Loads a Keras .h5 file (by default tests/fixtures/keras/keras3_wide_deep.h5), prints the
+model! declaration that matches it and, for the default file, loads it typed, checks its
+predictions against Keras's, trains it and saves it back. Files go to $DENSELY_OUT (by
+default target/book).";
+
 fn main() -> ExitCode {
-    cli::run(run)
+    cli::run(USAGE, run)
 }
 
 fn default_file() -> Result<PathBuf, String> {
-    let candidates = [
-        PathBuf::from("tests/fixtures/keras").join(DEFAULT_FILE),
-        PathBuf::from("../shared/fixtures/keras").join(DEFAULT_FILE),
-    ];
-    candidates
-        .iter()
-        .find(|path| path.is_file())
-        .cloned()
-        .ok_or_else(|| {
-            format!(
-                "{DEFAULT_FILE} is in none of {candidates:?}: run from the workspace root, or pass \
-                 the path of a Keras .h5 file"
-            )
-        })
+    let path = PathBuf::from("tests/fixtures/keras").join(DEFAULT_FILE);
+    if path.is_file() {
+        Ok(path)
+    } else {
+        Err(format!(
+            "{} is not there: run from the workspace root, or pass the path of a Keras .h5 file",
+            path.display()
+        ))
+    }
 }
 
 fn run() -> Result<(), Box<dyn std::error::Error>> {
