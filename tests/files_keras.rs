@@ -234,7 +234,7 @@ fn the_dynamic_summary_is_keras_3s_table() {
 
 const SMALL_MLP_KERAS2: &str = "model! {
     /// The Sequential model `sequential` of `keras2_small_mlp.h5` (Keras 2.21.0).
-    pub struct Sequential {
+    pub struct KerasSequential {
         input input_1: [4];
         dense = Dense(8, relu);
         output dense_1 = Dense(3, softmax), loss = sparse_categorical_crossentropy;
@@ -270,6 +270,9 @@ fn declarations_match_the_files() {
     );
     let printed = files::declaration(keras_fixture("keras3_wide_deep.h5")).unwrap();
     assert_eq!(printed, WIDE_DEEP_KERAS3);
+    // tf-keras calls its functional models `model`: the struct is named to shadow nothing.
+    let printed = files::declaration(keras_fixture("keras2_wide_deep_adam.h5")).unwrap();
+    assert!(printed.contains("pub struct KerasModel {"), "{printed}");
     let printed =
         files::declaration_as(keras_fixture("keras2_wide_deep_adam.h5"), "WideDeep").unwrap();
     assert_eq!(
@@ -284,7 +287,7 @@ fn declarations_match_the_files() {
 // The declarations printed above, compiled: the files load into them by name.
 model! {
     /// The Sequential model `sequential` of `keras2_small_mlp.h5` (Keras 2.21.0).
-    pub struct Sequential {
+    pub struct KerasSequential {
         input input_1: [4];
         dense = Dense(8, relu);
         output dense_1 = Dense(3, softmax), loss = sparse_categorical_crossentropy;
@@ -307,7 +310,7 @@ model! {
 #[test]
 fn the_printed_declarations_compile_and_load_their_files() {
     let (x, expected) = mlp_probe("keras2_small_mlp");
-    let mut model = Sequential::load(keras_fixture("keras2_small_mlp.h5")).unwrap();
+    let mut model = KerasSequential::load(keras_fixture("keras2_small_mlp.h5")).unwrap();
     let probs = model.predict(&Batch::from_vec(x).unwrap()).unwrap();
     assert_close(probs.as_slice(), &expected, TOLERANCE, "Sequential");
     for name in ["keras3_wide_deep", "keras2_wide_deep_adam"] {

@@ -37,6 +37,9 @@ pub struct LossInfo {
     pub max_units: usize,
     /// The activation it fuses with when computed from logits, as Keras does.
     pub fuses_with: Option<&'static str>,
+    /// The other names Keras's `keras.losses.get` knows it by: its function's and its
+    /// class's names, and the short aliases of Keras's table.
+    pub aliases: &'static [&'static str],
 }
 
 /// The losses.
@@ -48,6 +51,7 @@ pub const LOSSES: &[LossInfo] = &[
         min_units: 2,
         max_units: usize::MAX,
         fuses_with: Some("softmax"),
+        aliases: &["SparseCategoricalCrossentropy"],
     },
     LossInfo {
         name: "categorical_crossentropy",
@@ -56,6 +60,7 @@ pub const LOSSES: &[LossInfo] = &[
         min_units: 2,
         max_units: usize::MAX,
         fuses_with: Some("softmax"),
+        aliases: &["CategoricalCrossentropy"],
     },
     LossInfo {
         name: "binary_crossentropy",
@@ -64,6 +69,7 @@ pub const LOSSES: &[LossInfo] = &[
         min_units: 1,
         max_units: 1,
         fuses_with: Some("sigmoid"),
+        aliases: &["bce", "BCE", "BinaryCrossentropy"],
     },
     LossInfo {
         name: "mse",
@@ -72,6 +78,7 @@ pub const LOSSES: &[LossInfo] = &[
         min_units: 1,
         max_units: usize::MAX,
         fuses_with: None,
+        aliases: &["mean_squared_error", "MSE", "MeanSquaredError"],
     },
     LossInfo {
         name: "mae",
@@ -80,6 +87,7 @@ pub const LOSSES: &[LossInfo] = &[
         min_units: 1,
         max_units: usize::MAX,
         fuses_with: None,
+        aliases: &["mean_absolute_error", "MAE", "MeanAbsoluteError"],
     },
     LossInfo {
         name: "huber",
@@ -88,7 +96,29 @@ pub const LOSSES: &[LossInfo] = &[
         min_units: 1,
         max_units: usize::MAX,
         fuses_with: None,
+        aliases: &["Huber"],
     },
+];
+
+/// Every name a loss may be declared with.
+pub fn loss_names() -> impl Iterator<Item = &'static str> {
+    LOSSES
+        .iter()
+        .flat_map(|loss| std::iter::once(loss.name).chain(loss.aliases.iter().copied()))
+}
+
+/// Arguments of Keras's `Dense` that densely does not implement: named as unsupported rather
+/// than answered with a near name of another argument.
+pub const UNSUPPORTED_ARGUMENTS: &[&str] = &[
+    "kernel_regularizer",
+    "bias_regularizer",
+    "activity_regularizer",
+    "kernel_constraint",
+    "bias_constraint",
+    "lora_rank",
+    "lora_alpha",
+    "dtype",
+    "trainable",
 ];
 
 /// The weight initializers, with the runtime variant of each.
@@ -110,7 +140,9 @@ pub fn activation_type(name: &str) -> Option<&'static str> {
 
 /// The loss called `name`.
 pub fn loss(name: &str) -> Option<&'static LossInfo> {
-    LOSSES.iter().find(|loss| loss.name == name)
+    LOSSES
+        .iter()
+        .find(|loss| loss.name == name || loss.aliases.contains(&name))
 }
 
 /// The runtime variant of initializer `name`.
@@ -130,25 +162,29 @@ pub fn names<'a>(table: &'a [(&'a str, &'a str)]) -> impl Iterator<Item = &'a st
     table.iter().map(|(name, _)| *name)
 }
 
-/// "; did you mean `x`?" for the candidate nearest to `wrong`, or a list of all of them when
-/// none is near.
-pub fn suggestion<'a>(wrong: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
-    let candidates: Vec<&str> = candidates.into_iter().collect();
-    let nearest = candidates
-        .iter()
+/// The candidate near enough to `wrong` to be what was meant.
+pub fn nearest<'a>(wrong: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
         .map(|candidate| {
             (
                 strsim::levenshtein(&wrong.to_lowercase(), &candidate.to_lowercase()),
                 candidate,
             )
         })
-        .min_by_key(|(distance, _)| *distance);
-    match nearest {
-        Some((distance, candidate)) if distance <= (wrong.len().max(3) / 3).max(2) => {
-            format!("; did you mean `{candidate}`?")
-        }
-        _ if candidates.is_empty() => String::new(),
-        _ => format!(
+        .min_by_key(|(distance, _)| *distance)
+        .filter(|(distance, _)| *distance <= (wrong.len().max(3) / 3).max(2))
+        .map(|(_, candidate)| candidate)
+}
+
+/// "; did you mean `x`?" for the candidate nearest to `wrong`, or a list of all of them when
+/// none is near.
+pub fn suggestion<'a>(wrong: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
+    let candidates: Vec<&str> = candidates.into_iter().collect();
+    match nearest(wrong, candidates.iter().copied()) {
+        Some(candidate) => format!("; did you mean `{candidate}`?"),
+        None if candidates.is_empty() => String::new(),
+        None => format!(
             "; expected one of {}",
             candidates
                 .iter()
@@ -179,5 +215,35 @@ mod tests {
             ),
             "; did you mean `sparse_categorical_crossentropy`?"
         );
+    }
+
+    /// Every name Keras's `keras.losses.get` accepts (recorded by
+    /// `tools/keras_loss_aliases.py`) means the same loss here, or is refused when densely
+    /// lacks that loss; and no name here is one Keras doesn't know.
+    #[test]
+    fn loss_names_are_keras_names() {
+        let table = include_str!("../../tests/fixtures/keras/loss_names.txt");
+        let densely_name = |keras_target: &str| match keras_target {
+            "mean_squared_error" | "MeanSquaredError" => Some("mse"),
+            "mean_absolute_error" | "MeanAbsoluteError" => Some("mae"),
+            "huber" | "Huber" => Some("huber"),
+            "binary_crossentropy" | "BinaryCrossentropy" => Some("binary_crossentropy"),
+            "categorical_crossentropy" | "CategoricalCrossentropy" => {
+                Some("categorical_crossentropy")
+            }
+            "sparse_categorical_crossentropy" | "SparseCategoricalCrossentropy" => {
+                Some("sparse_categorical_crossentropy")
+            }
+            _ => None,
+        };
+        let mut keras_names = Vec::new();
+        for line in table.lines().filter(|line| !line.starts_with('#')) {
+            let (name, target) = line.split_once(' ').unwrap();
+            keras_names.push(name);
+            assert_eq!(loss(name).map(|l| l.name), densely_name(target), "{name}");
+        }
+        for name in loss_names() {
+            assert!(keras_names.contains(&name), "{name} is no Keras name");
+        }
     }
 }

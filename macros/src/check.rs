@@ -1,11 +1,17 @@
 //! The rules that span the whole graph, one small function each.
 
+use std::collections::hash_map::Entry;
+use std::collections::HashMap;
+
+use syn::Ident;
+
 use crate::ctxt::Ctxt;
 use crate::ir::{Kind, Model};
 
 /// Applies every rule, recording each violation.
 pub fn check(model: &Model, ctxt: &mut Ctxt) {
     has_an_output(model, ctxt);
+    keras_names_are_distinct(model, ctxt);
     every_node_reaches_an_output(model, ctxt);
     outputs_are_rank_one(model, ctxt);
     losses_fit_their_outputs(model, ctxt);
@@ -22,6 +28,27 @@ fn has_an_output(model: &Model, ctxt: &mut Ctxt) {
                 model.ident
             ),
         );
+    }
+}
+
+/// Files pair layers by their Keras names, so no two nodes may share one. (Rust names that
+/// repeat were reported by lowering.)
+fn keras_names_are_distinct(model: &Model, ctxt: &mut Ctxt) {
+    let mut first: HashMap<&str, &Ident> = HashMap::new();
+    for node in &model.nodes {
+        match first.entry(&node.keras_name) {
+            Entry::Occupied(earlier) if *earlier.get() != &node.name => ctxt.error_at(
+                &node.name,
+                format!(
+                    "`{}` has the Keras name \"{}\", as `{}` has; files pair layers by these names, so give it another",
+                    node.name, node.keras_name, earlier.get()
+                ),
+            ),
+            Entry::Occupied(_) => {}
+            Entry::Vacant(slot) => {
+                slot.insert(&node.name);
+            }
+        }
     }
 }
 

@@ -7,13 +7,13 @@
 
 use std::collections::HashSet;
 
-use proc_macro2::{Literal, TokenStream};
+use proc_macro2::{Literal, Span, TokenStream};
 use quote::{format_ident, quote};
+use syn::ext::IdentExt;
 use syn::Ident;
 
 use crate::catalog;
 use crate::ir::{Kind, Model, Node};
-use crate::parse::ModelDecl;
 
 /// The activations whose derivative needs only their output (`Activation::FROM_OUTPUT` in the
 /// runtime): a `Dense` layer with one of them keeps no pre-activations.
@@ -28,8 +28,12 @@ pub fn generate(model: &Model) -> TokenStream {
     let ident = &model.ident;
     quote! {
         #model_struct
-        #workspace
-        #network
+
+        // In a block of its own, so that no name of the workspace can meet one of the user's.
+        const _: () = {
+            #workspace
+            #network
+        };
 
         impl #ident {
             /// The model with Keras's default initializers, drawn from a generator seeded with
@@ -47,27 +51,6 @@ pub fn generate(model: &Model) -> TokenStream {
     }
 }
 
-/// What the user sees when the declaration has errors: the errors, and an empty struct of the
-/// same name so that code using it doesn't add errors of its own.
-pub fn stub(decl: &ModelDecl, errors: TokenStream) -> TokenStream {
-    let ModelDecl {
-        attrs, vis, ident, ..
-    } = decl;
-    quote! {
-        #errors
-        #(#attrs)*
-        #vis struct #ident {}
-
-        impl #ident {
-            /// Stands in for the constructor while the declaration has errors.
-            #[allow(dead_code)]
-            pub fn new() -> Self {
-                Self {}
-            }
-        }
-    }
-}
-
 /// The facts codegen needs about each node, worked out once.
 struct Plan<'a> {
     model: &'a Model,
@@ -77,6 +60,8 @@ struct Plan<'a> {
     needs_grad: Vec<bool>,
     /// Whether an output's loss is computed from its logits together with its activation.
     fused: Vec<bool>,
+    /// The struct's field for its training state: a name no layer has.
+    state: Ident,
 }
 
 impl<'a> Plan<'a> {
@@ -103,11 +88,16 @@ impl<'a> Plan<'a> {
                     && model.consumers(index).next().is_none()
             })
             .collect();
+        let mut state = String::from("__densely");
+        while model.nodes.iter().any(|node| node.name.unraw() == state) {
+            state.push('_');
+        }
         Plan {
             model,
             owner,
             needs_grad,
             fused,
+            state: format_ident!("{}", state),
         }
     }
 
@@ -163,15 +153,16 @@ impl<'a> Plan<'a> {
         let fields = self.layers().map(|(_, node)| {
             let name = &node.name;
             let ty = self.layer_type(node);
-            let doc = format!("Layer `{name}`: {}.", self.describe(node));
+            let doc = format!("Layer `{}`: {}.", node.keras_name, self.describe(node));
             quote! { #[doc = #doc] pub #name: #ty }
         });
+        let state = &self.state;
         quote! {
             #(#attrs)*
             #vis struct #ident {
                 #(#fields,)*
                 /// The optimizer, metrics and stop flag of `compile` and `fit`.
-                __densely: ::densely::training::TrainingState,
+                #state: ::densely::training::TrainingState,
             }
         }
     }
@@ -238,25 +229,25 @@ impl<'a> Plan<'a> {
                 );
             };
             if self.owner[index] == index {
-                buffer("out", quote!(f32), width);
+                buffer("out", quote!(::core::primitive::f32), width);
                 match node.kind {
                     Kind::Dense { .. } if self.keeps_pre(index) => {
-                        buffer("pre", quote!(f32), width)
+                        buffer("pre", quote!(::core::primitive::f32), width)
                     }
-                    Kind::Dropout { .. } => buffer("mask", quote!(f32), width),
+                    Kind::Dropout { .. } => buffer("mask", quote!(::core::primitive::f32), width),
                     _ => {}
                 }
                 if self.needs_grad[index] {
-                    buffer("grad", quote!(f32), width);
+                    buffer("grad", quote!(::core::primitive::f32), width);
                 }
             }
             // Targets belong to the output itself, even when it shares its source's buffers.
             if let Some(output) = node.output {
                 let loss = self.model.outputs[output].loss.expect("checked");
                 let (ty, width) = if loss.sparse {
-                    (quote!(u32), 1)
+                    (quote!(::core::primitive::u32), 1)
                 } else {
-                    (quote!(f32), width)
+                    (quote!(::core::primitive::f32), width)
                 };
                 buffer("target", ty, width);
             }
@@ -267,14 +258,14 @@ impl<'a> Plan<'a> {
         );
         quote! {
             #[doc = #doc]
-            #[derive(Clone, Debug, Default)]
+            #[derive(::core::clone::Clone, ::core::fmt::Debug, ::core::default::Default)]
             #vis struct #ident {
                 #(#fields,)*
             }
 
             impl #ident {
                 /// Grows every buffer to hold `samples` samples.
-                fn reserve(&mut self, samples: usize) {
+                fn reserve(&mut self, samples: ::core::primitive::usize) {
                     #(#reserves)*
                 }
             }
@@ -343,7 +334,7 @@ impl<'a> Plan<'a> {
                 #stage_targets
                 #forward
 
-                fn losses(&self, workspace: &Self::Workspace, samples: usize, losses: &mut [f64]) {
+                fn losses(&self, workspace: &Self::Workspace, samples: ::core::primitive::usize, losses: &mut [::core::primitive::f64]) {
                     let _ = self;
                     #losses
                 }
@@ -359,7 +350,7 @@ impl<'a> Plan<'a> {
     fn graph(&self) -> TokenStream {
         let name = self.model.ident.to_string();
         let nodes = self.model.nodes.iter().map(|node| {
-            let node_name = node.name.to_string();
+            let node_name = &node.keras_name;
             let kind = match &node.kind {
                 Kind::Input => quote!(Input),
                 Kind::Dense {
@@ -425,6 +416,7 @@ impl<'a> Plan<'a> {
     }
 
     fn with_seed(&self) -> TokenStream {
+        let state = &self.state;
         let fields = self.layers().map(|(_, node)| {
             let name = &node.name;
             let value = match &node.kind {
@@ -451,12 +443,12 @@ impl<'a> Plan<'a> {
             quote! { #name: #value }
         });
         quote! {
-            fn with_seed(seed: u64) -> Self {
+            fn with_seed(seed: ::core::primitive::u64) -> Self {
                 #[allow(unused_mut, unused_variables)]
                 let mut rng = ::densely::network::seeded_rng(seed);
                 Self {
                     #(#fields,)*
-                    __densely: ::core::default::Default::default(),
+                    #state: ::core::default::Default::default(),
                 }
             }
         }
@@ -469,7 +461,7 @@ impl<'a> Plan<'a> {
                 format_ident!("input_samples"),
                 format_ident!("inputs"),
                 "input",
-                self.inputs().map(|(_, n)| n.name.to_string()).collect(),
+                self.inputs().map(|(_, n)| n.keras_name.clone()).collect(),
             )
         } else {
             (
@@ -479,7 +471,7 @@ impl<'a> Plan<'a> {
                 self.model
                     .outputs
                     .iter()
-                    .map(|o| self.node(o.node).name.to_string())
+                    .map(|o| self.node(o.node).keras_name.clone())
                     .collect(),
             )
         };
@@ -499,11 +491,11 @@ impl<'a> Plan<'a> {
             }
         });
         quote! {
-            fn #fn_name(#arg: #ty) -> ::densely::Result<usize> {
+            fn #fn_name(#arg: #ty) -> ::densely::Result<::core::primitive::usize> {
                 let #bind = #arg;
                 let samples = ::densely::data::Samples::samples(#first);
                 #(#checks)*
-                Ok(samples)
+                ::core::result::Result::Ok(samples)
             }
         }
     }
@@ -536,7 +528,7 @@ impl<'a> Plan<'a> {
             )
         };
         quote! {
-            fn #fn_name(workspace: &mut Self::Workspace, #arg: #ty, rows: &[usize]) {
+            fn #fn_name(workspace: &mut Self::Workspace, #arg: #ty, rows: &[::core::primitive::usize]) {
                 let #bind = #arg;
                 #(::densely::data::stage_rows(#parts, rows, &mut workspace.#buffers);)*
             }
@@ -583,7 +575,7 @@ impl<'a> Plan<'a> {
             }
         });
         quote! {
-            fn forward(&mut self, workspace: &mut Self::Workspace, samples: usize, training: bool) {
+            fn forward(&mut self, workspace: &mut Self::Workspace, samples: ::core::primitive::usize, training: ::core::primitive::bool) {
                 let _ = training;
                 workspace.reserve(samples);
                 #(#steps)*
@@ -636,9 +628,9 @@ impl<'a> Plan<'a> {
                         &workspace.#y[..#units * samples],
                         &workspace.#target[..#target_len],
                         #units,
-                        #weight / samples as f32,
+                        #weight / samples as ::core::primitive::f32,
                         #dz,
-                    ) / samples as f64;
+                    ) / samples as ::core::primitive::f64;
                 }
             } else {
                 let loss_type = loss_type(loss);
@@ -648,7 +640,7 @@ impl<'a> Plan<'a> {
                             &workspace.#y[..#units * samples],
                             &workspace.#target[..#target_len],
                             #units,
-                            #weight / samples as f32,
+                            #weight / samples as ::core::primitive::f32,
                             &mut workspace.#grad[..#units * samples],
                             #accumulate,
                         );
@@ -659,7 +651,7 @@ impl<'a> Plan<'a> {
                         &workspace.#y[..#units * samples],
                         &workspace.#target[..#target_len],
                         #units,
-                    ) / samples as f64;
+                    ) / samples as ::core::primitive::f64;
                     #gradient
                 }
             });
@@ -721,7 +713,7 @@ impl<'a> Plan<'a> {
                 }
                 Kind::Concatenate => {
                     let width = node.width();
-                    let mut offset = 0;
+                    let mut offset = 0usize;
                     let mut parts = Vec::new();
                     for &source in &node.sources {
                         let source_width = self.node(source).width();
@@ -730,7 +722,7 @@ impl<'a> Plan<'a> {
                                 self.#name.backward_to(&workspace.#grad, #width, #offset, #source_width, #dx, samples);
                             });
                         }
-                        offset += source_width;
+                        offset = offset.saturating_add(source_width);
                     }
                     quote! { #(#parts)* }
                 }
@@ -749,7 +741,7 @@ impl<'a> Plan<'a> {
             steps.push(step);
         }
         quote! {
-            fn backward(&mut self, workspace: &mut Self::Workspace, samples: usize, losses: &mut [f64]) {
+            fn backward(&mut self, workspace: &mut Self::Workspace, samples: ::core::primitive::usize, losses: &mut [::core::primitive::f64]) {
                 #output_terms
                 #(#steps)*
             }
@@ -777,14 +769,14 @@ impl<'a> Plan<'a> {
             }
         });
         quote! {
-            fn empty_predictions(samples: usize) -> Self::Predictions {
+            fn empty_predictions(samples: ::core::primitive::usize) -> Self::Predictions {
                 #zeros
             }
 
             fn write_predictions(
                 workspace: &Self::Workspace,
-                samples: usize,
-                offset: usize,
+                samples: ::core::primitive::usize,
+                offset: ::core::primitive::usize,
                 predictions: &mut Self::Predictions,
             ) {
                 #(#copies)*
@@ -808,7 +800,7 @@ impl<'a> Plan<'a> {
             }
         });
         quote! {
-            fn output(workspace: &Self::Workspace, index: usize, samples: usize) -> &[f32] {
+            fn output(workspace: &Self::Workspace, index: ::core::primitive::usize, samples: ::core::primitive::usize) -> &[::core::primitive::f32] {
                 match index {
                     #(#outputs)*
                     _ => &[],
@@ -817,8 +809,8 @@ impl<'a> Plan<'a> {
 
             fn staged_targets(
                 workspace: &Self::Workspace,
-                index: usize,
-                samples: usize,
+                index: ::core::primitive::usize,
+                samples: ::core::primitive::usize,
             ) -> ::densely::network::TargetView<'_> {
                 match index {
                     #(#targets)*
@@ -832,7 +824,7 @@ impl<'a> Plan<'a> {
         let dense: Vec<(&Ident, String)> = self
             .layers()
             .filter(|(_, node)| matches!(node.kind, Kind::Dense { .. }))
-            .map(|(_, node)| (&node.name, node.name.to_string()))
+            .map(|(_, node)| (&node.name, node.keras_name.clone()))
             .collect();
         let visits = dense.iter().map(|(name, text)| {
             quote! { ::densely::layers::Layer::visit_params(&self.#name, &mut |param| visit(#text, param)); }
@@ -841,10 +833,15 @@ impl<'a> Plan<'a> {
             quote! { ::densely::layers::Layer::visit_params_mut(&mut self.#name, &mut |param| visit(#text, param)); }
         });
         let names: Vec<&Ident> = dense.iter().map(|(name, _)| *name).collect();
+        // Locals the user's names can't reach: a layer may be called `visit` or `param`.
+        let bound: Vec<Ident> = (0..names.len())
+            .map(|i| format_ident!("layer_{}", i, span = Span::mixed_site()))
+            .collect();
+        let state = &self.state;
         let dropout: Vec<(&Ident, String)> = self
             .layers()
             .filter(|(_, node)| matches!(node.kind, Kind::Dropout { .. }))
-            .map(|(_, node)| (&node.name, node.name.to_string()))
+            .map(|(_, node)| (&node.name, node.keras_name.clone()))
             .collect();
         let generators = dropout.iter().map(|(name, text)| {
             quote! { visit(#text, self.#name.generator()); }
@@ -854,37 +851,37 @@ impl<'a> Plan<'a> {
         });
         quote! {
             fn training_state(&self) -> &::densely::training::TrainingState {
-                &self.__densely
+                &self.#state
             }
 
             fn training_state_mut(&mut self) -> &mut ::densely::training::TrainingState {
-                &mut self.__densely
+                &mut self.#state
             }
 
             fn apply_gradients(&mut self) -> ::core::result::Result<(), ::densely::NonFinite> {
-                let Self { __densely, #(#names,)* .. } = self;
-                __densely.apply_gradients(&mut |visit| {
+                let Self { #state: state, #(#names: #bound,)* .. } = self;
+                state.apply_gradients(&mut |visit| {
                     let _ = &visit;
-                    #(::densely::layers::Layer::visit_params_mut(#names, &mut |param| visit(param));)*
+                    #(::densely::layers::Layer::visit_params_mut(#bound, &mut |param| visit(param));)*
                 })
             }
 
-            fn visit_params(&self, visit: &mut dyn FnMut(&'static str, ::densely::layers::Param<'_>)) {
+            fn visit_params(&self, visit: &mut dyn ::core::ops::FnMut(&'static ::core::primitive::str, ::densely::layers::Param<'_>)) {
                 let _ = &visit;
                 #(#visits)*
             }
 
-            fn visit_params_mut(&mut self, visit: &mut dyn FnMut(&'static str, ::densely::layers::ParamMut<'_>)) {
+            fn visit_params_mut(&mut self, visit: &mut dyn ::core::ops::FnMut(&'static ::core::primitive::str, ::densely::layers::ParamMut<'_>)) {
                 let _ = &visit;
                 #(#visits_mut)*
             }
 
-            fn visit_generators(&self, visit: &mut dyn FnMut(&'static str, &::densely::layers::Generator)) {
+            fn visit_generators(&self, visit: &mut dyn ::core::ops::FnMut(&'static ::core::primitive::str, &::densely::layers::Generator)) {
                 let _ = &visit;
                 #(#generators)*
             }
 
-            fn visit_generators_mut(&mut self, visit: &mut dyn FnMut(&'static str, &mut ::densely::layers::Generator)) {
+            fn visit_generators_mut(&mut self, visit: &mut dyn ::core::ops::FnMut(&'static ::core::primitive::str, &mut ::densely::layers::Generator)) {
                 let _ = &visit;
                 #(#generators_mut)*
             }

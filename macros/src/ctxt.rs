@@ -22,6 +22,11 @@ impl Ctxt {
         self.errors.push(syn::Error::new(span, message));
     }
 
+    /// Records an error made elsewhere (by the parser).
+    pub fn push(&mut self, error: syn::Error) {
+        self.errors.push(error);
+    }
+
     /// `Ok` when nothing went wrong, otherwise the errors as `compile_error!` invocations.
     pub fn finish(self) -> Result<(), TokenStream> {
         if self.errors.is_empty() {

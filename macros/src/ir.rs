@@ -18,7 +18,11 @@ pub struct Model {
 
 /// An input or a layer applied to its sources.
 pub struct Node {
+    /// The Rust name: a field of the struct, and the name sources use.
     pub name: Ident,
+    /// The name in summaries, plots and files: Keras's `name = "..."` when given, otherwise
+    /// the Rust name without any `r#`.
+    pub keras_name: String,
     pub kind: Kind,
     /// The shape of one sample of its output; `None` when an error left it unknown.
     pub shape: Option<Vec<usize>>,
@@ -75,9 +79,12 @@ impl Model {
 impl Node {
     /// The values in one sample of the node's output.
     pub fn width(&self) -> usize {
-        self.shape
-            .as_ref()
-            .map_or(0, |shape| shape.iter().product())
+        // Lowering refuses every shape whose product overflows; saturating keeps this total.
+        self.shape.as_ref().map_or(0, |shape| {
+            shape
+                .iter()
+                .fold(1, |product, &d| product.saturating_mul(d))
+        })
     }
 
     /// The number of trainable parameters.
@@ -87,7 +94,10 @@ impl Node {
                 units, use_bias, ..
             } => {
                 let input = model.nodes[self.sources[0]].width();
-                input * units + if use_bias { units } else { 0 }
+                // Checked by lowering, saturating here to stay total.
+                input
+                    .saturating_mul(units)
+                    .saturating_add(if use_bias { units } else { 0 })
             }
             _ => 0,
         }

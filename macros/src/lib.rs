@@ -3,8 +3,9 @@
 //! It works in four steps, each a module: `parse` reads the declaration into syntax that
 //! keeps every token's span, `lower` resolves it into a graph (`ir`) while collecting
 //! errors, `check` applies the rules that span the whole graph, and `codegen` writes the
-//! struct and its passes, only once the graph is clean. Every error of a declaration is
-//! reported at once, each under the tokens that caused it.
+//! struct and its passes. Every error of a declaration is reported at once, each under the
+//! tokens that caused it; `repair` then makes the graph whole, so that the struct still
+//! exists, with its API, and code using it adds no errors of its own.
 
 mod catalog;
 mod check;
@@ -13,6 +14,7 @@ mod ctxt;
 mod ir;
 mod lower;
 mod parse;
+mod repair;
 
 use proc_macro::TokenStream;
 
@@ -31,13 +33,23 @@ fn expand(input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
         Err(error) => return error.to_compile_error(),
     };
     let mut ctxt = ctxt::Ctxt::default();
-    let model = lower::lower(&declaration, &mut ctxt);
+    for error in &declaration.errors {
+        ctxt.push(error.clone());
+    }
+    let mut model = lower::lower(&declaration, &mut ctxt);
     check::check(&model, &mut ctxt);
     match ctxt.finish() {
         Ok(()) => codegen::generate(&model),
-        Err(errors) => codegen::stub(&declaration, errors),
+        Err(errors) => {
+            repair::repair(&mut model);
+            let model = codegen::generate(&model);
+            quote::quote! { #errors #model }
+        }
     }
 }
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod mutations;

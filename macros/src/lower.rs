@@ -8,6 +8,7 @@ use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 
 use quote::ToTokens;
+use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{Expr, Ident, Lit, UnOp};
 
@@ -34,6 +35,11 @@ pub fn lower(decl: &ModelDecl, ctxt: &mut Ctxt) -> Model {
     for (index, statement) in decl.statements.iter().enumerate() {
         let node = match statement {
             Statement::Input(input) => lowering.input(input),
+            Statement::Broken {
+                name,
+                input,
+                output,
+            } => lowering.broken(index, name, *input, output.is_some()),
             Statement::Node(node) => lowering.node(index, node),
         };
         lowering.model.nodes.push(node);
@@ -54,12 +60,6 @@ impl Lowering<'_> {
     fn collect_names(&mut self) {
         for (index, statement) in self.decl.statements.iter().enumerate() {
             let name = statement.name();
-            if name.to_string().starts_with("__") {
-                self.ctxt.error_at(
-                    name,
-                    format!("`{name}`: names starting with `__` are reserved for densely"),
-                );
-            }
             match self.declared_at.entry(name.to_string()) {
                 Entry::Occupied(_) => self.ctxt.error_at(
                     name,
@@ -72,6 +72,29 @@ impl Lowering<'_> {
                 }
             }
         }
+    }
+
+    /// A statement whose syntax error is reported: a node of unknown shape under its name.
+    fn broken(&mut self, index: usize, name: &Ident, input: bool, output: bool) -> Node {
+        let mut node = Node {
+            name: name.clone(),
+            keras_name: name.unraw().to_string(),
+            kind: if input { Kind::Input } else { Kind::Invalid },
+            shape: None,
+            sources: Vec::new(),
+            output: None,
+        };
+        if output {
+            node.output = Some(self.model.outputs.len());
+            self.model.outputs.push(Output {
+                node: index,
+                loss: None,
+                loss_span: name.span(),
+                weight: 1.0,
+                weight_span: name.span(),
+            });
+        }
+        node
     }
 
     fn input(&mut self, input: &InputDecl) -> Node {
@@ -99,7 +122,7 @@ impl Lowering<'_> {
             valid = false;
         }
         for dim in &input.dims {
-            match dim.base10_parse::<usize>() {
+            match size_value(dim, "a dimension") {
                 Ok(0) => {
                     self.ctxt.error_at(
                         dim,
@@ -108,14 +131,41 @@ impl Lowering<'_> {
                     valid = false;
                 }
                 Ok(value) => dims.push(value),
-                Err(error) => {
-                    self.ctxt.error_at(dim, error);
+                Err(message) => {
+                    self.ctxt.error_at(dim, message);
                     valid = false;
                 }
             }
         }
+        if valid && checked_product(&dims).is_none() {
+            self.ctxt.error_span(
+                input.bracket.span.join(),
+                format!(
+                    "input `{}` of shape {dims:?} holds more values per sample than `usize` can count",
+                    input.name
+                ),
+            );
+            valid = false;
+        }
+        let mut keras_name = input.name.unraw().to_string();
+        for option in &input.options {
+            if option.name == "name" {
+                if let Some(name) = self.keras_name(&option.value) {
+                    keras_name = name;
+                }
+            } else {
+                self.ctxt.error_at(
+                    &option.name,
+                    format!(
+                        "unknown option `{}` of an input; an input takes only `name = \"...\"`",
+                        option.name
+                    ),
+                );
+            }
+        }
         Node {
             name: input.name.clone(),
+            keras_name,
             kind: Kind::Input,
             shape: valid.then_some(dims),
             sources: Vec::new(),
@@ -124,6 +174,30 @@ impl Lowering<'_> {
     }
 
     fn node(&mut self, index: usize, decl: &NodeDecl) -> Node {
+        if decl.call.layer == "Input" || decl.call.layer == "InputLayer" {
+            let shape = decl
+                .call
+                .groups
+                .first()
+                .and_then(|group| {
+                    group.args.iter().find_map(|arg| match arg {
+                        Arg::Named(named) if named.name == "shape" => {
+                            Some(named.value.to_token_stream().to_string().replace(" ,", ","))
+                        }
+                        _ => None,
+                    })
+                })
+                .unwrap_or_else(|| "[784]".to_owned());
+            self.ctxt.error_at(
+                &decl.call.layer,
+                format!(
+                    "`{}` is how Keras declares an input; in `model!`, write `input {}: {shape};`, the shape of one sample",
+                    decl.call.layer, decl.name
+                ),
+            );
+            // An input of unknown shape, so that nothing reading it reports more.
+            return self.broken(index, &decl.name, true, false);
+        }
         let (kind, explicit_sources) = self.layer(&decl.call);
         let sources = match explicit_sources {
             Some((exprs, mut complete)) => {
@@ -147,11 +221,17 @@ impl Lowering<'_> {
         let shape = self.shape(decl, &kind, &sources);
         let mut node = Node {
             name: decl.name.clone(),
+            keras_name: decl.name.unraw().to_string(),
             kind,
             shape,
             sources,
             output: None,
         };
+        if let Some(value) = name_argument(&decl.call) {
+            if let Some(name) = self.keras_name(value) {
+                node.keras_name = name;
+            }
+        }
         self.options(index, decl, &mut node);
         node
     }
@@ -178,6 +258,9 @@ impl Lowering<'_> {
                     }
                 ),
             );
+        }
+        if let Some(swapped) = self.swapped_groups(call, is_merge) {
+            return (Kind::Invalid, Some((swapped, true)));
         }
         let sources = sources.map(|group| {
             let mut complete = true;
@@ -214,7 +297,9 @@ impl Lowering<'_> {
             }
             (exprs, complete)
         });
-        let (positional, named) = split_args(args.map(|group| &group.args));
+        let (positional, mut named) = split_args(args.map(|group| &group.args));
+        // `name = "..."` among the arguments, as Keras writes it, is the node's (see `node`).
+        named.retain(|arg| arg.name != "name");
         let kind = match name.as_str() {
             "Dense" => self.dense(call, &positional, &named),
             "Flatten" => {
@@ -237,6 +322,51 @@ impl Lowering<'_> {
             }
         };
         (kind, sources)
+    }
+
+    /// `Dense(deep_input)(30, relu)`: Keras's functional call order, sources first. Reported
+    /// once, with the order `model!` reads; the sources are kept so nothing else is reported.
+    fn swapped_groups<'c>(&mut self, call: &'c LayerCall, is_merge: bool) -> Option<Vec<&'c Expr>> {
+        // Only the layers whose arguments are numbers: `Activation(name)` may name both a
+        // node and an activation, and `Flatten(x)` has its own message.
+        let numeric = call.layer == "Dense" || call.layer == "Dropout";
+        let first = call.groups.first().filter(|_| numeric && !is_merge)?;
+        let names: Vec<&Expr> = first
+            .args
+            .iter()
+            .filter_map(|arg| match arg {
+                Arg::Positional(expr) => ident_of(expr)
+                    .filter(|name| self.declared_at.contains_key(&name.to_string()))
+                    .map(|_| expr),
+                Arg::Named(_) => None,
+            })
+            .collect();
+        if names.is_empty() || names.len() != first.args.len() {
+            return None;
+        }
+        let text = |group: &crate::parse::ParenGroup| {
+            group
+                .args
+                .iter()
+                .map(|arg| match arg {
+                    Arg::Positional(expr) => expr.to_token_stream().to_string(),
+                    Arg::Named(named) => {
+                        format!("{} = {}", named.name, named.value.to_token_stream())
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let arguments = call.groups.get(1).map_or_else(|| "...".to_owned(), text);
+        self.ctxt.error_span(
+            first.paren.span.join(),
+            format!(
+                "a layer's arguments come first, then its sources: write `{}({arguments})({})`",
+                call.layer,
+                text(first)
+            ),
+        );
+        Some(names)
     }
 
     fn dense(&mut self, call: &LayerCall, positional: &[&Expr], named: &[&NamedArg]) -> Kind {
@@ -269,6 +399,14 @@ impl Lowering<'_> {
                 },
                 "kernel_initializer" => kernel_initializer = self.initializer(&arg.value),
                 "bias_initializer" => bias_initializer = self.initializer(&arg.value),
+                other if catalog::UNSUPPORTED_ARGUMENTS.contains(&other) => self.ctxt.error_at(
+                    &arg.name,
+                    format!("`{other}` is a Keras argument of `Dense` that densely does not support yet; remove it"),
+                ),
+                "input_shape" | "input_dim" => self.ctxt.error_at(
+                    &arg.name,
+                    format!("`{}` is how Keras declares the input; in `model!`, declare it before the layers: `input x: [784];`", arg.name),
+                ),
                 other => self.ctxt.error_at(
                     &arg.name,
                     format!(
@@ -295,30 +433,29 @@ impl Lowering<'_> {
                 );
                 None
             }
-            Some(expr) => match int_value(expr) {
-                Some(0) => {
+            Some(expr) => match size_value(expr, "a number of units") {
+                Ok(0) => {
                     self.ctxt.error_at(expr, "`Dense` needs at least one unit");
                     None
                 }
-                Some(units) => Some(units),
-                None => {
-                    self.ctxt
-                        .error_at(expr, "the number of units must be an integer literal");
+                Ok(units) => Some(units),
+                Err(message) => {
+                    self.ctxt.error_at(expr, message);
                     None
                 }
             },
         };
-        match (units, activation, kernel_initializer, bias_initializer) {
-            (Some(units), Some(activation), Some(kernel_initializer), Some(bias_initializer)) => {
-                Kind::Dense {
-                    units,
-                    activation,
-                    use_bias,
-                    kernel_initializer,
-                    bias_initializer,
-                }
-            }
-            _ => Kind::Invalid,
+        // A wrong activation or initializer is reported already; the layer keeps its units,
+        // and so its shape, so that nothing after it reports a consequence of the same mistake.
+        match units {
+            Some(units) => Kind::Dense {
+                units,
+                activation: activation.unwrap_or("linear"),
+                use_bias,
+                kernel_initializer: kernel_initializer.unwrap_or("glorot_uniform"),
+                bias_initializer: bias_initializer.unwrap_or("zeros"),
+            },
+            None => Kind::Invalid,
         }
     }
 
@@ -424,7 +561,45 @@ impl Lowering<'_> {
         found
     }
 
+    /// Whether statement `from` reads statement `target`, directly or through others.
+    fn reads(&self, from: usize, target: usize) -> bool {
+        let mut stack = vec![from];
+        let mut seen = vec![false; self.decl.statements.len()];
+        while let Some(at) = stack.pop() {
+            if at == target {
+                return true;
+            }
+            if std::mem::replace(&mut seen[at], true) {
+                continue;
+            }
+            let Statement::Node(node) = &self.decl.statements[at] else {
+                continue;
+            };
+            match source_group(&node.call) {
+                Some(group) => stack.extend(group.args.iter().filter_map(|arg| {
+                    match arg {
+                        Arg::Positional(expr) => ident_of(expr)
+                            .and_then(|name| self.declared_at.get(&name.to_string()).copied()),
+                        Arg::Named(_) => None,
+                    }
+                })),
+                None => stack.extend(at.checked_sub(1)),
+            }
+        }
+        false
+    }
+
     fn resolve_source(&mut self, index: usize, source: &Expr) -> Option<usize> {
+        if let Expr::Array(array) = source {
+            self.ctxt.error_at(
+                source,
+                format!(
+                    "sources are written without brackets: `({})`",
+                    array.elems.to_token_stream().to_string().replace(" ,", ",")
+                ),
+            );
+            return None;
+        }
         let Some(name) = ident_of(source) else {
             self.ctxt
                 .error_at(source, "expected the name of an earlier input or layer");
@@ -435,6 +610,16 @@ impl Lowering<'_> {
             Some(&at) if at == index => {
                 self.ctxt
                     .error_at(name, format!("`{name}` cannot read itself"));
+                None
+            }
+            Some(&at) if self.reads(at, index) => {
+                self.ctxt.error_at(
+                    name,
+                    format!(
+                        "`{name}` reads `{}`, which reads `{name}`: a model is a graph without cycles; one of them must read an earlier node",
+                        self.decl.statements[index].name()
+                    ),
+                );
                 None
             }
             Some(_) => {
@@ -487,7 +672,10 @@ impl Lowering<'_> {
             .iter()
             .filter_map(|s| match s {
                 Statement::Input(input) => Some(&input.name),
-                Statement::Node(_) => None,
+                Statement::Broken {
+                    name, input: true, ..
+                } => Some(name),
+                Statement::Node(_) | Statement::Broken { .. } => None,
             })
             .collect();
         if matches!(self.decl.statements[previous], Statement::Input(_)) && inputs.len() > 1 {
@@ -533,6 +721,21 @@ impl Lowering<'_> {
                     );
                     return None;
                 }
+                let input = shapes[0][0];
+                if input
+                    .checked_mul(*units)
+                    .and_then(|w| w.checked_add(*units))
+                    .is_none()
+                {
+                    self.ctxt.error_at(
+                        layer,
+                        format!(
+                            "`Dense({units})` on the {input} values of `{}` has more parameters than `usize` can count",
+                            source_name(0)
+                        ),
+                    );
+                    return None;
+                }
                 Some(vec![*units])
             }
             Kind::Flatten => Some(vec![shapes[0].iter().product()]),
@@ -565,7 +768,19 @@ impl Lowering<'_> {
                     );
                     return None;
                 }
-                Some(vec![shapes.iter().map(|s| s[0]).sum()])
+                match shapes
+                    .iter()
+                    .try_fold(0usize, |sum, s| sum.checked_add(s[0]))
+                {
+                    Some(width) => Some(vec![width]),
+                    None => {
+                        self.ctxt.error_at(
+                            layer,
+                            "`concatenate` joins more values per sample than `usize` can count",
+                        );
+                        None
+                    }
+                }
             }
             Kind::Add => {
                 if shapes.iter().any(|s| *s != shapes[0]) {
@@ -615,11 +830,16 @@ impl Lowering<'_> {
                         .ctxt
                         .error_at(&option.value, "the loss weight must be a number"),
                 },
+                "name" => {
+                    if let Some(name) = self.keras_name(&option.value) {
+                        node.keras_name = name;
+                    }
+                }
                 other => self.ctxt.error_at(
                     &option.name,
                     format!(
                         "unknown option `{other}`{}",
-                        catalog::suggestion(other, ["loss", "weight"])
+                        catalog::suggestion(other, ["loss", "weight", "name"])
                     ),
                 ),
             }
@@ -653,6 +873,23 @@ impl Lowering<'_> {
         });
     }
 
+    /// The value of `name = "..."`: any non-empty string, as Keras allows.
+    fn keras_name(&mut self, expr: &Expr) -> Option<String> {
+        match expr {
+            Expr::Lit(syn::ExprLit {
+                lit: Lit::Str(text),
+                ..
+            }) if !text.value().is_empty() => Some(text.value()),
+            _ => {
+                self.ctxt.error_at(
+                    expr,
+                    "`name` takes the layer's Keras name as a string, like `name = \"dense-1\"`",
+                );
+                None
+            }
+        }
+    }
+
     fn loss(&mut self, expr: &Expr) -> Option<&'static catalog::LossInfo> {
         let Some(name) = name_value(expr) else {
             self.ctxt
@@ -661,15 +898,36 @@ impl Lowering<'_> {
         };
         let found = catalog::loss(&name);
         if found.is_none() {
-            self.ctxt.error_at(
-                expr,
-                format!(
-                    "unknown loss `{name}`{}",
-                    catalog::suggestion(&name, LOSSES.iter().map(|l| l.name))
-                ),
-            );
+            // Near any name Keras knows, but listing only one name of each loss.
+            let hint = match catalog::nearest(&name, catalog::loss_names()) {
+                Some(near) => format!("; did you mean `{near}`?"),
+                None => catalog::suggestion(&name, LOSSES.iter().map(|loss| loss.name)),
+            };
+            self.ctxt
+                .error_at(expr, format!("unknown loss `{name}`{hint}"));
         }
         found
+    }
+}
+
+/// The value of `name = ...` among a layer's arguments (`Dense(10, name = "out")`).
+fn name_argument(call: &LayerCall) -> Option<&Expr> {
+    if call.layer == "concatenate" || call.layer == "add" {
+        return None;
+    }
+    call.groups.first()?.args.iter().find_map(|arg| match arg {
+        Arg::Named(named) if named.name == "name" => Some(&named.value),
+        _ => None,
+    })
+}
+
+/// The parentheses that hold a layer's sources, when written: a merge's first, another
+/// layer's second.
+fn source_group(call: &LayerCall) -> Option<&crate::parse::ParenGroup> {
+    if call.layer == "concatenate" || call.layer == "add" {
+        call.groups.first()
+    } else {
+        call.groups.get(1)
     }
 }
 
@@ -705,14 +963,48 @@ fn name_value(expr: &Expr) -> Option<String> {
     }
 }
 
-fn int_value(expr: &Expr) -> Option<usize> {
+/// A size as written (a dimension, a number of units): an integer literal that fits `usize`,
+/// or the message that says what to write instead.
+fn size_value(expr: &Expr, what: &str) -> Result<usize, String> {
+    let written = expr.to_token_stream().to_string().replace(' ', "");
     match expr {
-        Expr::Lit(lit) => match &lit.lit {
-            Lit::Int(int) => int.base10_parse().ok(),
-            _ => None,
-        },
-        _ => None,
+        Expr::Lit(syn::ExprLit {
+            lit: Lit::Int(int), ..
+        }) => int.base10_parse().map_err(|_| {
+            format!("`{written}` is too large for {what}: sizes must fit in `usize`")
+        }),
+        Expr::Lit(syn::ExprLit {
+            lit: Lit::Float(float),
+            ..
+        }) => {
+            let whole = float.base10_digits().trim_end_matches(".0");
+            Err(format!(
+                "{what} is a whole number: write `{whole}`, not `{written}`"
+            ))
+        }
+        Expr::Unary(unary) if matches!(unary.op, UnOp::Neg(_)) => Err(format!(
+            "`{written}` is negative; {what} counts values, so it is at least 1{}",
+            if what == "a dimension" {
+                " (the batch dimension, Keras's `None` or `-1`, is left out)"
+            } else {
+                ""
+            }
+        )),
+        Expr::Path(path) if path.path.is_ident("None") => Err(
+            "`None` is Keras's batch dimension, which a shape leaves out: give the shape of one sample, like `[28, 28]`"
+                .to_owned(),
+        ),
+        Expr::Path(_) => Err(format!(
+            "`{written}` is a name, not a number: `model!` checks shapes before Rust evaluates constants, so write {what} as a number, like `300`"
+        )),
+        _ => Err(format!("expected {what}, a whole number like `300`")),
     }
+}
+
+/// The number of values in a shape, when it fits `usize`.
+fn checked_product(dims: &[usize]) -> Option<usize> {
+    dims.iter()
+        .try_fold(1usize, |product, &d| product.checked_mul(d))
 }
 
 /// A numeric literal, possibly negated.

@@ -10,10 +10,10 @@
 //! }
 //! ```
 
-use syn::parse::{Parse, ParseStream};
+use syn::parse::{discouraged::Speculative, Parse, ParseStream};
 use syn::punctuated::Punctuated;
 use syn::token::{Bracket, Paren};
-use syn::{bracketed, parenthesized, Attribute, Expr, Ident, LitInt, Token, Visibility};
+use syn::{bracketed, parenthesized, Attribute, Expr, Ident, Token, Visibility};
 
 /// The whole declaration.
 pub struct ModelDecl {
@@ -21,6 +21,9 @@ pub struct ModelDecl {
     pub vis: Visibility,
     pub ident: Ident,
     pub statements: Vec<Statement>,
+    /// The statements that could not be parsed: each is skipped to its `;`, so that one
+    /// mistake of syntax doesn't hide the rest of the declaration.
+    pub errors: Vec<syn::Error>,
 }
 
 /// One statement of the body.
@@ -29,13 +32,22 @@ pub enum Statement {
     Input(InputDecl),
     /// `[output] NAME = LAYER(...)(...) [, option = value]*;`
     Node(NodeDecl),
+    /// A statement whose syntax is wrong (the error is recorded), by the name it declares.
+    Broken {
+        name: Ident,
+        input: bool,
+        output: Option<Ident>,
+    },
 }
 
-/// `input NAME: [d, ...];`
+/// `input NAME: [d, ...] [, name = "..."];`
 pub struct InputDecl {
     pub name: Ident,
     pub bracket: Bracket,
-    pub dims: Punctuated<LitInt, Token![,]>,
+    /// The sizes as written: lowering checks each is a positive integer literal.
+    pub dims: Punctuated<Expr, Token![,]>,
+    /// `name = "..."` after the shape.
+    pub options: Vec<NamedArg>,
 }
 
 /// A layer applied to sources, possibly marked as an output.
@@ -79,11 +91,28 @@ impl Parse for ModelDecl {
         let vis = input.parse()?;
         input.parse::<Token![struct]>()?;
         let ident = input.parse()?;
+        if input.peek(Token![<]) {
+            return Err(input.error(
+                "a `model!` struct takes no generic parameters: its shapes are fixed by the declaration",
+            ));
+        }
         let body;
         syn::braced!(body in input);
         let mut statements = Vec::new();
+        let mut errors = Vec::new();
         while !body.is_empty() {
-            statements.push(body.parse()?);
+            let fork = body.fork();
+            match fork.parse::<Statement>() {
+                Ok(statement) => {
+                    body.advance_to(&fork);
+                    statements.push(statement);
+                }
+                Err(error) => {
+                    errors.push(error);
+                    statements.extend(broken_statement(&body.fork()));
+                    skip_statement(&body)?;
+                }
+            }
         }
         if !input.is_empty() {
             return Err(input.error("expected nothing after the model's body"));
@@ -93,6 +122,7 @@ impl Parse for ModelDecl {
             vis,
             ident,
             statements,
+            errors,
         })
     }
 }
@@ -106,12 +136,18 @@ impl Parse for Statement {
             input.parse::<Token![:]>()?;
             let content;
             let bracket = bracketed!(content in input);
-            let dims = content.parse_terminated(LitInt::parse, Token![,])?;
+            let dims = content.parse_terminated(Expr::parse, Token![,])?;
+            let mut options = Vec::new();
+            while let Some(comma) = input.parse::<Option<Token![,]>>()? {
+                not_a_statement_after(comma, input)?;
+                options.push(input.parse()?);
+            }
             input.parse::<Token![;]>()?;
             return Ok(Statement::Input(InputDecl {
                 name,
                 bracket,
                 dims,
+                options,
             }));
         }
         let output = if keyword_follows {
@@ -122,6 +158,12 @@ impl Parse for Statement {
                     format!("expected `input`, `output` or a node name, found `{keyword}`"),
                 ));
             }
+            if input.peek(Token![:]) || (input.peek(Ident) && input.peek2(Ident)) {
+                return Err(syn::Error::new(
+                    keyword.span(),
+                    "an input can't be an output: mark the layer that computes the result, like `output y = Dense(1)(x), loss = mse;`",
+                ));
+            }
             Some(keyword)
         } else {
             None
@@ -130,7 +172,8 @@ impl Parse for Statement {
         input.parse::<Token![=]>()?;
         let call = input.parse()?;
         let mut options = Vec::new();
-        while input.parse::<Option<Token![,]>>()?.is_some() {
+        while let Some(comma) = input.parse::<Option<Token![,]>>()? {
+            not_a_statement_after(comma, input)?;
             options.push(input.parse()?);
         }
         input.parse::<Token![;]>()?;
@@ -182,6 +225,71 @@ impl Statement {
         match self {
             Statement::Input(input) => &input.name,
             Statement::Node(node) => &node.name,
+            Statement::Broken { name, .. } => name,
         }
     }
+}
+
+/// The options after a comma are `loss`, `weight` or `name`; a comma followed by another
+/// statement (`hidden = Dense(...), out = ...`) is a separator written wrong.
+fn not_a_statement_after(comma: Token![,], input: ParseStream) -> syn::Result<()> {
+    if input.peek(Ident) && (input.peek2(Ident) || layer_statement_follows(input)) {
+        return Err(syn::Error::new(
+            comma.span,
+            "statements end with `;`, not `,`: write `;` here",
+        ));
+    }
+    Ok(())
+}
+
+/// `name = Layer(...)` or `name = Flatten` follows, rather than an option's value.
+fn layer_statement_follows(input: ParseStream) -> bool {
+    let fork = input.fork();
+    let (Ok(name), Ok(_), Ok(value)) = (
+        fork.parse::<Ident>(),
+        fork.parse::<Token![=]>(),
+        fork.parse::<Ident>(),
+    ) else {
+        return false;
+    };
+    !["loss", "weight", "name"].contains(&name.to_string().as_str())
+        && (fork.peek(Paren) || crate::catalog::LAYERS.contains(&value.to_string().as_str()))
+}
+
+/// What a statement that failed to parse declares, when its start says so, so that the
+/// statements reading it don't report it unknown.
+fn broken_statement(input: ParseStream) -> Option<Statement> {
+    let first: Ident = input.parse().ok()?;
+    if input.peek(Ident) && (first == "input" || first == "output") {
+        let name: Ident = input.parse().ok()?;
+        let input_keyword = first == "input";
+        return Some(Statement::Broken {
+            name,
+            input: input_keyword,
+            output: (!input_keyword).then_some(first),
+        });
+    }
+    input.peek(Token![=]).then_some(Statement::Broken {
+        name: first,
+        input: false,
+        output: None,
+    })
+}
+
+/// Skips the tokens up to and including the next `;` of the body, or the `,` written in its
+/// place before the next statement.
+fn skip_statement(input: ParseStream) -> syn::Result<()> {
+    while !input.is_empty() {
+        if input.parse::<Option<Token![;]>>()?.is_some() {
+            return Ok(());
+        }
+        if let Some(comma) = input.parse::<Option<Token![,]>>()? {
+            if not_a_statement_after(comma, input).is_err() {
+                return Ok(());
+            }
+            continue;
+        }
+        input.parse::<proc_macro2::TokenTree>()?;
+    }
+    Ok(())
 }

@@ -72,4 +72,14 @@ pub mod prelude {
     pub use crate::plot::{plot_model, PlotOptions};
     pub use crate::shape::{Shape, Shape1, Shape2, Shape3, Shape4};
     pub use crate::training::{FitOptions, History, Logs, Model};
+
+    // The traits once more, unnamed: a struct of the user's called `Model` or `Network`
+    // shadows the names above, and their methods stay in scope through these.
+    pub use crate::callbacks::Callback as _;
+    pub use crate::files::Save as _;
+    pub use crate::inspect::Inspect as _;
+    pub use crate::network::Network as _;
+    pub use crate::optimizers::Optimizer as _;
+    pub use crate::shape::Shape as _;
+    pub use crate::training::Model as _;
 }

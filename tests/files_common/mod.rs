@@ -1,7 +1,8 @@
 //! Helpers shared by the `files_*` tests: the fixtures, scratch folders, the models the Keras
 //! fixtures hold, and comparisons.
 
-#![allow(dead_code)]
+// Each test uses some of these.
+#![allow(dead_code, unused_imports)]
 
 use std::path::{Path, PathBuf};
 

@@ -104,8 +104,67 @@ fn camel_case(name: &str) -> String {
     if KEYWORDS.contains(&out.as_str()) {
         out.push('_');
     }
+    if TAKEN.contains(&out.as_str()) {
+        out.insert_str(0, "Keras");
+    }
     out
 }
+
+/// Names a program using densely has in scope already (the prelude's and std's), which a
+/// struct would shadow: `model` becomes `KerasModel`, not `Model`.
+const TAKEN: &[&str] = &[
+    "Model",
+    "Network",
+    "Sequential",
+    "Functional",
+    "Batch",
+    "Labels",
+    "History",
+    "Logs",
+    "FitOptions",
+    "Metric",
+    "Save",
+    "Inspect",
+    "Shape",
+    "Shape1",
+    "Shape2",
+    "Shape3",
+    "Shape4",
+    "Callback",
+    "Optimizer",
+    "Sgd",
+    "Adam",
+    "AdamW",
+    "Nadam",
+    "RmsProp",
+    "Adagrad",
+    "PlotOptions",
+    "CsvLogger",
+    "EarlyStopping",
+    "ModelCheckpoint",
+    "TerminateOnNan",
+    "Option",
+    "Result",
+    "Vec",
+    "String",
+    "Box",
+    "Some",
+    "None",
+    "Ok",
+    "Err",
+    "Default",
+    "Clone",
+    "Copy",
+    "Iterator",
+    "Drop",
+    "Fn",
+    "FnMut",
+    "FnOnce",
+    "Send",
+    "Sync",
+    "Sized",
+    "ToString",
+];
 
 fn float(value: f32) -> String {
     let text = format!("{value}");
@@ -127,13 +186,23 @@ fn write_declaration(
     let sequential = architecture.class_name == "Sequential";
     let mut body = String::new();
     // Inputs first, in the model's input order, then the layers in topological order.
+    // A Keras name that isn't the identifier is kept with `name = "..."`.
+    let keras_name = |index: usize| {
+        let name = &layers[index].name;
+        if *name == idents[index] {
+            String::new()
+        } else {
+            format!(", name = {name:?}")
+        }
+    };
     for &input in &architecture.inputs {
         let dims: Vec<String> = layers[input].shape.iter().map(usize::to_string).collect();
         let _ = writeln!(
             body,
-            "        input {}: [{}];",
+            "        input {}: [{}]{};",
             idents[input],
-            dims.join(", ")
+            dims.join(", "),
+            keras_name(input)
         );
     }
     for (index, layer) in layers.iter().enumerate() {
@@ -206,12 +275,18 @@ fn write_declaration(
                 };
                 let _ = writeln!(
                     body,
-                    "        output {} = {call}, loss = {loss_text}{weight_text};",
-                    idents[index]
+                    "        output {} = {call}, loss = {loss_text}{weight_text}{};",
+                    idents[index],
+                    keras_name(index)
                 );
             }
             None => {
-                let _ = writeln!(body, "        {} = {call};", idents[index]);
+                let _ = writeln!(
+                    body,
+                    "        {} = {call}{};",
+                    idents[index],
+                    keras_name(index)
+                );
             }
         }
     }
@@ -250,7 +325,9 @@ mod tests {
         assert_eq!(identifier("type"), "type_");
         assert_eq!(identifier("input"), "input_");
         assert_eq!(camel_case("functional_1"), "Functional1");
-        assert_eq!(camel_case("sequential"), "Sequential");
+        assert_eq!(camel_case("sequential"), "KerasSequential");
+        assert_eq!(camel_case("model"), "KerasModel");
+        assert_eq!(camel_case("my-model"), "MyModel");
         assert_eq!(float(0.9), "0.9");
         assert_eq!(float(2.0), "2.0");
     }

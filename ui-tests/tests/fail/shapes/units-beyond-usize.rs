@@ -1,0 +1,11 @@
+use densely::prelude::*;
+
+model! {
+    pub struct Net {
+        input features: [8];
+        hidden = Dense(99999999999999999999999, relu);
+        output value = Dense(1), loss = mse;
+    }
+}
+
+fn main() {}
