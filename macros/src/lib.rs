@@ -15,6 +15,7 @@ mod ir;
 mod lower;
 mod parse;
 mod repair;
+mod values;
 
 use proc_macro::TokenStream;
 
