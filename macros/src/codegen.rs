@@ -320,6 +320,18 @@ impl<'a> Plan<'a> {
         let access = self.access();
         let visit = self.visit();
         quote! {
+            impl<'a> ::densely::network::InputsOf<'a, #ident> for #inputs_type {
+                fn into_inputs(self) -> <#ident as ::densely::Network>::Inputs<'a> {
+                    self
+                }
+            }
+
+            impl<'a> ::densely::network::TargetsOf<'a, #ident> for #targets_type {
+                fn into_targets(self) -> <#ident as ::densely::Network>::Targets<'a> {
+                    self
+                }
+            }
+
             impl ::densely::Network for #ident {
                 type Inputs<'a> = #inputs_type;
                 type Targets<'a> = #targets_type;

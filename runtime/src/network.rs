@@ -25,6 +25,37 @@ pub enum TargetView<'a> {
     Values(&'a [f32]),
 }
 
+/// What `predict`, `fit`, `evaluate` and `validation_data` take as the inputs of model `N`:
+/// exactly `N::Inputs`, a `&Batch` per `input`, in declaration order (a tuple for several).
+///
+/// The `model!` macro implements it for each model. It exists for the message a call with
+/// anything else gets (an array for a tuple, inputs swapped, an `ImageSet` for a `Batch`).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not what `{N}` takes as inputs",
+    label = "not the inputs of `{N}`",
+    note = "a model takes a `&Batch` for each of its `input`s, in declaration order: one alone, several as a tuple `(&wide, &deep)`, never an array",
+    note = "a data set's images become a `Batch` with `.scaled()`"
+)]
+pub trait InputsOf<'a, N: Network> {
+    /// The inputs as the model's own type.
+    fn into_inputs(self) -> N::Inputs<'a>;
+}
+
+/// What `fit`, `evaluate` and `validation_data` take as the targets of model `N`: exactly
+/// `N::Targets`, one per `output` in declaration order (a tuple for several).
+///
+/// The `model!` macro implements it for each model, for the message a call with anything
+/// else gets.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not what `{N}` takes as targets",
+    label = "not the targets of `{N}`",
+    note = "a model takes one target per `output`, in declaration order: `&Labels<C>` where the loss is `sparse_categorical_crossentropy`, `&Batch<Shape1<UNITS>>` for the other losses; several as a tuple, never an array"
+)]
+pub trait TargetsOf<'a, N: Network> {
+    /// The targets as the model's own type.
+    fn into_targets(self) -> N::Targets<'a>;
+}
+
 /// A model with a statically known graph, as the `model!` macro generates it.
 ///
 /// The methods below `GRAPH` are the generated building blocks; users call the provided
@@ -32,10 +63,10 @@ pub enum TargetView<'a> {
 pub trait Network: Sized {
     /// The inputs of a data set: a `&Batch` for one input, a tuple of them in declaration order
     /// for several (Keras's `fit((X_train_A, X_train_B), ...)`).
-    type Inputs<'a>: Copy;
+    type Inputs<'a>: Copy + InputsOf<'a, Self>;
     /// The targets: `&Labels<C>` for a sparse-categorical output, `&Batch<Shape1<N>>` for the
     /// others; a tuple in declaration order for several outputs.
-    type Targets<'a>: Copy;
+    type Targets<'a>: Copy + TargetsOf<'a, Self>;
     /// What `predict` returns: one batch per output, a tuple for several.
     type Predictions;
     /// The buffers of a forward and backward pass, reused from batch to batch.
@@ -108,11 +139,12 @@ pub trait Network: Sized {
     }
 
     /// Predicts every sample of `inputs`, `batch_size` at a time (Keras's default is 32).
-    fn predict_batched(
+    fn predict_batched<'i>(
         &mut self,
-        inputs: Self::Inputs<'_>,
+        inputs: impl InputsOf<'i, Self>,
         batch_size: usize,
     ) -> Result<Self::Predictions> {
+        let inputs = inputs.into_inputs();
         if batch_size == 0 {
             return Err(Error::Argument {
                 argument: "batch_size",
@@ -137,17 +169,18 @@ pub trait Network: Sized {
     }
 
     /// Keras's `predict`, with its default batch size of 32.
-    fn predict(&mut self, inputs: Self::Inputs<'_>) -> Result<Self::Predictions> {
+    fn predict<'i>(&mut self, inputs: impl InputsOf<'i, Self>) -> Result<Self::Predictions> {
         self.predict_batched(inputs, 32)
     }
 
     /// The weighted loss of the whole data set in one batch, and the gradient of every
     /// parameter (read them with [`Network::visit_params`]); no dropout.
-    fn loss_and_gradients(
+    fn loss_and_gradients<'i, 't>(
         &mut self,
-        inputs: Self::Inputs<'_>,
-        targets: Self::Targets<'_>,
+        inputs: impl InputsOf<'i, Self>,
+        targets: impl TargetsOf<'t, Self>,
     ) -> Result<f64> {
+        let (inputs, targets) = (inputs.into_inputs(), targets.into_targets());
         let samples = Self::input_samples(inputs)?;
         let targets_samples = Self::target_samples(targets)?;
         crate::data::check_samples("targets of", Self::GRAPH.name, samples, targets_samples)?;
@@ -162,7 +195,12 @@ pub trait Network: Sized {
     }
 
     /// The weighted loss of the whole data set in one batch, without gradients; no dropout.
-    fn loss(&mut self, inputs: Self::Inputs<'_>, targets: Self::Targets<'_>) -> Result<f64> {
+    fn loss<'i, 't>(
+        &mut self,
+        inputs: impl InputsOf<'i, Self>,
+        targets: impl TargetsOf<'t, Self>,
+    ) -> Result<f64> {
+        let (inputs, targets) = (inputs.into_inputs(), targets.into_targets());
         let samples = Self::input_samples(inputs)?;
         let targets_samples = Self::target_samples(targets)?;
         crate::data::check_samples("targets of", Self::GRAPH.name, samples, targets_samples)?;

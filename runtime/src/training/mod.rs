@@ -45,7 +45,7 @@ pub(crate) use tally::LogPlan;
 use crate::data::check_samples;
 use crate::error::{Error, NonFinite, Result};
 use crate::metrics::Metric;
-use crate::network::Network;
+use crate::network::{InputsOf, Network, TargetsOf};
 use crate::optimizers::Optimizer;
 
 /// Keras's model methods for every `model!` struct: `compile`, `fit`, `evaluate`.
@@ -88,28 +88,33 @@ pub trait Model: Network {
     /// Otherwise training stops with [`Error::NonFinite`]: the weights are those before the
     /// failed step, every callback's `on_train_end` has run (restoring best weights, closing
     /// CSV files), and [`Error::history`] gives the epochs that finished.
-    fn fit(
+    fn fit<'i, 't>(
         &mut self,
-        inputs: Self::Inputs<'_>,
-        targets: Self::Targets<'_>,
+        inputs: impl InputsOf<'i, Self>,
+        targets: impl TargetsOf<'t, Self>,
         options: FitOptions<'_, Self>,
     ) -> Result<History> {
-        fit(self, inputs, targets, options)
+        fit(self, inputs.into_inputs(), targets.into_targets(), options)
     }
 
     /// Keras's `evaluate` with its batch size of 32: the loss (and per-output losses) and
     /// the compiled metrics, by name.
-    fn evaluate(&mut self, inputs: Self::Inputs<'_>, targets: Self::Targets<'_>) -> Result<Logs> {
+    fn evaluate<'i, 't>(
+        &mut self,
+        inputs: impl InputsOf<'i, Self>,
+        targets: impl TargetsOf<'t, Self>,
+    ) -> Result<Logs> {
         self.evaluate_batched(inputs, targets, 32)
     }
 
     /// `evaluate` with another batch size.
-    fn evaluate_batched(
+    fn evaluate_batched<'i, 't>(
         &mut self,
-        inputs: Self::Inputs<'_>,
-        targets: Self::Targets<'_>,
+        inputs: impl InputsOf<'i, Self>,
+        targets: impl TargetsOf<'t, Self>,
         batch_size: usize,
     ) -> Result<Logs> {
+        let (inputs, targets) = (inputs.into_inputs(), targets.into_targets());
         check_batch_size("batch_size", batch_size)?;
         let samples = checked_samples::<Self>("x", inputs, targets)?;
         let plan = LogPlan::new::<Self>(self.training_state().metrics());

@@ -2,7 +2,7 @@
 
 use super::progress::Verbosity;
 use crate::callbacks::Callback;
-use crate::network::{Network, DEFAULT_SEED};
+use crate::network::{InputsOf, Network, TargetsOf, DEFAULT_SEED};
 
 /// The arguments of `fit` other than the data, with Keras's defaults: 1 epoch, batches of 32,
 /// shuffled, a progress bar.
@@ -61,8 +61,12 @@ impl<'a, N: Network> FitOptions<'a, N> {
     }
 
     /// Data to evaluate on at the end of every epoch (wins over `validation_split`).
-    pub fn validation_data(mut self, inputs: N::Inputs<'a>, targets: N::Targets<'a>) -> Self {
-        self.validation_data = Some((inputs, targets));
+    pub fn validation_data(
+        mut self,
+        inputs: impl InputsOf<'a, N>,
+        targets: impl TargetsOf<'a, N>,
+    ) -> Self {
+        self.validation_data = Some((inputs.into_inputs(), targets.into_targets()));
         self
     }
 
