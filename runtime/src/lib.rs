@@ -41,6 +41,7 @@ pub mod linalg;
 pub mod loss;
 pub mod metrics;
 pub mod network;
+pub mod numpy;
 pub mod optimizers;
 pub mod plot;
 pub mod shape;

@@ -8,10 +8,10 @@
 use std::path::Path;
 
 use super::locate::{self, resolve, Checksum, RemoteFile, Spec};
-use super::npz::{read_npz, ByteArray};
 use super::{check_counts, load_idx_folder, ImageSet, Split, IDX_FILES};
 use crate::data::Labels;
 use crate::error::Result;
+use crate::numpy::{Elements, NpyArray, Npz};
 
 /// The name of Keras's archive of MNIST.
 pub const NPZ_FILE: &str = "mnist.npz";
@@ -80,48 +80,49 @@ pub fn load_data_from(
 
 /// Loads Keras's `mnist.npz`.
 fn load_npz(path: &Path) -> Result<(Split, Split)> {
-    let mut arrays = read_npz(path)?;
-    let mut take = |name: &str| {
-        arrays.remove(name).ok_or_else(|| {
-            super::idx::format_error(path, format!("the archive has no array `{name}`"))
-        })
-    };
-    let (x_train, y_train, x_test, y_test) = (
-        take("x_train")?,
-        take("y_train")?,
-        take("x_test")?,
-        take("y_test")?,
-    );
-    let train = npz_split(path, ("x_train", x_train), ("y_train", y_train))?;
-    let test = npz_split(path, ("x_test", x_test), ("y_test", y_test))?;
+    let arrays = crate::numpy::load_npz(path)?;
+    let train = npz_split(path, &arrays, "x_train", "y_train")?;
+    let test = npz_split(path, &arrays, "x_test", "y_test")?;
     Ok((train, test))
 }
 
-fn npz_split(
-    path: &Path,
-    (x_name, x): (&str, ByteArray),
-    (y_name, y): (&str, ByteArray),
-) -> Result<Split> {
+fn npz_split(path: &Path, arrays: &Npz, x_name: &str, y_name: &str) -> Result<Split> {
     let fail = |reason: String| super::idx::format_error(path, reason);
-    if x.shape.len() != 3 || x.shape[1..] != [28, 28] {
+    let (x, y) = (arrays.array(x_name)?, arrays.array(y_name)?);
+    let bytes = |name: &str, array: &NpyArray| match array.elements() {
+        Elements::U8(data) => Ok(data.clone()),
+        other => Err(fail(format!(
+            "`{name}` holds {}, not the uint8 values of Keras's mnist.npz",
+            match other {
+                Elements::F32(_) => "float32",
+                Elements::F64(_) => "float64",
+                Elements::I32(_) => "int32",
+                Elements::I64(_) => "int64",
+                Elements::Bool(_) => "bool",
+                Elements::U8(_) => "uint8",
+            }
+        ))),
+    };
+    if x.shape().len() != 3 || x.shape()[1..] != [28, 28] {
         return Err(fail(format!(
             "`{x_name}` has shape {:?}, expected (n, 28, 28)",
-            x.shape
+            x.shape()
         )));
     }
-    if y.shape.len() != 1 {
+    if y.shape().len() != 1 {
         return Err(fail(format!(
             "`{y_name}` has shape {:?}, expected (n,)",
-            y.shape
+            y.shape()
         )));
     }
-    if let Some((index, label)) = y.data.iter().enumerate().find(|(_, &label)| label >= 10) {
+    let (pixels, classes) = (bytes(x_name, x)?, bytes(y_name, y)?);
+    if let Some((index, label)) = classes.iter().enumerate().find(|(_, &label)| label >= 10) {
         return Err(fail(format!(
             "`{y_name}` has label {label} at index {index}, not one of the 10 classes 0..10"
         )));
     }
-    let images = ImageSet::from_pixels(x.data).map_err(|err| fail(err.to_string()))?;
-    let labels = Labels::from_bytes(&y.data).map_err(|err| fail(err.to_string()))?;
+    let images = ImageSet::from_pixels(pixels).map_err(|err| fail(err.to_string()))?;
+    let labels = Labels::from_bytes(&classes).map_err(|err| fail(err.to_string()))?;
     let images_path = path.join(x_name);
     check_counts(&images, &labels, &images_path, &path.join(y_name))?;
     Ok((images, labels))
@@ -131,8 +132,8 @@ fn npz_split(
 mod tests {
     use super::*;
     use crate::datasets::fixtures::{tiny_npz, write_idx};
-    use crate::datasets::npz::testing::{npy, zip};
     use crate::datasets::test_dir::TestDir;
+    use crate::numpy::testing::{npy, zip};
 
     #[test]
     fn loads_an_npz_file_or_a_folder_holding_one() {

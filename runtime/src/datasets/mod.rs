@@ -35,7 +35,6 @@ pub mod idx;
 mod images;
 mod locate;
 pub mod mnist;
-mod npz;
 
 use std::path::{Path, PathBuf};
 
@@ -165,7 +164,7 @@ pub(crate) mod fixtures {
     /// An `mnist.npz` like Keras's (deflated entries), with `train` and `test` images labelled
     /// `0, 1, 2, ...` modulo 10.
     pub fn tiny_npz(train: usize, test: usize) -> Vec<u8> {
-        use super::npz::testing::{npy, zip};
+        use crate::numpy::testing::{npy, zip};
         let labels = |n: usize| (0..n).map(|i| (i % 10) as u8).collect::<Vec<u8>>();
         zip(
             &[

@@ -1,0 +1,457 @@
+//! NumPy's `.npy` and `.npz` files, as `np.save` and `np.savez` write them, into [`Batch`]
+//! and [`Labels`] with the model's static shapes checked against the file's.
+//!
+//! The formats are read by the `npyz` crate (the `.npy` arrays) and the `zip` crate (the
+//! `.npz` archives, stored or compressed). Element types: `float32`, `float64`, `uint8`,
+//! `int32`, `int64` and `bool`, in either byte order; C and Fortran order (a Fortran array
+//! comes back in C order, as `np.ascontiguousarray` gives it).
+//!
+//! ```no_run
+//! use densely::prelude::*;
+//!
+//! // np.save("x.npy", x)  # x.shape == (n, 8), y.shape == (n,)
+//! let x = Batch::<Shape1<8>>::from_npy("x.npy")?;
+//! let y = Labels::<3>::from_npy("y.npy")?;
+//! // np.savez("data.npz", x_train=..., y_train=...)
+//! let data = densely::numpy::load_npz("data.npz")?;
+//! let x_train: Batch<Shape1<8>> = data.batch("x_train")?;
+//! let y_train: Labels<3> = data.labels("y_train")?;
+//! # Ok::<(), densely::Error>(())
+//! ```
+
+use std::collections::BTreeMap;
+use std::io::{self, Read};
+use std::path::Path;
+
+use npyz::{DType, NpyFile, Order, TypeChar};
+
+use crate::data::{Batch, Labels};
+use crate::error::{Error, Result};
+use crate::shape::Shape;
+
+/// The values of an array, in C order, in the element type the file holds.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Elements {
+    /// `float32`.
+    F32(Vec<f32>),
+    /// `float64`.
+    F64(Vec<f64>),
+    /// `uint8`, such as image pixels.
+    U8(Vec<u8>),
+    /// `int32`.
+    I32(Vec<i32>),
+    /// `int64`, numpy's default integer.
+    I64(Vec<i64>),
+    /// `bool`.
+    Bool(Vec<bool>),
+}
+
+/// An array read from a `.npy` file or an `.npz` entry.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NpyArray {
+    /// Where it was read from (`x.npy`, or `data.npz` and the entry), for errors.
+    origin: String,
+    shape: Vec<usize>,
+    elements: Elements,
+}
+
+/// The arrays of an `.npz` archive, by name (without `.npy`), as `np.load` gives them.
+#[derive(Clone, Debug)]
+pub struct Npz {
+    path: String,
+    arrays: BTreeMap<String, NpyArray>,
+}
+
+/// Reads the `.npy` file at `path`, as `np.load` does.
+pub fn load(path: impl AsRef<Path>) -> Result<NpyArray> {
+    let path = path.as_ref();
+    let file = std::fs::File::open(path).map_err(|source| io_error(path, source))?;
+    read_array(io::BufReader::new(file), path.display().to_string())
+        .map_err(|reason| format_error(path, reason))
+}
+
+/// Reads every array of the `.npz` archive at `path`, as `np.load` does.
+pub fn load_npz(path: impl AsRef<Path>) -> Result<Npz> {
+    let path = path.as_ref();
+    let file = std::fs::File::open(path).map_err(|source| io_error(path, source))?;
+    read_npz(io::BufReader::new(file), path)
+}
+
+/// Reads an `.npz` archive from `reader`; errors name `path`.
+fn read_npz(reader: impl Read + io::Seek, path: &Path) -> Result<Npz> {
+    let mut archive = zip::ZipArchive::new(reader)
+        .map_err(|e| format_error(path, format!("not a zip archive, which an .npz is: {e}")))?;
+    let mut arrays = BTreeMap::new();
+    for index in 0..archive.len() {
+        let mut entry = archive
+            .by_index(index)
+            .map_err(|e| format_error(path, format!("entry {index}: {e}")))?;
+        let entry_name = entry.name().to_owned();
+        let Some(name) = entry_name.strip_suffix(".npy") else {
+            continue;
+        };
+        let origin = format!("{} (entry `{name}`)", path.display());
+        // Read whole first: the zip reader checks the entry's CRC-32 only at its end.
+        let mut bytes = Vec::new();
+        entry
+            .read_to_end(&mut bytes)
+            .map_err(|e| format_error(path, format!("entry `{name}`: {e}")))?;
+        let array = read_array(bytes.as_slice(), origin)
+            .map_err(|reason| format_error(path, format!("entry `{name}`: {reason}")))?;
+        arrays.insert(name.to_owned(), array);
+    }
+    Ok(Npz {
+        path: path.display().to_string(),
+        arrays,
+    })
+}
+
+impl Npz {
+    /// The names of its arrays, sorted.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.arrays.keys().map(String::as_str)
+    }
+
+    /// The array called `name`; the error lists the names there are.
+    pub fn array(&self, name: &str) -> Result<&NpyArray> {
+        self.arrays.get(name).ok_or_else(|| Error::Format {
+            path: self.path.clone(),
+            reason: format!(
+                "no array `{name}`; it holds {}",
+                self.names()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        })
+    }
+
+    /// The array called `name` as a batch of samples of shape `S`.
+    pub fn batch<S: Shape>(&self, name: &str) -> Result<Batch<S>> {
+        self.array(name)?.to_batch()
+    }
+
+    /// The array called `name` as class labels below `C`.
+    pub fn labels<const C: usize>(&self, name: &str) -> Result<Labels<C>> {
+        self.array(name)?.to_labels()
+    }
+}
+
+impl NpyArray {
+    /// The shape, as numpy gives it: samples first.
+    pub fn shape(&self) -> &[usize] {
+        &self.shape
+    }
+
+    /// The values in C order.
+    pub fn elements(&self) -> &Elements {
+        &self.elements
+    }
+
+    /// The values as a batch of samples of shape `S`: the array's shape must be `(n, *S)`.
+    /// Integers and booleans convert to `f32` exactly up to 2^24, as numpy's `astype` does.
+    pub fn to_batch<S: Shape>(&self) -> Result<Batch<S>> {
+        if self.shape.is_empty() || self.shape[1..] != *S::DIMS {
+            return Err(self.error(format!(
+                "has shape {:?}; a batch of samples of shape {:?} needs (n, {})",
+                self.shape,
+                S::DIMS,
+                S::DIMS
+                    .iter()
+                    .map(usize::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+        let values = match &self.elements {
+            Elements::F32(v) => v.clone(),
+            Elements::F64(v) => v.iter().map(|&x| x as f32).collect(),
+            Elements::U8(v) => v.iter().map(|&x| f32::from(x)).collect(),
+            Elements::I32(v) => v.iter().map(|&x| x as f32).collect(),
+            Elements::I64(v) => v.iter().map(|&x| x as f32).collect(),
+            Elements::Bool(v) => v.iter().map(|&x| f32::from(u8::from(x))).collect(),
+        };
+        Batch::from_vec(values).map_err(|e| self.error(e.to_string()))
+    }
+
+    /// The values as class labels below `C`: shape `(n,)` or `(n, 1)`, integers (or floats
+    /// that are whole numbers, as pandas often leaves them). The error names the first label
+    /// that isn't one, by its index.
+    pub fn to_labels<const C: usize>(&self) -> Result<Labels<C>> {
+        if !(self.shape.len() == 1 || (self.shape.len() == 2 && self.shape[1] == 1)) {
+            return Err(self.error(format!(
+                "has shape {:?}; labels are one class per sample, shape (n,) or (n, 1)",
+                self.shape
+            )));
+        }
+        let as_class = |index: usize, value: f64| -> Result<u32> {
+            if value.fract() == 0.0 && value >= 0.0 && value < C as f64 {
+                Ok(value as u32)
+            } else {
+                Err(self.error(format!("label {index} is {value}, not a class in 0..{C}")))
+            }
+        };
+        let classes: Result<Vec<u32>> = match &self.elements {
+            Elements::F32(v) => v
+                .iter()
+                .enumerate()
+                .map(|(i, &x)| as_class(i, f64::from(x)))
+                .collect(),
+            Elements::F64(v) => v.iter().enumerate().map(|(i, &x)| as_class(i, x)).collect(),
+            Elements::U8(v) => v
+                .iter()
+                .enumerate()
+                .map(|(i, &x)| as_class(i, f64::from(x)))
+                .collect(),
+            Elements::I32(v) => v
+                .iter()
+                .enumerate()
+                .map(|(i, &x)| as_class(i, f64::from(x)))
+                .collect(),
+            Elements::I64(v) => v
+                .iter()
+                .enumerate()
+                .map(|(i, &x)| as_class(i, x as f64))
+                .collect(),
+            Elements::Bool(v) => v
+                .iter()
+                .enumerate()
+                .map(|(i, &x)| as_class(i, f64::from(u8::from(x))))
+                .collect(),
+        };
+        Labels::new(classes?).map_err(|e| self.error(e.to_string()))
+    }
+
+    fn error(&self, reason: String) -> Error {
+        Error::Format {
+            path: self.origin.clone(),
+            reason,
+        }
+    }
+}
+
+impl<S: Shape> Batch<S> {
+    /// Reads the `.npy` file at `path` (shape `(n, *S)`) into a batch; see [`crate::numpy`].
+    pub fn from_npy(path: impl AsRef<Path>) -> Result<Self> {
+        load(path)?.to_batch()
+    }
+}
+
+impl<const C: usize> Labels<C> {
+    /// Reads the `.npy` file at `path` (shape `(n,)`) into labels; see [`crate::numpy`].
+    pub fn from_npy(path: impl AsRef<Path>) -> Result<Self> {
+        load(path)?.to_labels()
+    }
+}
+
+/// Reads one array; the error says what is wrong, for the caller to name the file.
+fn read_array(reader: impl Read, origin: String) -> std::result::Result<NpyArray, String> {
+    let npy = NpyFile::new(reader).map_err(|e| format!("not a .npy array: {e}"))?;
+    let shape: Vec<usize> = npy
+        .shape()
+        .iter()
+        .map(|&d| usize::try_from(d).map_err(|_| format!("dimension {d} is too large")))
+        .collect::<std::result::Result<_, _>>()?;
+    let order = npy.order();
+    let DType::Plain(type_str) = npy.dtype() else {
+        return Err(format!(
+            "holds records (`{}`); only plain numbers and booleans are read",
+            npy.dtype().descr()
+        ));
+    };
+    let bytes = type_str.size_field();
+    let truncated = |e: io::Error| format!("its data is cut short or unreadable: {e}");
+    let elements = match (type_str.type_char(), bytes) {
+        (TypeChar::Float, 4) => Elements::F32(npy.into_vec().map_err(truncated)?),
+        (TypeChar::Float, 8) => Elements::F64(npy.into_vec().map_err(truncated)?),
+        (TypeChar::Uint, 1) => Elements::U8(npy.into_vec().map_err(truncated)?),
+        (TypeChar::Int, 4) => Elements::I32(npy.into_vec().map_err(truncated)?),
+        (TypeChar::Int, 8) => Elements::I64(npy.into_vec().map_err(truncated)?),
+        (TypeChar::Bool, 1) => Elements::Bool(npy.into_vec().map_err(truncated)?),
+        _ => {
+            return Err(format!(
+                "holds `{type_str}` values; densely reads float32, float64, uint8, int32, int64 and bool (convert with `astype` first)"
+            ))
+        }
+    };
+    let elements = match order {
+        Order::C => elements,
+        Order::Fortran => elements.to_c_order(&shape),
+    };
+    Ok(NpyArray {
+        origin,
+        shape,
+        elements,
+    })
+}
+
+impl Elements {
+    fn to_c_order(&self, shape: &[usize]) -> Elements {
+        match self {
+            Elements::F32(v) => Elements::F32(c_order(v, shape)),
+            Elements::F64(v) => Elements::F64(c_order(v, shape)),
+            Elements::U8(v) => Elements::U8(c_order(v, shape)),
+            Elements::I32(v) => Elements::I32(c_order(v, shape)),
+            Elements::I64(v) => Elements::I64(c_order(v, shape)),
+            Elements::Bool(v) => Elements::Bool(c_order(v, shape)),
+        }
+    }
+}
+
+/// Fortran-order values (first index fastest) rearranged in C order (last index fastest).
+fn c_order<T: Copy>(fortran: &[T], shape: &[usize]) -> Vec<T> {
+    // Stride of each dimension in the Fortran layout.
+    let mut strides = Vec::with_capacity(shape.len());
+    let mut stride = 1;
+    for &dim in shape {
+        strides.push(stride);
+        stride *= dim;
+    }
+    let mut index = vec![0; shape.len()];
+    let mut out = Vec::with_capacity(fortran.len());
+    for _ in 0..fortran.len() {
+        let at: usize = index.iter().zip(&strides).map(|(i, s)| i * s).sum();
+        out.push(fortran[at]);
+        // The next C-order index: the last dimension moves fastest.
+        for axis in (0..shape.len()).rev() {
+            index[axis] += 1;
+            if index[axis] < shape[axis] {
+                break;
+            }
+            index[axis] = 0;
+        }
+    }
+    out
+}
+
+fn format_error(path: &Path, reason: impl Into<String>) -> Error {
+    Error::Format {
+        path: path.display().to_string(),
+        reason: reason.into(),
+    }
+}
+
+fn io_error(path: &Path, source: io::Error) -> Error {
+    Error::Io {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+/// Writers of `.npy` arrays and zip archives, for the tests of the loaders built on this
+/// module.
+#[cfg(test)]
+pub(crate) mod testing {
+    use std::io::Write;
+
+    /// A `.npy` array of unsigned bytes, as numpy writes it.
+    pub fn npy(shape: &[usize], data: &[u8]) -> Vec<u8> {
+        let dims: Vec<String> = shape.iter().map(usize::to_string).collect();
+        let shape = match dims.len() {
+            1 => format!("({},)", dims[0]),
+            _ => format!("({})", dims.join(", ")),
+        };
+        let mut header = format!("{{'descr': '|u1', 'fortran_order': False, 'shape': {shape}, }}");
+        while (10 + header.len() + 1) % 64 != 0 {
+            header.push(' ');
+        }
+        header.push('\n');
+        let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+        bytes.extend_from_slice(&(header.len() as u16).to_le_bytes());
+        bytes.extend_from_slice(header.as_bytes());
+        bytes.extend_from_slice(data);
+        bytes
+    }
+
+    /// A zip archive of `entries`, deflated when `deflate`, else stored.
+    pub fn zip(entries: &[(&str, Vec<u8>)], deflate: bool) -> Vec<u8> {
+        let method = if deflate {
+            zip::CompressionMethod::Deflated
+        } else {
+            zip::CompressionMethod::Stored
+        };
+        let options = zip::write::SimpleFileOptions::default().compression_method(method);
+        let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for (name, data) in entries {
+            writer.start_file(*name, options).unwrap();
+            writer.write_all(data).unwrap();
+        }
+        writer.finish().unwrap().into_inner()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::{npy, zip};
+    use super::*;
+
+    fn parse(bytes: &[u8]) -> std::result::Result<Npz, String> {
+        read_npz(io::Cursor::new(bytes), Path::new("test.npz")).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn stored_and_deflated_archives_round_trip() {
+        let images: Vec<u8> = (0..2 * 784).map(|i| (i % 251) as u8).collect();
+        for deflate in [false, true] {
+            let archive = zip(
+                &[
+                    ("x_train.npy", npy(&[2, 28, 28], &images)),
+                    ("y_train.npy", npy(&[2], &[5, 0])),
+                ],
+                deflate,
+            );
+            let npz = parse(&archive).unwrap();
+            let x = npz.array("x_train").unwrap();
+            assert_eq!(x.shape(), [2, 28, 28]);
+            assert_eq!(x.elements(), &Elements::U8(images.clone()));
+            assert_eq!(
+                npz.array("y_train").unwrap().elements(),
+                &Elements::U8(vec![5, 0])
+            );
+        }
+    }
+
+    #[test]
+    fn damaged_archives_and_arrays_are_errors() {
+        let archive = zip(&[("y.npy", npy(&[3], &[1, 2, 3]))], true);
+        assert!(parse(&archive[..archive.len() - 30])
+            .unwrap_err()
+            .contains("zip"));
+        assert!(parse(b"PK").is_err());
+        assert!(parse(&[]).is_err());
+
+        let mut flipped = zip(&[("y.npy", npy(&[3], &[1, 2, 3]))], false);
+        let data = flipped.windows(3).position(|w| w == [1, 2, 3]).unwrap();
+        flipped[data + 2] ^= 1;
+        let err = parse(&flipped).unwrap_err();
+        assert!(
+            err.contains("test.npz") && err.contains("entry `y`"),
+            "{err}"
+        );
+
+        let short = zip(&[("y.npy", npy(&[4], &[1, 2, 3]))], false);
+        assert!(parse(&short).unwrap_err().contains("cut short"));
+
+        let mut floats = npy(&[1], &[0; 2]);
+        let at = floats.windows(3).position(|w| w == b"|u1").unwrap();
+        floats[at..at + 3].copy_from_slice(b"<f2");
+        let err = parse(&zip(&[("x.npy", floats)], false)).unwrap_err();
+        assert!(err.contains("<f2") && err.contains("astype"), "{err}");
+    }
+
+    #[test]
+    fn fortran_order_becomes_c_order() {
+        // np.arange(6).reshape(2, 3) in Fortran order is stored 0 3 1 4 2 5.
+        assert_eq!(
+            c_order(&[0, 3, 1, 4, 2, 5], &[2, 3]),
+            vec![0, 1, 2, 3, 4, 5]
+        );
+        // A (2, 2, 2) array: element (i, j, k) stored at i + 2j + 4k.
+        let fortran: Vec<usize> = (0..8).collect();
+        let c = c_order(&fortran, &[2, 2, 2]);
+        let expected: Vec<usize> = (0..8)
+            .map(|n| (n >> 2) + 2 * ((n >> 1) & 1) + 4 * (n & 1))
+            .collect();
+        assert_eq!(c, expected);
+    }
+}
