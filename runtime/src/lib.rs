@@ -28,6 +28,7 @@
 
 pub mod activation;
 pub mod callbacks;
+pub mod csv;
 pub mod data;
 pub mod datasets;
 pub mod error;
