@@ -36,6 +36,7 @@ pub mod files;
 pub mod graph;
 pub mod init;
 pub mod inspect;
+pub mod interop;
 pub mod io;
 pub mod layers;
 pub mod linalg;
@@ -54,6 +55,11 @@ pub use densely_macros::model;
 pub use error::{Error, NonFinite, Result};
 pub use files::load_model;
 pub use metrics::Metric;
+/// The nalgebra crate of [`Batch::as_matrix`] and [`Batch::from_matrix`].
+pub use nalgebra;
+/// The ndarray crate densely converts batches to and from, for a matching version.
+#[cfg(feature = "ndarray")]
+pub use ndarray;
 pub use network::Network;
 pub use shape::{Shape, Shape1, Shape2, Shape3, Shape4};
 pub use training::{FitOptions, History, Model};
