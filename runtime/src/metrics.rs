@@ -9,20 +9,139 @@ pub enum Metric {
     /// `"accuracy"`: sparse categorical, categorical or binary accuracy, whichever fits the
     /// output's loss and width.
     Accuracy,
+    /// `"binary_accuracy"`: predictions above 0.5 count as 1, compared with the targets.
+    BinaryAccuracy,
+    /// `"categorical_accuracy"`: the predicted class equals the target's argmax.
+    CategoricalAccuracy,
+    /// `"sparse_categorical_accuracy"`: the predicted class equals the label.
+    SparseCategoricalAccuracy,
+    /// `"top_k_categorical_accuracy"`: the target's class is among the 5 highest predictions.
+    TopKCategoricalAccuracy,
+    /// `"sparse_top_k_categorical_accuracy"`: the label is among the 5 highest predictions.
+    SparseTopKCategoricalAccuracy,
     /// `"mse"`: the mean squared error.
     Mse,
     /// `"mae"`: the mean absolute error.
     Mae,
+    /// `"mape"`: the mean absolute percentage error.
+    Mape,
+    /// `"msle"`: the mean squared logarithmic error.
+    Msle,
+    /// `"root_mean_squared_error"`: the square root of the epoch's mean squared error.
+    RootMeanSquaredError,
+    /// `"cosine_similarity"`: the mean cosine of the angle between prediction and target.
+    CosineSimilarity,
+    /// `"precision"`: true positives over predicted positives, at threshold 0.5.
+    Precision,
+    /// `"recall"`: true positives over actual positives, at threshold 0.5.
+    Recall,
+    /// `"auc"`: the area under the ROC curve, over Keras's 200 thresholds.
+    Auc,
 }
+
+/// Each metric with the name Keras logs it under, and the other names Keras's
+/// `keras.metrics.get` knows it by.
+const NAMES: &[(Metric, &str, &[&str])] = &[
+    (Metric::Accuracy, "accuracy", &["acc", "Accuracy"]),
+    (
+        Metric::BinaryAccuracy,
+        "binary_accuracy",
+        &["BinaryAccuracy"],
+    ),
+    (
+        Metric::CategoricalAccuracy,
+        "categorical_accuracy",
+        &["CategoricalAccuracy"],
+    ),
+    (
+        Metric::SparseCategoricalAccuracy,
+        "sparse_categorical_accuracy",
+        &["SparseCategoricalAccuracy"],
+    ),
+    (
+        Metric::TopKCategoricalAccuracy,
+        "top_k_categorical_accuracy",
+        &["TopKCategoricalAccuracy"],
+    ),
+    (
+        Metric::SparseTopKCategoricalAccuracy,
+        "sparse_top_k_categorical_accuracy",
+        &["SparseTopKCategoricalAccuracy"],
+    ),
+    (
+        Metric::Mse,
+        "mse",
+        &["mean_squared_error", "MeanSquaredError"],
+    ),
+    (
+        Metric::Mae,
+        "mae",
+        &["mean_absolute_error", "MeanAbsoluteError"],
+    ),
+    (
+        Metric::Mape,
+        "mape",
+        &[
+            "mean_absolute_percentage_error",
+            "MeanAbsolutePercentageError",
+        ],
+    ),
+    (
+        Metric::Msle,
+        "msle",
+        &[
+            "mean_squared_logarithmic_error",
+            "MeanSquaredLogarithmicError",
+        ],
+    ),
+    (
+        Metric::RootMeanSquaredError,
+        "root_mean_squared_error",
+        &["RootMeanSquaredError"],
+    ),
+    (
+        Metric::CosineSimilarity,
+        "cosine_similarity",
+        &["CosineSimilarity"],
+    ),
+    (Metric::Precision, "precision", &["Precision"]),
+    (Metric::Recall, "recall", &["Recall"]),
+    (Metric::Auc, "auc", &["AUC"]),
+];
+
+/// The `k` of Keras's top-k accuracies by default.
+const TOP_K: usize = 5;
+
+/// Keras's `backend.epsilon()`.
+const EPSILON: f64 = 1e-7;
+
+/// The thresholds of Keras's `AUC()`.
+const AUC_THRESHOLDS: usize = 200;
 
 impl Metric {
     /// The name Keras gives it in logs and history.
     pub fn name(self) -> &'static str {
-        match self {
-            Metric::Accuracy => "accuracy",
-            Metric::Mse => "mse",
-            Metric::Mae => "mae",
-        }
+        NAMES
+            .iter()
+            .find(|(metric, _, _)| *metric == self)
+            .map(|(_, name, _)| *name)
+            .expect("every metric has a name")
+    }
+
+    /// The metric Keras knows by `name` (`"mse"`, `"mean_squared_error"`, `"MeanSquaredError"`).
+    pub fn from_keras_name(name: &str) -> Option<Metric> {
+        NAMES
+            .iter()
+            .find(|(_, logged, aliases)| *logged == name || aliases.contains(&name))
+            .map(|(metric, _, _)| *metric)
+    }
+
+    /// Whether larger is better (for `mode="auto"` of the callbacks that monitor it).
+    pub fn goes_up(self) -> bool {
+        !matches!(
+            self,
+            Metric::Mse | Metric::Mae | Metric::Mape | Metric::Msle | Metric::RootMeanSquaredError
+        )
     }
 }
 
@@ -35,10 +154,27 @@ pub enum Measure {
     CategoricalAccuracy,
     /// Predictions above 0.5 count as 1, compared with the targets.
     BinaryAccuracy,
+    /// The target's class is among the `k` highest predictions (ties count in, as in
+    /// TensorFlow's `in_top_k`).
+    TopK(usize),
     /// `(y - t)²`, averaged over the units.
     SquaredError,
     /// `|y - t|`, averaged over the units.
     AbsoluteError,
+    /// `100 |t - y| / max(|t|, ε)`, averaged over the units.
+    AbsolutePercentageError,
+    /// `(ln(max(y, ε) + 1) - ln(max(t, ε) + 1))²`, averaged over the units.
+    SquaredLogarithmicError,
+    /// The square root of the mean of [`Measure::SquaredError`].
+    RootSquaredError,
+    /// The cosine between prediction and target, each normalised as `x / √max(Σx², 1e-12)`.
+    CosineSimilarity,
+    /// True positives over predicted positives, every unit counted, at threshold 0.5.
+    Precision,
+    /// True positives over actual positives, every unit counted, at threshold 0.5.
+    Recall,
+    /// The area under the ROC curve over 200 thresholds, by Keras's interpolation.
+    Auc,
 }
 
 impl Measure {
@@ -53,8 +189,95 @@ impl Measure {
             }
             Metric::Accuracy if units == 1 => Measure::BinaryAccuracy,
             Metric::Accuracy => Measure::CategoricalAccuracy,
+            Metric::BinaryAccuracy => Measure::BinaryAccuracy,
+            Metric::CategoricalAccuracy => Measure::CategoricalAccuracy,
+            Metric::SparseCategoricalAccuracy => Measure::SparseCategoricalAccuracy,
+            Metric::TopKCategoricalAccuracy | Metric::SparseTopKCategoricalAccuracy => {
+                Measure::TopK(TOP_K)
+            }
             Metric::Mse => Measure::SquaredError,
             Metric::Mae => Measure::AbsoluteError,
+            Metric::Mape => Measure::AbsolutePercentageError,
+            Metric::Msle => Measure::SquaredLogarithmicError,
+            Metric::RootMeanSquaredError => Measure::RootSquaredError,
+            Metric::CosineSimilarity => Measure::CosineSimilarity,
+            Metric::Precision => Measure::Precision,
+            Metric::Recall => Measure::Recall,
+            Metric::Auc => Measure::Auc,
+        }
+    }
+
+    /// How many numbers it keeps over an epoch.
+    pub fn state_len(self) -> usize {
+        match self {
+            // True positives, and predicted (precision) or actual (recall) positives.
+            Measure::Precision | Measure::Recall => 2,
+            // Per threshold: true positives, false positives, false negatives, true negatives.
+            Measure::Auc => 4 * AUC_THRESHOLDS,
+            // The sum over samples of the per-sample value.
+            _ => 1,
+        }
+    }
+
+    /// Adds one batch to `state`: predictions `y` of `units` values a sample and their
+    /// targets (class targets count as one-hot).
+    pub fn accumulate(self, state: &mut [f64], y: &[f32], targets: TargetView<'_>, units: usize) {
+        match self {
+            Measure::Precision | Measure::Recall | Measure::Auc => {
+                for_each_unit(y, targets, units, |y, t| self.count(state, y, t));
+            }
+            _ => state[0] += self.sum(y, targets, units),
+        }
+    }
+
+    /// The metric's value for `state` after `samples` samples.
+    pub fn result(self, state: &[f64], samples: f64) -> f64 {
+        let ratio = |a: f64, b: f64| if b == 0.0 { 0.0 } else { a / b };
+        match self {
+            Measure::Precision | Measure::Recall => ratio(state[0], state[1]),
+            Measure::RootSquaredError => (state[0] / samples.max(1.0)).sqrt(),
+            Measure::Auc => {
+                // Keras's "interpolation" summation for ROC: the trapezoid rule over the
+                // (false positive rate, true positive rate) points, threshold by threshold.
+                let point = |i: usize| {
+                    let [tp, fp, fn_, tn] = [0, 1, 2, 3].map(|k| state[4 * i + k]);
+                    (ratio(fp, fp + tn), ratio(tp, tp + fn_))
+                };
+                (0..AUC_THRESHOLDS - 1)
+                    .map(|i| {
+                        let ((x0, y0), (x1, y1)) = (point(i), point(i + 1));
+                        (x0 - x1) * (y0 + y1) / 2.0
+                    })
+                    .sum()
+            }
+            _ => state[0] / samples.max(1.0),
+        }
+    }
+
+    /// One prediction and its target into the confusion counts.
+    fn count(self, state: &mut [f64], y: f32, t: f32) {
+        let (predicted, actual) = (y > 0.5, t != 0.0);
+        match self {
+            Measure::Precision => {
+                state[0] += f64::from(u8::from(predicted && actual));
+                state[1] += f64::from(u8::from(predicted));
+            }
+            Measure::Recall => {
+                state[0] += f64::from(u8::from(predicted && actual));
+                state[1] += f64::from(u8::from(actual));
+            }
+            _ => {
+                for i in 0..AUC_THRESHOLDS {
+                    let above = f64::from(y) > auc_threshold(i);
+                    let k = match (above, actual) {
+                        (true, true) => 0,
+                        (true, false) => 1,
+                        (false, true) => 2,
+                        (false, false) => 3,
+                    };
+                    state[4 * i + k] += 1.0;
+                }
+            }
         }
     }
 
@@ -88,9 +311,9 @@ impl Measure {
         target: impl Fn(usize) -> f32,
         class: impl Fn() -> usize,
     ) -> f64 {
-        let mean = |f: &dyn Fn(f32, f32) -> f32| -> f64 {
+        let mean = |f: &dyn Fn(f64, f64) -> f64| -> f64 {
             (0..units)
-                .map(|i| f64::from(f(y[i], target(i))))
+                .map(|i| f(f64::from(y[i]), f64::from(target(i))))
                 .sum::<f64>()
                 / units as f64
         };
@@ -98,9 +321,66 @@ impl Measure {
             Measure::SparseCategoricalAccuracy | Measure::CategoricalAccuracy => {
                 f64::from(u8::from(argmax(y) == class()))
             }
-            Measure::BinaryAccuracy => mean(&|y, t| f32::from(u8::from((y > 0.5) == (t > 0.5)))),
-            Measure::SquaredError => mean(&|y, t| (y - t) * (y - t)),
+            Measure::TopK(k) => {
+                let value = y[class()];
+                let above = y.iter().filter(|&&v| v > value).count();
+                f64::from(u8::from(above < k))
+            }
+            Measure::BinaryAccuracy => mean(&|y, t| f64::from(u8::from((y > 0.5) == (t > 0.5)))),
+            Measure::SquaredError | Measure::RootSquaredError => mean(&|y, t| (y - t) * (y - t)),
             Measure::AbsoluteError => mean(&|y, t| (y - t).abs()),
+            Measure::AbsolutePercentageError => {
+                mean(&|y, t| 100.0 * (t - y).abs() / t.abs().max(EPSILON))
+            }
+            Measure::SquaredLogarithmicError => mean(&|y, t| {
+                let d = (y.max(EPSILON) + 1.0).ln() - (t.max(EPSILON) + 1.0).ln();
+                d * d
+            }),
+            Measure::CosineSimilarity => {
+                let norm = |v: &dyn Fn(usize) -> f64| {
+                    (0..units)
+                        .map(|i| v(i) * v(i))
+                        .sum::<f64>()
+                        .max(1e-12)
+                        .sqrt()
+                };
+                let (ny, nt) = (norm(&|i| f64::from(y[i])), norm(&|i| f64::from(target(i))));
+                (0..units)
+                    .map(|i| f64::from(y[i]) * f64::from(target(i)))
+                    .sum::<f64>()
+                    / (ny * nt)
+            }
+            Measure::Precision | Measure::Recall | Measure::Auc => {
+                unreachable!("counted, not averaged")
+            }
+        }
+    }
+}
+
+/// Threshold `i` of Keras's `AUC(num_thresholds=200)`: just below 0, the 198 points
+/// `i / 199` inside, just above 1.
+fn auc_threshold(i: usize) -> f64 {
+    match i {
+        0 => -EPSILON,
+        i if i == AUC_THRESHOLDS - 1 => 1.0 + EPSILON,
+        i => i as f64 / (AUC_THRESHOLDS - 1) as f64,
+    }
+}
+
+/// Calls `f` with every prediction and its target (class targets as one-hot).
+fn for_each_unit(y: &[f32], targets: TargetView<'_>, units: usize, mut f: impl FnMut(f32, f32)) {
+    match targets {
+        TargetView::Classes(labels) => {
+            for (sample, &label) in y.chunks_exact(units).zip(labels) {
+                for (i, &value) in sample.iter().enumerate() {
+                    f(value, f32::from(u8::from(i == label as usize)));
+                }
+            }
+        }
+        TargetView::Values(values) => {
+            for (&value, &target) in y.iter().zip(values) {
+                f(value, target);
+            }
         }
     }
 }
@@ -161,5 +441,103 @@ mod tests {
     fn argmax_takes_the_first_of_equals() {
         assert_eq!(argmax(&[0.2, 0.5, 0.5]), 1);
         assert_eq!(argmax(&[-1.0]), 0);
+    }
+
+    /// Every metric against Keras's own values on the same data, fed in the same two batches
+    /// (`tools/keras_metrics.py`).
+    #[test]
+    fn every_metric_equals_keras() {
+        let record: serde_json::Value =
+            serde_json::from_str(include_str!("../../tests/fixtures/keras/metrics.json")).unwrap();
+        let rows = |value: &serde_json::Value| -> Vec<Vec<f64>> {
+            value
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|row| match row.as_array() {
+                    Some(row) => row.iter().map(|v| v.as_f64().unwrap()).collect(),
+                    None => vec![row.as_f64().unwrap()],
+                })
+                .collect()
+        };
+        let mut checked = 0;
+        for case in ["binary", "categorical", "sparse", "values"] {
+            let data = &record[case];
+            let y_pred = rows(&data["y_pred"]);
+            let y_true = rows(&data["y_true"]);
+            let units = y_pred[0].len();
+            let sparse = case == "sparse";
+            for (name, expected) in data["results"].as_object().unwrap() {
+                let metric = Metric::from_keras_name(name).unwrap();
+                let loss = if sparse {
+                    "sparse_categorical_crossentropy"
+                } else {
+                    "mse"
+                };
+                let measure = resolve_for(metric, loss, units);
+                let mut state = vec![0.0; measure.state_len()];
+                let half = y_pred.len() / 2;
+                for range in [0..half, half..y_pred.len()] {
+                    let y: Vec<f32> = y_pred[range.clone()]
+                        .concat()
+                        .iter()
+                        .map(|&v| v as f32)
+                        .collect();
+                    let classes: Vec<u32> = y_true[range.clone()]
+                        .iter()
+                        .map(|row| row[0] as u32)
+                        .collect();
+                    let values: Vec<f32> =
+                        y_true[range].concat().iter().map(|&v| v as f32).collect();
+                    let targets = if sparse {
+                        TargetView::Classes(&classes)
+                    } else {
+                        TargetView::Values(&values)
+                    };
+                    measure.accumulate(&mut state, &y, targets, units);
+                }
+                let got = measure.result(&state, y_pred.len() as f64);
+                let expected = expected.as_f64().unwrap();
+                let tolerance = 2e-6 * expected.abs().max(1.0);
+                assert!(
+                    (got - expected).abs() <= tolerance,
+                    "{case} {name}: densely {got}, Keras {expected}"
+                );
+                assert_eq!(metric.name(), name, "logged under Keras's name");
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 25);
+    }
+
+    /// `Measure::resolve` for an output of `units` units trained with `loss`.
+    fn resolve_for(metric: Metric, loss: &'static str, units: usize) -> Measure {
+        use crate::graph::{Graph, Node, NodeKind, Output};
+        let shape: &'static [usize] = Box::leak(vec![units].into_boxed_slice());
+        let nodes: &'static [Node] = Box::leak(
+            vec![Node {
+                name: "y",
+                kind: NodeKind::Input,
+                shape,
+                sources: &[],
+                params: 0,
+            }]
+            .into_boxed_slice(),
+        );
+        let outputs: &'static [Output] = Box::leak(
+            vec![Output {
+                node: 0,
+                loss,
+                keras_loss: loss,
+                weight: 1.0,
+            }]
+            .into_boxed_slice(),
+        );
+        let graph = Graph {
+            name: "probe",
+            nodes,
+            outputs,
+        };
+        Measure::resolve(metric, &graph, 0)
     }
 }

@@ -154,7 +154,7 @@ pub(crate) fn resolve_mode(
         Mode::Auto => {}
     }
     let name = monitor.strip_prefix("val_").unwrap_or(monitor);
-    let goes_up = |metric: Metric| matches!(metric, Metric::Accuracy);
+    let goes_up = Metric::goes_up;
     if name == "loss" {
         return Ok(false);
     }

@@ -1017,20 +1017,7 @@ fn metric_names(value: &Value, out: &mut Vec<String>, depth: usize) {
 }
 
 fn metric(name: &str) -> Option<Metric> {
-    match name {
-        "accuracy"
-        | "acc"
-        | "sparse_categorical_accuracy"
-        | "categorical_accuracy"
-        | "binary_accuracy"
-        | "Accuracy"
-        | "SparseCategoricalAccuracy"
-        | "CategoricalAccuracy"
-        | "BinaryAccuracy" => Some(Metric::Accuracy),
-        "mse" | "mean_squared_error" | "MeanSquaredError" => Some(Metric::Mse),
-        "mae" | "mean_absolute_error" | "MeanAbsoluteError" => Some(Metric::Mae),
-        _ => None,
-    }
+    Metric::from_keras_name(name)
 }
 
 /// Parses a `training_config` JSON text for a model whose outputs are `outputs`.

@@ -68,7 +68,10 @@ impl LogPlan {
             *value = match *source {
                 Source::Loss => tally.loss / samples,
                 Source::OutputLoss(k) => tally.output_losses[k] / samples,
-                Source::Metric(i) => tally.metrics[i] / samples,
+                Source::Metric(i) => {
+                    let (_, measure) = self.measures[i];
+                    measure.result(&tally.metrics[i], tally.samples)
+                }
             };
         }
     }
@@ -79,7 +82,11 @@ impl LogPlan {
             samples: 0.0,
             loss: 0.0,
             output_losses: vec![0.0; outputs],
-            metrics: vec![0.0; self.measures.len()],
+            metrics: self
+                .measures
+                .iter()
+                .map(|(_, measure)| vec![0.0; measure.state_len()])
+                .collect(),
         }
     }
 
@@ -98,12 +105,13 @@ impl LogPlan {
         for (sum, loss) in tally.output_losses.iter_mut().zip(losses) {
             *sum += loss * n;
         }
-        for (sum, &(output, measure)) in tally.metrics.iter_mut().zip(&self.measures) {
+        for (state, &(output, measure)) in tally.metrics.iter_mut().zip(&self.measures) {
             let units: usize = N::GRAPH.nodes[N::GRAPH.outputs[output].node]
                 .shape
                 .iter()
                 .product();
-            *sum += measure.sum(
+            measure.accumulate(
+                state,
                 N::output(workspace, output, samples),
                 N::staged_targets(workspace, output, samples),
                 units,
@@ -130,7 +138,8 @@ pub struct Tally {
     samples: f64,
     loss: f64,
     output_losses: Vec<f64>,
-    metrics: Vec<f64>,
+    /// Each metric's state (see [`Measure::state_len`]).
+    metrics: Vec<Vec<f64>>,
 }
 
 impl Tally {
@@ -139,6 +148,8 @@ impl Tally {
         self.samples = 0.0;
         self.loss = 0.0;
         self.output_losses.fill(0.0);
-        self.metrics.fill(0.0);
+        for state in &mut self.metrics {
+            state.fill(0.0);
+        }
     }
 }
