@@ -180,15 +180,8 @@ pub trait Network: Sized {
         inputs: impl InputsOf<'i, Self>,
         targets: impl TargetsOf<'t, Self>,
     ) -> Result<f64> {
-        let (inputs, targets) = (inputs.into_inputs(), targets.into_targets());
-        let samples = Self::input_samples(inputs)?;
-        let targets_samples = Self::target_samples(targets)?;
-        crate::data::check_samples("targets of", Self::GRAPH.name, samples, targets_samples)?;
-        let rows: Vec<usize> = (0..samples).collect();
-        let mut workspace = Self::Workspace::default();
-        Self::stage_inputs(&mut workspace, inputs, &rows);
-        Self::stage_targets(&mut workspace, targets, &rows);
-        self.forward(&mut workspace, samples, false);
+        let (mut workspace, samples) =
+            forward_whole_set(self, inputs.into_inputs(), targets.into_targets())?;
         let mut losses = vec![0.0; Self::GRAPH.outputs.len()];
         self.backward(&mut workspace, samples, &mut losses);
         Ok(Self::total_loss(&losses))
@@ -200,19 +193,30 @@ pub trait Network: Sized {
         inputs: impl InputsOf<'i, Self>,
         targets: impl TargetsOf<'t, Self>,
     ) -> Result<f64> {
-        let (inputs, targets) = (inputs.into_inputs(), targets.into_targets());
-        let samples = Self::input_samples(inputs)?;
-        let targets_samples = Self::target_samples(targets)?;
-        crate::data::check_samples("targets of", Self::GRAPH.name, samples, targets_samples)?;
-        let rows: Vec<usize> = (0..samples).collect();
-        let mut workspace = Self::Workspace::default();
-        Self::stage_inputs(&mut workspace, inputs, &rows);
-        Self::stage_targets(&mut workspace, targets, &rows);
-        self.forward(&mut workspace, samples, false);
+        let (workspace, samples) =
+            forward_whole_set(self, inputs.into_inputs(), targets.into_targets())?;
         let mut losses = vec![0.0; Self::GRAPH.outputs.len()];
         self.losses(&workspace, samples, &mut losses);
         Ok(Self::total_loss(&losses))
     }
+}
+
+/// The whole data set staged as one batch and passed forward without dropout: the workspace
+/// and the number of samples, checked to agree between inputs and targets.
+fn forward_whole_set<N: Network>(
+    model: &mut N,
+    inputs: N::Inputs<'_>,
+    targets: N::Targets<'_>,
+) -> Result<(N::Workspace, usize)> {
+    let samples = N::input_samples(inputs)?;
+    let targets_samples = N::target_samples(targets)?;
+    crate::data::check_samples("targets of", N::GRAPH.name, samples, targets_samples)?;
+    let rows: Vec<usize> = (0..samples).collect();
+    let mut workspace = N::Workspace::default();
+    N::stage_inputs(&mut workspace, inputs, &rows);
+    N::stage_targets(&mut workspace, targets, &rows);
+    model.forward(&mut workspace, samples, false);
+    Ok((workspace, samples))
 }
 
 /// The generator a model draws its initial weights from.
