@@ -2,11 +2,18 @@
 //! value that is missing or not a number named by its line and column.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use densely::prelude::*;
 
+/// Writes `text` to a file called `name` in a folder of its own: the tests run in parallel.
 fn write(name: &str, text: &str) -> PathBuf {
-    let folder = std::env::temp_dir().join(format!("densely-csv-{}", std::process::id()));
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let folder = std::env::temp_dir().join(format!(
+        "densely-csv-{}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
     std::fs::create_dir_all(&folder).unwrap();
     let path = folder.join(name);
     std::fs::write(&path, text).unwrap();
