@@ -53,7 +53,7 @@ fn mistakes_are_named_by_file_line_and_column() {
     assert!(
         err.contains("housing.csv")
             && err.contains("no column `HouseAg`")
-            && err.contains("did you mean `HouseAge`"),
+            && err.contains("Did you mean `HouseAge`?"),
         "{err}"
     );
     let err = table

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use densely::numpy::{self, Elements, NpyArray};
+use densely::numpy;
 use densely::prelude::*;
 use serde_json::Value;
 
@@ -16,18 +16,6 @@ fn fixture(name: &str) -> PathBuf {
 
 fn expected() -> Value {
     serde_json::from_str(&std::fs::read_to_string(fixture("expected.json")).unwrap()).unwrap()
-}
-
-/// The values as f64, booleans as 0 and 1: every type densely reads converts exactly.
-fn as_f64(array: &NpyArray) -> Vec<f64> {
-    match array.elements() {
-        Elements::F32(v) => v.iter().map(|&x| f64::from(x)).collect(),
-        Elements::F64(v) => v.clone(),
-        Elements::U8(v) => v.iter().map(|&x| f64::from(x)).collect(),
-        Elements::I32(v) => v.iter().map(|&x| f64::from(x)).collect(),
-        Elements::I64(v) => v.iter().map(|&x| x as f64).collect(),
-        Elements::Bool(v) => v.iter().map(|&x| f64::from(u8::from(x))).collect(),
-    }
 }
 
 fn values(record: &Value) -> Vec<f64> {
@@ -55,7 +43,7 @@ fn every_array_reads_back_exactly_in_c_order() {
             .map(|d| d.as_u64().unwrap() as usize)
             .collect();
         assert_eq!(array.shape(), shape, "{name}");
-        assert_eq!(as_f64(&array), values(record), "{name}");
+        assert_eq!(array.elements().to_f64(), values(record), "{name}");
         fortran += usize::from(record["fortran"].as_bool().unwrap());
     }
     assert_eq!(fortran, 2, "the fixtures hold two Fortran-order arrays");
@@ -135,7 +123,7 @@ fn npz_archives_stored_and_compressed() {
 
     let compressed = numpy::load_npz(fixture("compressed.npz")).unwrap();
     let images = compressed.array("images").unwrap();
-    assert_eq!(as_f64(images), values(&expected["u8_images"]));
+    assert_eq!(images.elements().to_f64(), values(&expected["u8_images"]));
     let flags: Labels<2> = compressed.labels("flags").unwrap();
     assert_eq!(flags.as_slice(), [1, 0, 0, 1, 1]);
 

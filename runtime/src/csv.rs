@@ -17,7 +17,7 @@
 use std::path::Path;
 
 use crate::data::{Batch, Labels};
-use crate::error::{Error, Result};
+use crate::error::{did_you_mean, Error, Result};
 use crate::shape::Shape;
 
 /// What pandas' `read_csv` reads as a missing value, besides an empty field.
@@ -150,16 +150,13 @@ impl Table {
                 let name = name.as_ref();
                 self.headers.iter().position(|h| h == name).ok_or_else(|| {
                     self.error(format!(
-                        "no column `{name}`{}; the header names {}",
-                        match strsim_nearest(name, &self.headers) {
-                            Some(near) => format!(" (did you mean `{near}`?)"),
-                            None => String::new(),
-                        },
+                        "no column `{name}`; the header names {}.{}",
                         self.headers
                             .iter()
                             .map(|h| format!("`{h}`"))
                             .collect::<Vec<_>>()
-                            .join(", ")
+                            .join(", "),
+                        did_you_mean(name, self.headers.iter().map(String::as_str))
                     ))
                 })
             })
@@ -189,14 +186,4 @@ impl Table {
             reason,
         }
     }
-}
-
-/// The header nearest to a misspelt column name, when near enough to be what was meant.
-fn strsim_nearest<'a>(name: &str, headers: &'a [String]) -> Option<&'a str> {
-    headers
-        .iter()
-        .map(|h| (strsim::levenshtein(name, h), h.as_str()))
-        .min()
-        .filter(|(distance, _)| *distance <= (name.len() / 3).max(1))
-        .map(|(_, h)| h)
 }

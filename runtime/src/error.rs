@@ -1,6 +1,7 @@
 //! The errors densely reports.
 
 use std::fmt;
+use std::path::Path;
 
 use thiserror::Error;
 
@@ -160,4 +161,34 @@ impl Error {
             actual: actual.to_string(),
         }
     }
+}
+
+/// An error about the content of the file at `path`.
+pub(crate) fn format_error(path: &Path, reason: impl Into<String>) -> Error {
+    Error::Format {
+        path: path.display().to_string(),
+        reason: reason.into(),
+    }
+}
+
+/// An error of the system reading or writing the file at `path`.
+pub(crate) fn io_error(path: &Path, source: std::io::Error) -> Error {
+    Error::Io {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+/// " Did you mean `val_accuracy`?" when a name in `known` is near enough to `wrong` to be a
+/// typo of it (as `val_acuracy` is), else nothing.
+pub(crate) fn did_you_mean<'a>(wrong: &str, known: impl IntoIterator<Item = &'a str>) -> String {
+    let limit = (wrong.chars().count() / 3).max(2);
+    known
+        .into_iter()
+        .filter(|name| *name != wrong)
+        .map(|name| (strsim::levenshtein(wrong, name), name))
+        .filter(|(distance, _)| *distance <= limit)
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, name)| format!(" Did you mean `{name}`?"))
+        .unwrap_or_default()
 }

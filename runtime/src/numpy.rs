@@ -26,7 +26,7 @@ use std::path::Path;
 use npyz::{DType, NpyFile, Order, TypeChar};
 
 use crate::data::{Batch, Labels};
-use crate::error::{Error, Result};
+use crate::error::{format_error, io_error, Error, Result};
 use crate::shape::Shape;
 
 /// The values of an array, in C order, in the element type the file holds.
@@ -165,11 +165,7 @@ impl NpyArray {
         }
         let values = match &self.elements {
             Elements::F32(v) => v.clone(),
-            Elements::F64(v) => v.iter().map(|&x| x as f32).collect(),
-            Elements::U8(v) => v.iter().map(|&x| f32::from(x)).collect(),
-            Elements::I32(v) => v.iter().map(|&x| x as f32).collect(),
-            Elements::I64(v) => v.iter().map(|&x| x as f32).collect(),
-            Elements::Bool(v) => v.iter().map(|&x| f32::from(u8::from(x))).collect(),
+            other => other.to_f64().into_iter().map(|x| x as f32).collect(),
         };
         Batch::from_vec(values).map_err(|e| self.error(e.to_string()))
     }
@@ -191,34 +187,13 @@ impl NpyArray {
                 Err(self.error(format!("label {index} is {value}, not a class in 0..{C}")))
             }
         };
-        let classes: Result<Vec<u32>> = match &self.elements {
-            Elements::F32(v) => v
-                .iter()
-                .enumerate()
-                .map(|(i, &x)| as_class(i, f64::from(x)))
-                .collect(),
-            Elements::F64(v) => v.iter().enumerate().map(|(i, &x)| as_class(i, x)).collect(),
-            Elements::U8(v) => v
-                .iter()
-                .enumerate()
-                .map(|(i, &x)| as_class(i, f64::from(x)))
-                .collect(),
-            Elements::I32(v) => v
-                .iter()
-                .enumerate()
-                .map(|(i, &x)| as_class(i, f64::from(x)))
-                .collect(),
-            Elements::I64(v) => v
-                .iter()
-                .enumerate()
-                .map(|(i, &x)| as_class(i, x as f64))
-                .collect(),
-            Elements::Bool(v) => v
-                .iter()
-                .enumerate()
-                .map(|(i, &x)| as_class(i, f64::from(u8::from(x))))
-                .collect(),
-        };
+        let classes: Result<Vec<u32>> = self
+            .elements
+            .to_f64()
+            .into_iter()
+            .enumerate()
+            .map(|(i, x)| as_class(i, x))
+            .collect();
         Labels::new(classes?).map_err(|e| self.error(e.to_string()))
     }
 
@@ -286,6 +261,31 @@ fn read_array(reader: impl Read, origin: String) -> std::result::Result<NpyArray
 }
 
 impl Elements {
+    /// The values as `f64`, booleans as 0 and 1: exact for every type but the largest
+    /// `int64`s.
+    pub fn to_f64(&self) -> Vec<f64> {
+        match self {
+            Elements::F32(v) => v.iter().map(|&x| f64::from(x)).collect(),
+            Elements::F64(v) => v.clone(),
+            Elements::U8(v) => v.iter().map(|&x| f64::from(x)).collect(),
+            Elements::I32(v) => v.iter().map(|&x| f64::from(x)).collect(),
+            Elements::I64(v) => v.iter().map(|&x| x as f64).collect(),
+            Elements::Bool(v) => v.iter().map(|&x| f64::from(u8::from(x))).collect(),
+        }
+    }
+
+    /// numpy's name of the element type.
+    pub fn dtype(&self) -> &'static str {
+        match self {
+            Elements::F32(_) => "float32",
+            Elements::F64(_) => "float64",
+            Elements::U8(_) => "uint8",
+            Elements::I32(_) => "int32",
+            Elements::I64(_) => "int64",
+            Elements::Bool(_) => "bool",
+        }
+    }
+
     fn to_c_order(&self, shape: &[usize]) -> Elements {
         match self {
             Elements::F32(v) => Elements::F32(c_order(v, shape)),
@@ -322,20 +322,6 @@ fn c_order<T: Copy>(fortran: &[T], shape: &[usize]) -> Vec<T> {
         }
     }
     out
-}
-
-fn format_error(path: &Path, reason: impl Into<String>) -> Error {
-    Error::Format {
-        path: path.display().to_string(),
-        reason: reason.into(),
-    }
-}
-
-fn io_error(path: &Path, source: io::Error) -> Error {
-    Error::Io {
-        path: path.display().to_string(),
-        source,
-    }
 }
 
 /// Writers of `.npy` arrays and zip archives, for the tests of the loaders built on this

@@ -5,7 +5,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::error::{Error, Result};
+use crate::error::{did_you_mean, Error, Result};
 use crate::metrics::Metric;
 use crate::network::Network;
 use crate::training::{LogPlan, Logs};
@@ -186,20 +186,6 @@ pub(crate) fn resolve_mode(
              pass `.mode(Mode::Min)` in order to use the lowest value."
         ),
     })
-}
-
-/// " Did you mean `val_accuracy`?" when a name in `known` is near enough to `wrong` to be a
-/// typo of it (as `val_acuracy` is), else nothing.
-pub(crate) fn did_you_mean<'a>(wrong: &str, known: impl IntoIterator<Item = &'a str>) -> String {
-    let limit = (wrong.chars().count() / 3).max(2);
-    known
-        .into_iter()
-        .filter(|name| *name != wrong)
-        .map(|name| (strsim::levenshtein(wrong, name), name))
-        .filter(|(distance, _)| *distance <= limit)
-        .min_by_key(|(distance, _)| *distance)
-        .map(|(_, name)| format!(" Did you mean `{name}`?"))
-        .unwrap_or_default()
 }
 
 /// The names of `logs` joined by commas, as Keras lists the available metrics.

@@ -200,19 +200,7 @@ fn stream_error(path: &Path, err: io::Error) -> Error {
     }
 }
 
-pub(crate) fn format_error(path: &Path, reason: impl Into<String>) -> Error {
-    Error::Format {
-        path: path.display().to_string(),
-        reason: reason.into(),
-    }
-}
-
-pub(crate) fn io_error(path: &Path, source: io::Error) -> Error {
-    Error::Io {
-        path: path.display().to_string(),
-        source,
-    }
-}
+pub(crate) use crate::error::{format_error, io_error};
 
 /// Test helpers: IDX bytes written the way the data sets write them.
 #[cfg(test)]

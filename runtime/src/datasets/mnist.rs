@@ -93,14 +93,7 @@ fn npz_split(path: &Path, arrays: &Npz, x_name: &str, y_name: &str) -> Result<Sp
         Elements::U8(data) => Ok(data.clone()),
         other => Err(fail(format!(
             "`{name}` holds {}, not the uint8 values of Keras's mnist.npz",
-            match other {
-                Elements::F32(_) => "float32",
-                Elements::F64(_) => "float64",
-                Elements::I32(_) => "int32",
-                Elements::I64(_) => "int64",
-                Elements::Bool(_) => "bool",
-                Elements::U8(_) => "uint8",
-            }
+            other.dtype()
         ))),
     };
     if x.shape().len() != 3 || x.shape()[1..] != [28, 28] {

@@ -1016,10 +1016,6 @@ fn metric_names(value: &Value, out: &mut Vec<String>, depth: usize) {
     }
 }
 
-fn metric(name: &str) -> Option<Metric> {
-    Metric::from_keras_name(name)
-}
-
 /// Parses a `training_config` JSON text for a model whose outputs are `outputs`.
 pub(crate) fn parse_training_config(text: &str, outputs: &[&str]) -> Parse<TrainingSpec> {
     let value: Value =
@@ -1066,7 +1062,7 @@ pub(crate) fn parse_training_config(text: &str, outputs: &[&str]) -> Parse<Train
     let mut names = Vec::new();
     metric_names(value.get("metrics").unwrap_or(&Value::Null), &mut names, 0);
     let mut metrics = Vec::new();
-    for m in names.iter().filter_map(|n| metric(n)) {
+    for m in names.iter().filter_map(|n| Metric::from_keras_name(n)) {
         if !metrics.contains(&m) {
             metrics.push(m);
         }

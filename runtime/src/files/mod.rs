@@ -75,13 +75,8 @@ use h5::{H5Contents, Layout, NamedArray, Values};
 use keras_config::ConfigStyle;
 use native::{NativeFile, NativeKind};
 
-/// An error about the content of the file at `path`.
-pub(crate) fn format_error(path: &Path, reason: impl Into<String>) -> Error {
-    Error::Format {
-        path: path.display().to_string(),
-        reason: reason.into(),
-    }
-}
+pub(crate) use crate::error::format_error;
+use crate::error::io_error;
 
 /// The weights of one layer as a file holds them.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -341,13 +336,6 @@ pub(crate) struct Contents {
     pub generators: Vec<FileGenerator>,
     /// Whether the file holds weights alone.
     pub weights_only: bool,
-}
-
-fn io_error(path: &Path, source: std::io::Error) -> Error {
-    Error::Io {
-        path: path.display().to_string(),
-        source,
-    }
 }
 
 /// Reads a file of either format, chosen by its first bytes.
