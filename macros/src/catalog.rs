@@ -10,6 +10,9 @@ pub const LAYERS: &[&str] = &[
     "add",
 ];
 
+/// The options a statement takes after its layer: `loss = ...`, `weight = ...`, `name = "..."`.
+pub const OPTIONS: &[&str] = &["loss", "weight", "name"];
+
 /// The activations, with the runtime type implementing each.
 pub const ACTIVATIONS: &[(&str, &str)] = &[
     ("linear", "Linear"),

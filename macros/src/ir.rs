@@ -1,6 +1,7 @@
 //! The resolved graph of a declaration: nodes in topological order with their shapes.
 
 use proc_macro2::Span;
+use syn::ext::IdentExt;
 use syn::{Attribute, Ident, Visibility};
 
 use crate::catalog::LossInfo;
@@ -77,6 +78,19 @@ impl Model {
 }
 
 impl Node {
+    /// A node called `name` (its Keras name too, until `name = "..."` says otherwise) of
+    /// unknown shape, reading nothing yet.
+    pub fn new(name: Ident, kind: Kind) -> Node {
+        Node {
+            keras_name: name.unraw().to_string(),
+            name,
+            kind,
+            shape: None,
+            sources: Vec::new(),
+            output: None,
+        }
+    }
+
     /// The values in one sample of the node's output.
     pub fn width(&self) -> usize {
         // Lowering refuses every shape whose product overflows; saturating keeps this total.

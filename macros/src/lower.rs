@@ -8,7 +8,6 @@ use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 
 use quote::ToTokens;
-use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{Expr, Ident, Lit};
 
@@ -77,14 +76,8 @@ impl Lowering<'_> {
 
     /// A statement whose syntax error is reported: a node of unknown shape under its name.
     fn broken(&mut self, index: usize, name: &Ident, input: bool, output: bool) -> Node {
-        let mut node = Node {
-            name: name.clone(),
-            keras_name: name.unraw().to_string(),
-            kind: if input { Kind::Input } else { Kind::Invalid },
-            shape: None,
-            sources: Vec::new(),
-            output: None,
-        };
+        let kind = if input { Kind::Input } else { Kind::Invalid };
+        let mut node = Node::new(name.clone(), kind);
         if output {
             node.output = Some(self.model.outputs.len());
             self.model.outputs.push(Output {
@@ -148,11 +141,12 @@ impl Lowering<'_> {
             );
             valid = false;
         }
-        let mut keras_name = input.name.unraw().to_string();
+        let mut node = Node::new(input.name.clone(), Kind::Input);
+        node.shape = valid.then_some(dims);
         for option in &input.options {
             if option.name == "name" {
                 if let Some(name) = self.keras_name(&option.value) {
-                    keras_name = name;
+                    node.keras_name = name;
                 }
             } else {
                 self.ctxt.error_at(
@@ -164,14 +158,7 @@ impl Lowering<'_> {
                 );
             }
         }
-        Node {
-            name: input.name.clone(),
-            keras_name,
-            kind: Kind::Input,
-            shape: valid.then_some(dims),
-            sources: Vec::new(),
-            output: None,
-        }
+        node
     }
 
     fn node(&mut self, index: usize, decl: &NodeDecl) -> Node {
@@ -220,14 +207,9 @@ impl Lowering<'_> {
             None => self.implicit_source(index, decl),
         };
         let shape = self.shape(decl, &kind, &sources);
-        let mut node = Node {
-            name: decl.name.clone(),
-            keras_name: decl.name.unraw().to_string(),
-            kind,
-            shape,
-            sources,
-            output: None,
-        };
+        let mut node = Node::new(decl.name.clone(), kind);
+        node.shape = shape;
+        node.sources = sources;
         if let Some(value) = name_argument(&decl.call) {
             if let Some(name) = self.keras_name(value) {
                 node.keras_name = name;
@@ -240,7 +222,7 @@ impl Lowering<'_> {
     /// The layer's kind and, when written, its sources (and whether they were written right).
     fn layer<'c>(&mut self, call: &'c LayerCall) -> (Kind, Option<(Vec<&'c Expr>, bool)>) {
         let name = call.layer.to_string();
-        let is_merge = name == "concatenate" || name == "add";
+        let is_merge = call.is_merge();
         let (args, sources) = if is_merge {
             (None, call.groups.first())
         } else {
@@ -650,7 +632,7 @@ impl Lowering<'_> {
     /// The node just before, when that is unambiguous.
     fn implicit_source(&mut self, index: usize, decl: &NodeDecl) -> Vec<usize> {
         let layer = &decl.call.layer;
-        if layer == "concatenate" || layer == "add" {
+        if decl.call.is_merge() {
             self.ctxt.error_at(
                 layer,
                 format!("`{layer}` needs its sources: `{layer}(a, b)`"),
@@ -840,7 +822,7 @@ impl Lowering<'_> {
                     &option.name,
                     format!(
                         "unknown option `{other}`{}",
-                        catalog::suggestion(other, ["loss", "weight", "name"])
+                        catalog::suggestion(other, catalog::OPTIONS.iter().copied())
                     ),
                 ),
             }
@@ -913,7 +895,7 @@ impl Lowering<'_> {
 
 /// The value of `name = ...` among a layer's arguments (`Dense(10, name = "out")`).
 fn name_argument(call: &LayerCall) -> Option<&Expr> {
-    if call.layer == "concatenate" || call.layer == "add" {
+    if call.is_merge() {
         return None;
     }
     call.groups.first()?.args.iter().find_map(|arg| match arg {
@@ -925,7 +907,7 @@ fn name_argument(call: &LayerCall) -> Option<&Expr> {
 /// The parentheses that hold a layer's sources, when written: a merge's first, another
 /// layer's second.
 fn source_group(call: &LayerCall) -> Option<&crate::parse::ParenGroup> {
-    if call.layer == "concatenate" || call.layer == "add" {
+    if call.is_merge() {
         call.groups.first()
     } else {
         call.groups.get(1)

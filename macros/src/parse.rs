@@ -219,6 +219,14 @@ impl Parse for NamedArg {
     }
 }
 
+impl LayerCall {
+    /// Whether it is `concatenate` or `add`, which take their sources in their first
+    /// parentheses.
+    pub fn is_merge(&self) -> bool {
+        self.layer == "concatenate" || self.layer == "add"
+    }
+}
+
 impl Statement {
     /// The name the statement declares.
     pub fn name(&self) -> &Ident {
@@ -252,7 +260,7 @@ fn layer_statement_follows(input: ParseStream) -> bool {
     ) else {
         return false;
     };
-    !["loss", "weight", "name"].contains(&name.to_string().as_str())
+    !crate::catalog::OPTIONS.contains(&name.to_string().as_str())
         && (fork.peek(Paren) || crate::catalog::LAYERS.contains(&value.to_string().as_str()))
 }
 

@@ -14,14 +14,12 @@ use crate::ir::{Kind, Model, Node, Output};
 /// Makes `model` a graph codegen accepts, changing only what errors left unknown.
 pub fn repair(model: &mut Model) {
     if model.nodes.is_empty() {
-        model.nodes.push(Node {
-            name: format_ident!("input", span = model.ident.span()),
-            keras_name: "input".to_owned(),
-            kind: Kind::Input,
-            shape: Some(vec![1]),
-            sources: Vec::new(),
-            output: None,
-        });
+        let mut input = Node::new(
+            format_ident!("input", span = model.ident.span()),
+            Kind::Input,
+        );
+        input.shape = Some(vec![1]);
+        model.nodes.push(input);
     }
     distinct_names(model);
     for index in 0..model.nodes.len() {
