@@ -9,6 +9,7 @@
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use densely::datasets::fashion_mnist;
 use densely::prelude::*;
+use densely::weights::BatchWeights;
 use std::time::Duration;
 
 #[path = "../tests/common/book.rs"]
@@ -67,7 +68,7 @@ fn train_step<N: Network>(
     N::stage_inputs(workspace, inputs, rows);
     N::stage_targets(workspace, targets, rows);
     model.forward(workspace, rows.len(), true);
-    model.backward(workspace, rows.len(), losses);
+    model.backward(workspace, rows.len(), &BatchWeights::NONE, losses);
     model
         .apply_gradients()
         .expect("the benchmark's steps stay finite");

@@ -346,8 +346,8 @@ impl<'a> Plan<'a> {
                 #stage_targets
                 #forward
 
-                fn losses(&self, workspace: &Self::Workspace, samples: ::core::primitive::usize, losses: &mut [::core::primitive::f64]) {
-                    let _ = self;
+                fn losses(&self, workspace: &Self::Workspace, samples: ::core::primitive::usize, weights: &::densely::weights::BatchWeights, losses: &mut [::core::primitive::f64]) {
+                    let _ = (self, weights);
                     #losses
                 }
 
@@ -641,6 +641,7 @@ impl<'a> Plan<'a> {
                         &workspace.#target[..#target_len],
                         #units,
                         #weight / samples as ::core::primitive::f32,
+                        weights.output(#k),
                         #dz,
                     ) / samples as ::core::primitive::f64;
                 }
@@ -648,22 +649,25 @@ impl<'a> Plan<'a> {
                 let loss_type = loss_type(loss);
                 let gradient = with_grad.then(|| {
                     quote! {
-                        <#loss_type as ::densely::loss::Loss>::gradient(
+                        ::densely::loss::loss_gradient::<#loss_type>(
                             &workspace.#y[..#units * samples],
                             &workspace.#target[..#target_len],
                             #units,
                             #weight / samples as ::core::primitive::f32,
+                            weights.output(#k),
                             &mut workspace.#grad[..#units * samples],
                             #accumulate,
                         );
                     }
                 });
                 quote! {
-                    losses[#k] = <#loss_type as ::densely::loss::Loss>::loss(
+                    losses[#k] = ::densely::loss::mean_loss::<#loss_type>(
                         &workspace.#y[..#units * samples],
                         &workspace.#target[..#target_len],
                         #units,
-                    ) / samples as ::core::primitive::f64;
+                        samples,
+                        weights.output(#k),
+                    );
                     #gradient
                 }
             });
@@ -753,7 +757,8 @@ impl<'a> Plan<'a> {
             steps.push(step);
         }
         quote! {
-            fn backward(&mut self, workspace: &mut Self::Workspace, samples: ::core::primitive::usize, losses: &mut [::core::primitive::f64]) {
+            fn backward(&mut self, workspace: &mut Self::Workspace, samples: ::core::primitive::usize, weights: &::densely::weights::BatchWeights, losses: &mut [::core::primitive::f64]) {
+                let _ = weights;
                 #output_terms
                 #(#steps)*
             }

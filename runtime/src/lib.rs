@@ -49,6 +49,7 @@ pub mod plot;
 pub mod shape;
 pub mod summary;
 pub mod training;
+pub mod weights;
 
 pub use data::{Batch, Labels};
 pub use densely_macros::model;
@@ -62,7 +63,8 @@ pub use nalgebra;
 pub use ndarray;
 pub use network::Network;
 pub use shape::{Shape, Shape1, Shape2, Shape3, Shape4};
-pub use training::{FitOptions, History, Model};
+pub use training::{EvaluateOptions, FitOptions, History, Model};
+pub use weights::SampleWeight;
 
 /// Everything a program using densely usually needs.
 pub mod prelude {
@@ -79,7 +81,8 @@ pub mod prelude {
     pub use crate::optimizers::{Adagrad, Adam, AdamW, Nadam, Optimizer, RmsProp, Sgd};
     pub use crate::plot::{plot_model, PlotOptions};
     pub use crate::shape::{Shape, Shape1, Shape2, Shape3, Shape4};
-    pub use crate::training::{FitOptions, History, Logs, Model};
+    pub use crate::training::{EvaluateOptions, FitOptions, History, Logs, Model};
+    pub use crate::weights::SampleWeight;
 
     // The traits once more, unnamed: a struct of the user's called `Model` or `Network`
     // shadows the names above, and their methods stay in scope through these.

@@ -14,6 +14,8 @@ pub trait Loss: 'static {
     const KERAS_NAME: &'static str;
     /// Target element: `u32` class labels (sparse) or `f32` values.
     type Elem: Copy + Default + 'static;
+    /// Whether a sample's target is one class label rather than `units` values.
+    const SPARSE: bool = false;
     /// Sum over the samples of the per-sample loss. `y` holds n samples of `units` values;
     /// `target` n samples of 1 (sparse) or `units` values.
     fn loss(y: &[f32], target: &[Self::Elem], units: usize) -> f64;
@@ -76,6 +78,61 @@ fn mean_gradient(
     }
 }
 
+/// One output's loss over a batch of `samples`, reduced as Keras reduces it
+/// (`sum_over_batch_size`): `Σ wᵢ lᵢ / samples`, each `wᵢ` 1 when `weights` is `None`.
+pub fn mean_loss<L: Loss>(
+    y: &[f32],
+    target: &[L::Elem],
+    units: usize,
+    samples: usize,
+    weights: Option<&[f32]>,
+) -> f64 {
+    let sum = match weights {
+        None => L::loss(y, target, units),
+        Some(weights) => per_sample::<L>(y, target, units)
+            .zip(weights)
+            .map(|((y, target), &w)| f64::from(w) * L::loss(y, target, units))
+            .sum(),
+    };
+    sum / samples as f64
+}
+
+/// Writes (or adds to, when `accumulate`) `grad` the value `scale * d(Σ wᵢ lᵢ)/dy`, each `wᵢ`
+/// 1 when `weights` is `None`.
+pub fn loss_gradient<L: Loss>(
+    y: &[f32],
+    target: &[L::Elem],
+    units: usize,
+    scale: f32,
+    weights: Option<&[f32]>,
+    grad: &mut [f32],
+    accumulate: bool,
+) {
+    let Some(weights) = weights else {
+        return L::gradient(y, target, units, scale, grad, accumulate);
+    };
+    let grads = grad.chunks_exact_mut(chunk(units));
+    for (((y, target), grad), &w) in per_sample::<L>(y, target, units).zip(grads).zip(weights) {
+        L::gradient(y, target, units, scale * w, grad, accumulate);
+    }
+}
+
+/// Each sample's outputs and targets.
+fn per_sample<'a, L: Loss>(
+    y: &'a [f32],
+    target: &'a [L::Elem],
+    units: usize,
+) -> impl Iterator<Item = (&'a [f32], &'a [L::Elem])> {
+    let target_width = if L::SPARSE { 1 } else { chunk(units) };
+    y.chunks_exact(chunk(units))
+        .zip(target.chunks_exact(target_width))
+}
+
+/// Sample `index`'s weight, 1 without weights.
+fn weight_of(weights: Option<&[f32]>, index: usize) -> f32 {
+    weights.map_or(1.0, |w| w[index])
+}
+
 /// Keras's `sparse_categorical_crossentropy` on probabilities, with `u32` class labels.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SparseCategoricalCrossentropy;
@@ -84,6 +141,7 @@ impl Loss for SparseCategoricalCrossentropy {
     const NAME: &'static str = "sparse_categorical_crossentropy";
     const KERAS_NAME: &'static str = "sparse_categorical_crossentropy";
     type Elem = u32;
+    const SPARSE: bool = true;
 
     /// # Panics
     /// If a label is not below `units` (labels are validated when built, see `data::Labels`).
@@ -348,7 +406,8 @@ fn log_sum_exp(z: &[f32]) -> f64 {
 
 /// Softmax then sparse categorical cross-entropy, from the logits `z` (Keras's result
 /// for a `softmax` output). `y` is softmax(z). Returns the summed loss
-/// `Σ logsumexp(z) - z_label` and, if `dz` is given, writes `scale * (y - onehot)` to it.
+/// `Σ wᵢ (logsumexp(zᵢ) - zᵢ[label])` and, if `dz` is given, writes `scale * wᵢ (yᵢ - onehot)`
+/// to it; each `wᵢ` is 1 when `weights` is `None`.
 ///
 /// # Panics
 /// If a label is not below `units`.
@@ -358,6 +417,7 @@ pub fn sparse_softmax_cross_entropy(
     labels: &[u32],
     units: usize,
     scale: f32,
+    weights: Option<&[f32]>,
     dz: Option<&mut [f32]>,
 ) -> f64 {
     debug_assert_eq!(z.len(), y.len());
@@ -365,7 +425,8 @@ pub fn sparse_softmax_cross_entropy(
     let n = chunk(units);
     if let Some(dz) = dz {
         let samples = y.chunks_exact(n).zip(dz.chunks_exact_mut(n));
-        for ((y, dz), &label) in samples.zip(labels) {
+        for (i, ((y, dz), &label)) in samples.zip(labels).enumerate() {
+            let scale = scale * weight_of(weights, i);
             for (k, (d, &y)) in dz.iter_mut().zip(y).enumerate() {
                 let onehot = if k == label as usize { 1.0 } else { 0.0 };
                 *d = scale * (y - onehot);
@@ -374,19 +435,33 @@ pub fn sparse_softmax_cross_entropy(
     }
     z.chunks_exact(n)
         .zip(labels)
-        .map(|(z, &label)| log_sum_exp(z) - f64::from(z[label as usize]))
+        .enumerate()
+        .map(|(i, (z, &label))| {
+            let loss = log_sum_exp(z) - f64::from(z[label as usize]);
+            weighted(loss, weights, i)
+        })
         .sum()
 }
 
+/// `loss` times sample `index`'s weight, untouched without weights.
+fn weighted(loss: f64, weights: Option<&[f32]>, index: usize) -> f64 {
+    match weights {
+        None => loss,
+        Some(w) => f64::from(w[index]) * loss,
+    }
+}
+
 /// Softmax then categorical cross-entropy, from the logits `z` (Keras's result for a
-/// `softmax` output). `y` is softmax(z). Returns the summed loss `Σ t (logsumexp(z) - z)`
-/// and, if `dz` is given, writes `scale * (y Σt - t)` to it.
+/// `softmax` output). `y` is softmax(z). Returns the summed loss `Σ wᵢ Σ t (logsumexp(z) - z)`
+/// and, if `dz` is given, writes `scale * wᵢ (y Σt - t)` to it; each `wᵢ` is 1 when `weights`
+/// is `None`.
 pub fn softmax_cross_entropy(
     z: &[f32],
     y: &[f32],
     target: &[f32],
     units: usize,
     scale: f32,
+    weights: Option<&[f32]>,
     dz: Option<&mut [f32]>,
 ) -> f64 {
     debug_assert_eq!(z.len(), y.len());
@@ -394,7 +469,8 @@ pub fn softmax_cross_entropy(
     let n = chunk(units);
     if let Some(dz) = dz {
         let samples = y.chunks_exact(n).zip(target.chunks_exact(n));
-        for ((y, t), dz) in samples.zip(dz.chunks_exact_mut(n)) {
+        for (i, ((y, t), dz)) in samples.zip(dz.chunks_exact_mut(n)).enumerate() {
+            let scale = scale * weight_of(weights, i);
             let total: f32 = t.iter().sum();
             for ((d, &y), &t) in dz.iter_mut().zip(y).zip(t) {
                 *d = scale * (y * total - t);
@@ -403,42 +479,59 @@ pub fn softmax_cross_entropy(
     }
     z.chunks_exact(n)
         .zip(target.chunks_exact(n))
-        .map(|(z, t)| {
+        .enumerate()
+        .map(|(i, (z, t))| {
             let lse = log_sum_exp(z);
-            z.iter()
+            let loss = z
+                .iter()
                 .zip(t)
                 .map(|(&z, &t)| f64::from(t) * (lse - f64::from(z)))
-                .sum::<f64>()
+                .sum::<f64>();
+            weighted(loss, weights, i)
         })
         .sum()
 }
 
 /// Sigmoid then binary cross-entropy, from the logits `z` (Keras's result for a `sigmoid`
 /// output). `y` is sigmoid(z). Returns the summed per-sample mean of
-/// `max(z, 0) - z t + ln(1 + exp(-|z|))` and, if `dz` is given, writes
-/// `scale * (y - t) / units` to it.
+/// `max(z, 0) - z t + ln(1 + exp(-|z|))`, each sample's times its weight `wᵢ`, and, if `dz` is
+/// given, writes `scale * wᵢ (y - t) / units` to it; each `wᵢ` is 1 when `weights` is `None`.
 pub fn sigmoid_binary_cross_entropy(
     z: &[f32],
     y: &[f32],
     target: &[f32],
     units: usize,
     scale: f32,
+    weights: Option<&[f32]>,
     dz: Option<&mut [f32]>,
 ) -> f64 {
     debug_assert_eq!(z.len(), y.len());
     debug_assert_eq!(z.len(), target.len());
+    let n = chunk(units);
     if let Some(dz) = dz {
-        mean_gradient(y, target, units, scale, dz, false, |e| e);
+        let samples = y.chunks_exact(n).zip(target.chunks_exact(n));
+        for (i, ((y, t), dz)) in samples.zip(dz.chunks_exact_mut(n)).enumerate() {
+            let scale = scale * weight_of(weights, i);
+            mean_gradient(y, t, units, scale, dz, false, |e| e);
+        }
     }
     let sum: f64 = z
-        .iter()
-        .zip(target)
-        .map(|(&z, &t)| {
-            let (z, t) = (f64::from(z), f64::from(t));
-            z.max(0.0) - z * t + (-z.abs()).exp().ln_1p()
+        .chunks_exact(n)
+        .zip(target.chunks_exact(n))
+        .enumerate()
+        .map(|(i, (z, t))| {
+            let loss: f64 = z
+                .iter()
+                .zip(t)
+                .map(|(&z, &t)| {
+                    let (z, t) = (f64::from(z), f64::from(t));
+                    z.max(0.0) - z * t + (-z.abs()).exp().ln_1p()
+                })
+                .sum();
+            weighted(loss, weights, i)
         })
         .sum();
-    sum / chunk(units) as f64
+    sum / n as f64
 }
 
 /// A loss chosen at run time, for files and dynamically built models.
@@ -715,14 +808,14 @@ mod tests {
         let (z, labels, scale) = (logits(), [3, 0, 2], 0.25);
         let y = softmax(&z, UNITS);
         let mut dz = vec![f32::NAN; z.len()];
-        let loss = sparse_softmax_cross_entropy(&z, &y, &labels, UNITS, scale, Some(&mut dz));
+        let loss = sparse_softmax_cross_entropy(&z, &y, &labels, UNITS, scale, None, Some(&mut dz));
         assert_close(
             loss,
             SparseCategoricalCrossentropy::loss(&y, &labels, UNITS),
             1e-5,
         );
         let numeric: Vec<f64> = numeric_gradient(&z, |z| {
-            sparse_softmax_cross_entropy(z, &softmax(z, UNITS), &labels, UNITS, 1.0, None)
+            sparse_softmax_cross_entropy(z, &softmax(z, UNITS), &labels, UNITS, 1.0, None, None)
         });
         let numeric: Vec<f64> = numeric.iter().map(|g| 0.25 * g).collect();
         assert_gradient(&dz, &numeric, "sparse_softmax_cross_entropy");
@@ -735,14 +828,14 @@ mod tests {
         let target = [0.0, 0.0, 0.0, 1.0, 0.3, 0.5, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0];
         let y = softmax(&z, UNITS);
         let mut dz = vec![f32::NAN; z.len()];
-        let loss = softmax_cross_entropy(&z, &y, &target, UNITS, 2.0, Some(&mut dz));
+        let loss = softmax_cross_entropy(&z, &y, &target, UNITS, 2.0, None, Some(&mut dz));
         assert_close(
             loss,
             CategoricalCrossentropy::loss(&y, &target, UNITS),
             1e-5,
         );
         let numeric: Vec<f64> = numeric_gradient(&z, |z| {
-            softmax_cross_entropy(z, &softmax(z, UNITS), &target, UNITS, 1.0, None)
+            softmax_cross_entropy(z, &softmax(z, UNITS), &target, UNITS, 1.0, None, None)
         });
         let numeric: Vec<f64> = numeric.iter().map(|g| 2.0 * g).collect();
         assert_gradient(&dz, &numeric, "softmax_cross_entropy");
@@ -754,13 +847,127 @@ mod tests {
         let target: Vec<f32> = pseudo_random(z.len(), 9).iter().map(|t| t.abs()).collect();
         let y = sigmoid(&z);
         let mut dz = vec![f32::NAN; z.len()];
-        let loss = sigmoid_binary_cross_entropy(&z, &y, &target, UNITS, 0.5, Some(&mut dz));
+        let loss = sigmoid_binary_cross_entropy(&z, &y, &target, UNITS, 0.5, None, Some(&mut dz));
         assert_close(loss, BinaryCrossentropy::loss(&y, &target, UNITS), 1e-5);
         let numeric: Vec<f64> = numeric_gradient(&z, |z| {
-            sigmoid_binary_cross_entropy(z, &sigmoid(z), &target, UNITS, 1.0, None)
+            sigmoid_binary_cross_entropy(z, &sigmoid(z), &target, UNITS, 1.0, None, None)
         });
         let numeric: Vec<f64> = numeric.iter().map(|g| 0.5 * g).collect();
         assert_gradient(&dz, &numeric, "sigmoid_binary_cross_entropy");
+    }
+
+    /// Checks the weighted loss against the per-sample losses times their weights, and its
+    /// gradient against finite differences.
+    fn check_weighted<L: Loss>(y: &[f32], target: &[L::Elem], units: usize, weights: &[f32]) {
+        let per_sample: f64 = per_sample::<L>(y, target, units)
+            .zip(weights)
+            .map(|((y, t), &w)| f64::from(w) * L::loss(y, t, units))
+            .sum();
+        let samples = weights.len();
+        let loss = mean_loss::<L>(y, target, units, samples, Some(weights));
+        assert_close(loss, per_sample / samples as f64, 1e-12);
+        let ones = vec![1.0; samples];
+        assert_close(
+            mean_loss::<L>(y, target, units, samples, Some(&ones)),
+            mean_loss::<L>(y, target, units, samples, None),
+            1e-12,
+        );
+        let scale = 0.5;
+        let numeric: Vec<f64> =
+            numeric_gradient(y, |y| mean_loss::<L>(y, target, units, 1, Some(weights)))
+                .into_iter()
+                .map(|g| f64::from(scale) * g)
+                .collect();
+        let mut grad = vec![f32::NAN; y.len()];
+        loss_gradient::<L>(y, target, units, scale, Some(weights), &mut grad, false);
+        assert_gradient(&grad, &numeric, L::NAME);
+    }
+
+    #[test]
+    fn weighted_losses_match_finite_differences() {
+        let weights = [0.25, 3.0];
+        check_weighted::<SparseCategoricalCrossentropy>(&PROBS, &[2, 1], 3, &weights);
+        let target = [0.0, 0.0, 1.0, 0.5, 0.5, 0.0];
+        check_weighted::<CategoricalCrossentropy>(&PROBS, &target, 3, &weights);
+        let (y, target) = ([0.9, 0.2, 0.6, 0.35], [1.0, 0.0, 0.0, 0.7]);
+        check_weighted::<BinaryCrossentropy>(&y, &target, 2, &weights);
+        let y = [1.0, 2.3, 3.0, 5.0, -0.2, 0.4];
+        let target = [0.5, 2.0, 1.0, 1.0, 0.1, 1.9];
+        check_weighted::<MeanSquaredError>(&y, &target, 3, &weights);
+        check_weighted::<MeanAbsoluteError>(&y, &target, 3, &weights);
+        check_weighted::<Huber>(&y, &target, 3, &weights);
+        // A zero weight takes the sample out of the loss and of the gradient.
+        let mut grad = [f32::NAN; 6];
+        loss_gradient::<MeanSquaredError>(&y, &target, 3, 1.0, Some(&[0.0, 1.0]), &mut grad, false);
+        assert_eq!(&grad[..3], &[0.0; 3]);
+    }
+
+    #[test]
+    fn weighted_fused_losses_match_the_plain_ones_and_finite_differences() {
+        let (z, weights) = (logits(), [0.5, 0.0, 2.0]);
+        let y = softmax(&z, UNITS);
+        let labels = [3, 0, 2];
+        let mut dz = vec![f32::NAN; z.len()];
+        let loss = sparse_softmax_cross_entropy(
+            &z,
+            &y,
+            &labels,
+            UNITS,
+            1.0,
+            Some(&weights),
+            Some(&mut dz),
+        );
+        let plain =
+            mean_loss::<SparseCategoricalCrossentropy>(&y, &labels, UNITS, 1, Some(&weights));
+        assert_close(loss, plain, 1e-5);
+        let numeric = numeric_gradient(&z, |z| {
+            sparse_softmax_cross_entropy(
+                z,
+                &softmax(z, UNITS),
+                &labels,
+                UNITS,
+                1.0,
+                Some(&weights),
+                None,
+            )
+        });
+        assert_gradient(&dz, &numeric, "weighted sparse_softmax_cross_entropy");
+
+        let target = [0.0, 0.0, 0.0, 1.0, 0.3, 0.5, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0];
+        let loss =
+            softmax_cross_entropy(&z, &y, &target, UNITS, 1.0, Some(&weights), Some(&mut dz));
+        let plain = mean_loss::<CategoricalCrossentropy>(&y, &target, UNITS, 1, Some(&weights));
+        assert_close(loss, plain, 1e-5);
+        let numeric = numeric_gradient(&z, |z| {
+            softmax_cross_entropy(
+                z,
+                &softmax(z, UNITS),
+                &target,
+                UNITS,
+                1.0,
+                Some(&weights),
+                None,
+            )
+        });
+        assert_gradient(&dz, &numeric, "weighted softmax_cross_entropy");
+
+        let target: Vec<f32> = pseudo_random(z.len(), 9).iter().map(|t| t.abs()).collect();
+        let y = sigmoid(&z);
+        let loss = sigmoid_binary_cross_entropy(
+            &z,
+            &y,
+            &target,
+            UNITS,
+            1.0,
+            Some(&weights),
+            Some(&mut dz),
+        );
+        let plain = mean_loss::<BinaryCrossentropy>(&y, &target, UNITS, 1, Some(&weights));
+        assert_close(loss, plain, 1e-5);
+        let numeric = numeric_gradient(&z, |z| {
+            sigmoid_binary_cross_entropy(z, &sigmoid(z), &target, UNITS, 1.0, Some(&weights), None)
+        });
+        assert_gradient(&dz, &numeric, "weighted sigmoid_binary_cross_entropy");
     }
 
     #[test]
@@ -768,18 +975,18 @@ mod tests {
         let z = [1e4, -1e4, 0.0, 0.0];
         let y = softmax(&z, UNITS);
         let mut dz = [f32::NAN; 4];
-        let loss = sparse_softmax_cross_entropy(&z, &y, &[1], UNITS, 1.0, Some(&mut dz));
+        let loss = sparse_softmax_cross_entropy(&z, &y, &[1], UNITS, 1.0, None, Some(&mut dz));
         assert_close(loss, 2e4, 1e-6);
         assert_eq!(dz, [1.0, -1.0, 0.0, 0.0]);
 
         let target = [0.0, 1.0, 0.0, 0.0];
-        let loss = softmax_cross_entropy(&z, &y, &target, UNITS, 1.0, Some(&mut dz));
+        let loss = softmax_cross_entropy(&z, &y, &target, UNITS, 1.0, None, Some(&mut dz));
         assert_close(loss, 2e4, 1e-6);
         assert_eq!(dz, [1.0, -1.0, 0.0, 0.0]);
 
         let target = [0.0, 1.0, 1.0, 0.0];
         let y = sigmoid(&z);
-        let loss = sigmoid_binary_cross_entropy(&z, &y, &target, UNITS, 1.0, Some(&mut dz));
+        let loss = sigmoid_binary_cross_entropy(&z, &y, &target, UNITS, 1.0, None, Some(&mut dz));
         // (1e4 + 1e4 + ln 2 + ln 2) / 4
         assert_close(loss, 5e3 + 0.5 * std::f64::consts::LN_2, 1e-6);
         assert_eq!(dz, [0.25, -0.25, -0.125, 0.125]);

@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::graph::Graph;
 use crate::layers::{Generator, Param, ParamMut};
 use crate::training::TrainingState;
+use crate::weights::BatchWeights;
 
 /// The seed `Model::new()` uses, so that an unseeded model is still reproducible.
 pub const DEFAULT_SEED: u64 = 42;
@@ -87,11 +88,25 @@ pub trait Network: Sized {
     fn stage_targets(workspace: &mut Self::Workspace, targets: Self::Targets<'_>, rows: &[usize]);
     /// The forward pass over the first `samples` staged samples (dropout active if `training`).
     fn forward(&mut self, workspace: &mut Self::Workspace, samples: usize, training: bool);
-    /// Each output's mean loss over the batch, unweighted, after a forward pass.
-    fn losses(&self, workspace: &Self::Workspace, samples: usize, losses: &mut [f64]);
+    /// Each output's loss over the batch after a forward pass, its samples weighted by
+    /// `weights` (Keras's `Σ wᵢ lᵢ / samples`), not yet by the output's loss weight.
+    fn losses(
+        &self,
+        workspace: &Self::Workspace,
+        samples: usize,
+        weights: &BatchWeights,
+        losses: &mut [f64],
+    );
     /// The backward pass after a forward pass: stores every parameter's gradient of the
-    /// weighted total loss (mean over the batch) and writes each output's mean loss.
-    fn backward(&mut self, workspace: &mut Self::Workspace, samples: usize, losses: &mut [f64]);
+    /// total loss (each output's loss, as [`Network::losses`] computes it, times its loss
+    /// weight) and writes each output's loss.
+    fn backward(
+        &mut self,
+        workspace: &mut Self::Workspace,
+        samples: usize,
+        weights: &BatchWeights,
+        losses: &mut [f64],
+    );
     /// Predictions for `samples` samples, zeroed.
     fn empty_predictions(samples: usize) -> Self::Predictions;
     /// Copies the outputs of the last forward pass into `predictions` from sample `offset` on.
@@ -183,7 +198,7 @@ pub trait Network: Sized {
         let (mut workspace, samples) =
             forward_whole_set(self, inputs.into_inputs(), targets.into_targets())?;
         let mut losses = vec![0.0; Self::GRAPH.outputs.len()];
-        self.backward(&mut workspace, samples, &mut losses);
+        self.backward(&mut workspace, samples, &BatchWeights::NONE, &mut losses);
         Ok(Self::total_loss(&losses))
     }
 
@@ -196,7 +211,7 @@ pub trait Network: Sized {
         let (workspace, samples) =
             forward_whole_set(self, inputs.into_inputs(), targets.into_targets())?;
         let mut losses = vec![0.0; Self::GRAPH.outputs.len()];
-        self.losses(&workspace, samples, &mut losses);
+        self.losses(&workspace, samples, &BatchWeights::NONE, &mut losses);
         Ok(Self::total_loss(&losses))
     }
 }

@@ -37,7 +37,7 @@ use rand::SeedableRng;
 
 pub use history::{History, Params};
 pub use logs::Logs;
-pub use options::FitOptions;
+pub use options::{EvaluateOptions, FitOptions};
 pub use progress::{ProgressBar, Verbosity};
 pub use state::TrainingState;
 pub(crate) use tally::LogPlan;
@@ -47,6 +47,7 @@ use crate::error::{Error, NonFinite, Result};
 use crate::metrics::Metric;
 use crate::network::{InputsOf, Network, TargetsOf};
 use crate::optimizers::Optimizer;
+use crate::weights::{BatchWeights, DataWeights};
 
 /// Keras's model methods for every `model!` struct: `compile`, `fit`, `evaluate`.
 pub trait Model: Network {
@@ -114,9 +115,25 @@ pub trait Model: Network {
         targets: impl TargetsOf<'t, Self>,
         batch_size: usize,
     ) -> Result<Logs> {
+        self.evaluate_with(
+            inputs,
+            targets,
+            EvaluateOptions::default().batch_size(batch_size),
+        )
+    }
+
+    /// `evaluate` with Keras's other arguments: the batch size and sample weights.
+    fn evaluate_with<'i, 't>(
+        &mut self,
+        inputs: impl InputsOf<'i, Self>,
+        targets: impl TargetsOf<'t, Self>,
+        options: EvaluateOptions<'_>,
+    ) -> Result<Logs> {
         let (inputs, targets) = (inputs.into_inputs(), targets.into_targets());
-        check_batch_size("batch_size", batch_size)?;
+        check_batch_size("batch_size", options.batch_size)?;
         let samples = checked_samples::<Self>("x", inputs, targets)?;
+        let weights =
+            DataWeights::from_samples::<Self>("sample_weight", &options.sample_weight, samples)?;
         let plan = LogPlan::new::<Self>(self.training_state().metrics());
         let mut logs = plan.logs("");
         let rows: Vec<usize> = (0..samples).collect();
@@ -126,10 +143,9 @@ pub trait Model: Network {
             &plan,
             self,
             &mut workspace,
-            inputs,
-            targets,
+            (inputs, targets, &weights),
             &rows,
-            batch_size,
+            options.batch_size,
         );
         plan.write(&evaluation.tally, &mut logs, 0);
         Ok(logs)
@@ -142,6 +158,7 @@ impl<N: Network> Model for N {}
 struct Evaluation {
     tally: tally::Tally,
     losses: Vec<f64>,
+    weights: BatchWeights,
 }
 
 impl Evaluation {
@@ -150,17 +167,17 @@ impl Evaluation {
         Evaluation {
             tally: plan.tally(outputs),
             losses: vec![0.0; outputs],
+            weights: BatchWeights::default(),
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// Evaluates the samples `rows` of `data`, `batch_size` at a time.
     fn run<N: Network>(
         &mut self,
         plan: &LogPlan,
         model: &mut N,
         workspace: &mut N::Workspace,
-        inputs: N::Inputs<'_>,
-        targets: N::Targets<'_>,
+        (inputs, targets, weights): (N::Inputs<'_>, N::Targets<'_>, &DataWeights<'_>),
         rows: &[usize],
         batch_size: usize,
     ) {
@@ -168,8 +185,9 @@ impl Evaluation {
         for batch in rows.chunks(batch_size) {
             N::stage_inputs(workspace, inputs, batch);
             N::stage_targets(workspace, targets, batch);
+            weights.stage(&mut self.weights, batch);
             model.forward(workspace, batch.len(), false);
-            model.losses(workspace, batch.len(), &mut self.losses);
+            model.losses(workspace, batch.len(), &self.weights, &mut self.losses);
             plan.record::<N>(&mut self.tally, workspace, batch.len(), &self.losses);
         }
     }
@@ -238,8 +256,8 @@ enum Validation<'v, N: Network> {
     None,
     /// The last samples of the training data: these rows.
     Split(Vec<usize>),
-    /// `validation_data`, with all its rows.
-    Data(N::Inputs<'v>, N::Targets<'v>, Vec<usize>),
+    /// `validation_data` and its weights, with all its rows.
+    Data(N::Inputs<'v>, N::Targets<'v>, DataWeights<'v>, Vec<usize>),
 }
 
 /// Where a step went wrong, when one did.
@@ -272,11 +290,38 @@ fn fit<N: Network>(
     let validation = match options.validation_data {
         Some((inputs, targets)) => {
             let samples = checked_samples::<N>("validation_data", inputs, targets)?;
-            Validation::<N>::Data(inputs, targets, (0..samples).collect())
+            let weights = DataWeights::from_samples::<N>(
+                "validation_sample_weight",
+                &options.validation_sample_weight,
+                samples,
+            )?;
+            Validation::<N>::Data(inputs, targets, weights, (0..samples).collect())
+        }
+        None if !options.validation_sample_weight.is_empty() => {
+            return Err(Error::Argument {
+                argument: "validation_sample_weight",
+                reason: "weighs the samples of validation_data, and none is given".into(),
+            })
         }
         None if split_rows.is_empty() => Validation::None,
         None => Validation::Split(split_rows),
     };
+    // The held-out samples keep their sample weights; class weights weigh training alone.
+    let sample_weights =
+        DataWeights::from_samples::<N>("sample_weight", &options.sample_weight, samples)?;
+    let train_weights = if options.class_weight.is_empty() {
+        sample_weights.clone()
+    } else if !options.sample_weight.is_empty() {
+        return Err(Error::Argument {
+            argument: "class_weight",
+            reason: "can't be given together with sample_weight, as in Keras: multiply the \
+                     class weights into the sample weights instead"
+                .into(),
+        });
+    } else {
+        DataWeights::from_classes::<N>(&options.class_weight, targets, samples)?
+    };
+    let mut batch_weights = BatchWeights::default();
 
     let steps = train_rows.len().div_ceil(options.batch_size);
     let mut history = History::new(Params {
@@ -329,8 +374,9 @@ fn fit<N: Network>(
             }
             N::stage_inputs(&mut workspace, inputs, batch);
             N::stage_targets(&mut workspace, targets, batch);
+            train_weights.stage(&mut batch_weights, batch);
             model.forward(&mut workspace, batch.len(), true);
-            model.backward(&mut workspace, batch.len(), &mut losses);
+            model.backward(&mut workspace, batch.len(), &batch_weights, &mut losses);
             let loss = N::total_loss(&losses);
             let refused = if loss.is_finite() {
                 model.apply_gradients().err()
@@ -364,12 +410,11 @@ fn fit<N: Network>(
             }
             let batch_size = validation_batch_size;
             match &validation {
-                Validation::Data(inputs, targets, rows) => evaluation.run(
+                Validation::Data(inputs, targets, weights, rows) => evaluation.run(
                     &plan,
                     model,
                     &mut workspace,
-                    *inputs,
-                    *targets,
+                    (*inputs, *targets, weights),
                     rows,
                     batch_size,
                 ),
@@ -377,8 +422,7 @@ fn fit<N: Network>(
                     &plan,
                     model,
                     &mut workspace,
-                    inputs,
-                    targets,
+                    (inputs, targets, &sample_weights),
                     rows,
                     batch_size,
                 ),

@@ -3,6 +3,7 @@
 use super::progress::Verbosity;
 use crate::callbacks::Callback;
 use crate::network::{InputsOf, Network, TargetsOf, DEFAULT_SEED};
+use crate::weights::SampleWeight;
 
 /// The arguments of `fit` other than the data, with Keras's defaults: 1 epoch, batches of 32,
 /// shuffled, a progress bar.
@@ -28,6 +29,9 @@ pub struct FitOptions<'a, N: Network> {
     pub(crate) verbosity: Verbosity,
     pub(crate) seed: u64,
     pub(crate) callbacks: Vec<Box<dyn Callback<N> + 'a>>,
+    pub(crate) sample_weight: SampleWeight<'a>,
+    pub(crate) class_weight: Vec<(u32, f32)>,
+    pub(crate) validation_sample_weight: SampleWeight<'a>,
 }
 
 impl<N: Network> Default for FitOptions<'_, N> {
@@ -43,6 +47,9 @@ impl<N: Network> Default for FitOptions<'_, N> {
             verbosity: Verbosity::ProgressBar,
             seed: DEFAULT_SEED,
             callbacks: Vec::new(),
+            sample_weight: SampleWeight::default(),
+            class_weight: Vec::new(),
+            validation_sample_weight: SampleWeight::default(),
         }
     }
 }
@@ -107,6 +114,32 @@ impl<'a, N: Network> FitOptions<'a, N> {
         self
     }
 
+    /// Keras's `sample_weight`: how much each training sample counts in the loss, a slice for
+    /// every output or a [`SampleWeight`] per output. The loss of a batch is then
+    /// `Σ wᵢ lᵢ / batch size`, as in Keras; the metrics stay unweighted. A `validation_split`
+    /// keeps the weights of the samples it holds out.
+    pub fn sample_weight(mut self, weights: impl Into<SampleWeight<'a>>) -> Self {
+        self.sample_weight = weights.into();
+        self
+    }
+
+    /// Keras's `class_weight`: each training sample weighs as much as its class, a class
+    /// not given weighing 1 (`[(0, 1.0), (1, 5.0)]` for `{0: 1.0, 1: 5.0}`). For models with a
+    /// single output, and not together with `sample_weight`, as in Keras; classes are read
+    /// from the targets as Keras reads them (labels, the largest of one-hot values, or a
+    /// single value rounded). Validation stays unweighted.
+    pub fn class_weight(mut self, weights: impl IntoIterator<Item = (u32, f32)>) -> Self {
+        self.class_weight = weights.into_iter().collect();
+        self
+    }
+
+    /// The sample weights of `validation_data` (the third element of Keras's
+    /// `validation_data=(x, y, sample_weight)`).
+    pub fn validation_sample_weight(mut self, weights: impl Into<SampleWeight<'a>>) -> Self {
+        self.validation_sample_weight = weights.into();
+        self
+    }
+
     /// Adds a callback; pass `&mut callback` to keep it, or the callback itself.
     pub fn callback(mut self, callback: impl Callback<N> + 'a) -> Self {
         self.callbacks.push(Box::new(callback));
@@ -119,6 +152,48 @@ impl<'a, N: Network> FitOptions<'a, N> {
         callbacks: impl IntoIterator<Item = Box<dyn Callback<N> + 'a>>,
     ) -> Self {
         self.callbacks.extend(callbacks);
+        self
+    }
+}
+
+/// The arguments of `evaluate` other than the data, with Keras's defaults: batches of 32, every
+/// sample counting once.
+///
+/// ```
+/// # use densely::prelude::*;
+/// # model! { struct Net { input x: [2]; output y = Dense(1), loss = mse; } }
+/// # let (x, y) = (Batch::<Shape1<2>>::zeros(3), Batch::<Shape1<1>>::zeros(3));
+/// let mut model = Net::new();
+/// let weights = [1.0, 0.5, 2.0];
+/// let logs = model.evaluate_with(&x, &y, EvaluateOptions::default().batch_size(64).sample_weight(&weights))?;
+/// # Ok::<(), densely::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct EvaluateOptions<'a> {
+    pub(crate) batch_size: usize,
+    pub(crate) sample_weight: SampleWeight<'a>,
+}
+
+impl Default for EvaluateOptions<'_> {
+    fn default() -> Self {
+        EvaluateOptions {
+            batch_size: 32,
+            sample_weight: SampleWeight::default(),
+        }
+    }
+}
+
+impl<'a> EvaluateOptions<'a> {
+    /// Samples per batch (default 32).
+    pub fn batch_size(mut self, batch_size: usize) -> Self {
+        self.batch_size = batch_size;
+        self
+    }
+
+    /// Keras's `sample_weight`: how much each sample counts in the loss, a slice for every
+    /// output or a [`SampleWeight`] per output; the metrics stay unweighted.
+    pub fn sample_weight(mut self, weights: impl Into<SampleWeight<'a>>) -> Self {
+        self.sample_weight = weights.into();
         self
     }
 }

@@ -18,6 +18,7 @@ mod names {
             workspace = Dense(4, relu);
             training = Dropout(0.1);
             losses = Dense(4, relu);
+            weights = Dense(4, relu);
             rng = Dense(4, relu);
             seed = Dense(4, relu);
             state = Dense(4, relu);
