@@ -8,6 +8,7 @@
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use densely::datasets::fashion_mnist;
+use densely::network::InputsOf;
 use densely::prelude::*;
 use densely::weights::BatchWeights;
 use std::time::Duration;
@@ -57,15 +58,15 @@ fn images() -> (Batch<Shape2<28, 28>>, Labels<10>) {
 }
 
 /// A training step: stage, forward, backward, update.
-fn train_step<N: Network>(
+fn train_step<'i, N: Network>(
     model: &mut N,
     workspace: &mut N::Workspace,
-    inputs: N::Inputs<'_>,
+    inputs: impl InputsOf<'i, N>,
     targets: N::Targets<'_>,
     rows: &[usize],
     losses: &mut [f64],
 ) {
-    N::stage_inputs(workspace, inputs, rows);
+    N::stage_inputs(workspace, inputs.into_inputs(), rows).expect("samples in memory");
     N::stage_targets(workspace, targets, rows);
     model.forward(workspace, rows.len(), true);
     model.backward(workspace, rows.len(), &BatchWeights::NONE, losses);
@@ -75,13 +76,13 @@ fn train_step<N: Network>(
 }
 
 /// A predict batch: stage and forward.
-fn predict_batch<N: Network>(
+fn predict_batch<'i, N: Network>(
     model: &mut N,
     workspace: &mut N::Workspace,
-    inputs: N::Inputs<'_>,
+    inputs: impl InputsOf<'i, N>,
     rows: &[usize],
 ) {
-    N::stage_inputs(workspace, inputs, rows);
+    N::stage_inputs(workspace, inputs.into_inputs(), rows).expect("samples in memory");
     model.forward(workspace, rows.len(), false);
 }
 

@@ -8,7 +8,9 @@
 //!
 //! The model and data are those of `tools/keras_mlp.py`: 784-300-100-10 (relu, relu,
 //! softmax), SGD 0.01, batch 32, trained on the last 55,000 training images and validated on the
-//! first 5,000, pixels scaled by 1/255. Per epoch it prints the seconds (training and
+//! first 5,000, pixels scaled by 1/255. The images stay bytes in memory and are scaled batch by
+//! batch (`ImageSet::scaled_view`); `--floats` holds them as scaled `f32` values instead, for
+//! the memory that costs. Per epoch it prints the seconds (training and
 //! validation, as Keras's epoch time includes both), samples per second and val_accuracy; then
 //! the predict time of the 10,000 test images (batch 1000, as the Keras script), the test
 //! accuracy and the peak memory (VmHWM).
@@ -26,7 +28,15 @@ use std::process::{Command, ExitCode, Stdio};
 use std::time::Instant;
 
 use densely::datasets::fashion_mnist;
+use densely::inputs::Input;
 use densely::prelude::*;
+
+/// The validation, training and test images as the model reads them.
+type Images<'a> = (
+    Input<'a, Shape2<28, 28>>,
+    Input<'a, Shape2<28, 28>>,
+    Input<'a, Shape2<28, 28>>,
+);
 
 model! {
     /// The Fashion-MNIST classifier of the book.
@@ -68,10 +78,11 @@ struct Args {
     batch_size: usize,
     keras: bool,
     script: Option<PathBuf>,
+    floats: bool,
 }
 
-const USAGE: &str = "usage: benchmark [EPOCHS] [--batch-size N] [--keras | --compare] \
-                     [--keras-script PATH]";
+const USAGE: &str = "usage: benchmark [EPOCHS] [--batch-size N] [--floats] \
+                     [--keras | --compare] [--keras-script PATH]";
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
@@ -79,12 +90,14 @@ fn parse_args() -> Result<Args, String> {
         batch_size: 32,
         keras: false,
         script: env::var_os("KERAS_MLP_SCRIPT").map(PathBuf::from),
+        floats: false,
     };
     let mut it = env::args().skip(1);
     let mut positional = 0;
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--keras" | "--compare" => args.keras = true,
+            "--floats" => args.floats = true,
             "--keras-script" => {
                 let path = it.next().ok_or("--keras-script needs a path")?;
                 args.script = Some(PathBuf::from(path));
@@ -163,14 +176,18 @@ fn run_densely(args: &Args) -> densely::Result<Figures> {
     let ((x_train_full, y_train_full), (x_test, y_test)) = fashion_mnist::load_data()?;
     let (x_valid, x_train) = x_train_full.split_at(5000);
     drop(x_train_full);
-    let (x_valid, x_train, x_test) = (x_valid.scaled(), x_train.scaled(), x_test.scaled());
     let (y_valid, y_train) = y_train_full.split_at(5000);
     println!(
-        "  data: {} training, {} validation, {} test images, loaded in {:.2} s",
+        "  data: {} training, {} validation, {} test images, loaded in {:.2} s, held as {}",
         x_train.len(),
         x_valid.len(),
         x_test.len(),
-        loading.elapsed().as_secs_f64()
+        loading.elapsed().as_secs_f64(),
+        if args.floats {
+            "scaled f32 values"
+        } else {
+            "bytes, scaled batch by batch"
+        }
     );
 
     let mut model = FashionMlp::new();
@@ -180,30 +197,53 @@ fn run_densely(args: &Args) -> densely::Result<Figures> {
         started: None,
         figures: Figures::default(),
     };
+    let (valid_view, train_view, test_view);
+    let (valid_floats, train_floats, test_floats);
+    let (x_valid, x_train, x_test): Images<'_> = if args.floats {
+        (valid_floats, train_floats, test_floats) =
+            (x_valid.scaled(), x_train.scaled(), x_test.scaled());
+        drop((x_valid, x_train, x_test));
+        (
+            Input::new(&valid_floats),
+            Input::new(&train_floats),
+            Input::new(&test_floats),
+        )
+    } else {
+        (valid_view, train_view, test_view) = (
+            x_valid.scaled_view(),
+            x_train.scaled_view(),
+            x_test.scaled_view(),
+        );
+        (
+            Input::new(&valid_view),
+            Input::new(&train_view),
+            Input::new(&test_view),
+        )
+    };
     model.fit(
-        &x_train,
+        x_train,
         &y_train,
         FitOptions::default()
             .epochs(args.epochs)
             .batch_size(args.batch_size)
-            .validation_data(&x_valid, &y_valid)
+            .validation_data(x_valid, &y_valid)
             .verbose(0)
             .callback(&mut timer),
     )?;
     let mut figures = timer.figures;
 
-    let test_accuracy = model.evaluate(&x_test, &y_test)?.get("accuracy");
+    let test_accuracy = model.evaluate(x_test, &y_test)?.get("accuracy");
     let predicting = Instant::now();
-    let predictions = model.predict_batched(&x_test, 1000)?;
+    let predictions = model.predict_batched(x_test, 1000)?;
     let predict_seconds = predicting.elapsed().as_secs_f64();
-    assert_eq!(predictions.len(), x_test.len());
+    assert_eq!(predictions.len(), x_test.samples());
     figures.predict_seconds = Some(predict_seconds);
     figures.test_accuracy = test_accuracy;
     figures.peak_mib = peak_mib("self");
     figures.version = format!("densely {}", env!("CARGO_PKG_VERSION"));
     println!(
         "  predict {} test images (batch 1000): {predict_seconds:.4} s",
-        x_test.len()
+        x_test.samples()
     );
     println!("  test accuracy {:.4}", test_accuracy.unwrap_or(f64::NAN));
     match figures.peak_mib {

@@ -275,12 +275,13 @@ impl<'a> Plan<'a> {
     fn network_impl(&self) -> TokenStream {
         let ident = &self.model.ident;
         let workspace = self.workspace_ident();
-        let input_types: Vec<TokenStream> = self
+        let input_shapes: Vec<TokenStream> = self
             .inputs()
-            .map(|(_, node)| {
-                let shape = shape_type(node.shape.as_deref().unwrap_or_default());
-                quote! { &'a ::densely::Batch<#shape> }
-            })
+            .map(|(_, node)| shape_type(node.shape.as_deref().unwrap_or_default()))
+            .collect();
+        let input_types: Vec<TokenStream> = input_shapes
+            .iter()
+            .map(|shape| quote! { ::densely::inputs::Input<'a, #shape> })
             .collect();
         let target_types: Vec<TokenStream> = self
             .model
@@ -319,12 +320,9 @@ impl<'a> Plan<'a> {
         let predictions = self.predictions();
         let access = self.access();
         let visit = self.visit();
+        let inputs_of = Self::inputs_of(ident, &input_shapes);
         quote! {
-            impl<'a> ::densely::network::InputsOf<'a, #ident> for #inputs_type {
-                fn into_inputs(self) -> <#ident as ::densely::Network>::Inputs<'a> {
-                    self
-                }
-            }
+            #inputs_of
 
             impl<'a> ::densely::network::TargetsOf<'a, #ident> for #targets_type {
                 fn into_targets(self) -> <#ident as ::densely::Network>::Targets<'a> {
@@ -467,6 +465,42 @@ impl<'a> Plan<'a> {
     }
 
     /// `input_samples` or `target_samples`: the count of the first part, checked against the rest.
+    /// What the inputs take. A single input declares its shape, and the runtime takes a
+    /// reference to any samples of it; several take a tuple of such references, or the inputs
+    /// as the model reads them.
+    fn inputs_of(ident: &Ident, shapes: &[TokenStream]) -> TokenStream {
+        if let [shape] = shapes {
+            return quote! {
+                impl ::densely::inputs::OneInput for #ident {
+                    type Shape = #shape;
+                    fn wrap(input: ::densely::inputs::Input<'_, #shape>) -> ::densely::inputs::Input<'_, #shape> {
+                        input
+                    }
+                }
+            };
+        }
+        if shapes.is_empty() {
+            return TokenStream::new();
+        }
+        let sources: Vec<Ident> = (0..shapes.len())
+            .map(|i| format_ident!("R{}", i, span = Span::mixed_site()))
+            .collect();
+        let fields = (0..shapes.len()).map(syn::Index::from);
+        quote! {
+            impl<'a, #(#sources: ::densely::inputs::SampleRows<#shapes> + 'a),*> ::densely::network::InputsOf<'a, #ident> for (#(&'a #sources,)*) {
+                fn into_inputs(self) -> <#ident as ::densely::Network>::Inputs<'a> {
+                    (#(::densely::inputs::Input::new(self.#fields),)*)
+                }
+            }
+
+            impl<'a> ::densely::network::InputsOf<'a, #ident> for (#(::densely::inputs::Input<'a, #shapes>,)*) {
+                fn into_inputs(self) -> <#ident as ::densely::Network>::Inputs<'a> {
+                    self
+                }
+            }
+        }
+    }
+
     fn samples_fn(&self, inputs: bool) -> TokenStream {
         let (fn_name, arg, what, names): (Ident, Ident, &str, Vec<String>) = if inputs {
             (
@@ -497,15 +531,24 @@ impl<'a> Plan<'a> {
         };
         let bind = tuple_or_single(&parts.iter().map(|p| quote!(#p)).collect::<Vec<_>>());
         let first = &parts[0];
+        let count = |part: &Ident| {
+            if inputs {
+                quote!(::densely::inputs::Input::samples(#part))
+            } else {
+                quote!(::densely::data::Samples::samples(#part))
+            }
+        };
         let checks = parts.iter().zip(&names).skip(1).map(|(part, name)| {
+            let count = count(part);
             quote! {
-                ::densely::data::check_samples(#what, #name, samples, ::densely::data::Samples::samples(#part))?;
+                ::densely::data::check_samples(#what, #name, samples, #count)?;
             }
         });
+        let first = count(first);
         quote! {
             fn #fn_name(#arg: #ty) -> ::densely::Result<::core::primitive::usize> {
                 let #bind = #arg;
-                let samples = ::densely::data::Samples::samples(#first);
+                let samples = #first;
                 #(#checks)*
                 ::core::result::Result::Ok(samples)
             }
@@ -539,10 +582,20 @@ impl<'a> Plan<'a> {
                 quote!(Self::Targets<'_>),
             )
         };
-        quote! {
-            fn #fn_name(workspace: &mut Self::Workspace, #arg: #ty, rows: &[::core::primitive::usize]) {
-                let #bind = #arg;
-                #(::densely::data::stage_rows(#parts, rows, &mut workspace.#buffers);)*
+        if inputs {
+            quote! {
+                fn #fn_name(workspace: &mut Self::Workspace, #arg: #ty, rows: &[::core::primitive::usize]) -> ::densely::Result<()> {
+                    let #bind = #arg;
+                    #(::densely::inputs::stage(#parts, rows, &mut workspace.#buffers)?;)*
+                    ::core::result::Result::Ok(())
+                }
+            }
+        } else {
+            quote! {
+                fn #fn_name(workspace: &mut Self::Workspace, #arg: #ty, rows: &[::core::primitive::usize]) {
+                    let #bind = #arg;
+                    #(::densely::data::stage_rows(#parts, rows, &mut workspace.#buffers);)*
+                }
             }
         }
     }

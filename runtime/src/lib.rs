@@ -35,6 +35,7 @@ pub mod error;
 pub mod files;
 pub mod graph;
 pub mod init;
+pub mod inputs;
 pub mod inspect;
 pub mod interop;
 pub mod io;

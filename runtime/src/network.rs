@@ -34,8 +34,8 @@ pub enum TargetView<'a> {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not what `{N}` takes as inputs",
     label = "not the inputs of `{N}`",
-    note = "a model takes a `&Batch` for each of its `input`s, in declaration order: one alone, several as a tuple `(&wide, &deep)`, never an array",
-    note = "a data set's images become a `Batch` with `.scaled()`"
+    note = "a model takes, for each of its `input`s, samples of its shape (a `&Batch`, `&ByteSamples`, `&NpyFile`): one alone, several as a tuple `(&wide, &deep)` in declaration order, never an array",
+    note = "a data set's images become inputs with `.scaled()` (floats) or `.scaled_view()` (bytes scaled batch by batch)"
 )]
 pub trait InputsOf<'a, N: Network> {
     /// The inputs as the model's own type.
@@ -62,8 +62,10 @@ pub trait TargetsOf<'a, N: Network> {
 /// The methods below `GRAPH` are the generated building blocks; users call the provided
 /// methods (and those of the training and file modules) instead.
 pub trait Network: Sized {
-    /// The inputs of a data set: a `&Batch` for one input, a tuple of them in declaration order
-    /// for several (Keras's `fit((X_train_A, X_train_B), ...)`).
+    /// The inputs of a data set as the model reads them: an [`Input`](crate::inputs::Input)
+    /// for one input, a tuple of them in declaration order for several (Keras's
+    /// `fit((X_train_A, X_train_B), ...)`); callers give `&Batch`es or any other
+    /// [`SampleRows`](crate::inputs::SampleRows).
     type Inputs<'a>: Copy + InputsOf<'a, Self>;
     /// The targets: `&Labels<C>` for a sparse-categorical output, `&Batch<Shape1<N>>` for the
     /// others; a tuple in declaration order for several outputs.
@@ -82,8 +84,13 @@ pub trait Network: Sized {
     fn input_samples(inputs: Self::Inputs<'_>) -> Result<usize>;
     /// The number of samples in `targets`; errors name the output whose count differs.
     fn target_samples(targets: Self::Targets<'_>) -> Result<usize>;
-    /// Copies the samples `rows` of `inputs` into the workspace.
-    fn stage_inputs(workspace: &mut Self::Workspace, inputs: Self::Inputs<'_>, rows: &[usize]);
+    /// Copies the samples `rows` of `inputs` into the workspace; errors say which samples
+    /// could not be read.
+    fn stage_inputs(
+        workspace: &mut Self::Workspace,
+        inputs: Self::Inputs<'_>,
+        rows: &[usize],
+    ) -> Result<()>;
     /// Copies the samples `rows` of `targets` into the workspace.
     fn stage_targets(workspace: &mut Self::Workspace, targets: Self::Targets<'_>, rows: &[usize]);
     /// The forward pass over the first `samples` staged samples (dropout active if `training`).
@@ -171,7 +178,7 @@ pub trait Network: Sized {
         let mut predictions = Self::empty_predictions(samples);
         let rows: Vec<usize> = (0..samples).collect();
         for (batch, chunk) in rows.chunks(batch_size).enumerate() {
-            Self::stage_inputs(&mut workspace, inputs, chunk);
+            Self::stage_inputs(&mut workspace, inputs, chunk)?;
             self.forward(&mut workspace, chunk.len(), false);
             Self::write_predictions(
                 &workspace,
@@ -228,7 +235,7 @@ fn forward_whole_set<N: Network>(
     crate::data::check_samples("targets of", N::GRAPH.name, samples, targets_samples)?;
     let rows: Vec<usize> = (0..samples).collect();
     let mut workspace = N::Workspace::default();
-    N::stage_inputs(&mut workspace, inputs, &rows);
+    N::stage_inputs(&mut workspace, inputs, &rows)?;
     N::stage_targets(&mut workspace, targets, &rows);
     model.forward(&mut workspace, samples, false);
     Ok((workspace, samples))

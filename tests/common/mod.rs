@@ -52,12 +52,13 @@ pub fn uniform(rng: &mut StdRng, len: usize) -> Vec<f32> {
 /// `|analytic - numeric| <= 2e-2 * max(|analytic|, |numeric|) + 3e-4`. An entry whose
 /// differences at the two steps disagree sits near a kink of relu (or selu, leaky_relu, mae),
 /// where the loss has no derivative to check: it is skipped, and at most a tenth may be.
-pub fn check_gradients<M: Network>(
+pub fn check_gradients<'i, M: Network>(
     model: &mut M,
-    inputs: M::Inputs<'_>,
+    inputs: impl densely::network::InputsOf<'i, M>,
     targets: M::Targets<'_>,
     per_tensor: usize,
 ) {
+    let inputs = inputs.into_inputs();
     model.loss_and_gradients(inputs, targets).unwrap();
     let mut tensors: Vec<(&'static str, &'static str, Vec<f32>)> = Vec::new();
     model.visit_params(&mut |layer, param| tensors.push((layer, param.name, param.grad.to_vec())));

@@ -146,7 +146,7 @@ pub trait Model: Network {
             (inputs, targets, &weights),
             &rows,
             options.batch_size,
-        );
+        )?;
         plan.write(&evaluation.tally, &mut logs, 0);
         Ok(logs)
     }
@@ -180,16 +180,17 @@ impl Evaluation {
         (inputs, targets, weights): (N::Inputs<'_>, N::Targets<'_>, &DataWeights<'_>),
         rows: &[usize],
         batch_size: usize,
-    ) {
+    ) -> Result<()> {
         self.tally.clear();
         for batch in rows.chunks(batch_size) {
-            N::stage_inputs(workspace, inputs, batch);
+            N::stage_inputs(workspace, inputs, batch)?;
             N::stage_targets(workspace, targets, batch);
             weights.stage(&mut self.weights, batch);
             model.forward(workspace, batch.len(), false);
             model.losses(workspace, batch.len(), &self.weights, &mut self.losses);
             plan.record::<N>(&mut self.tally, workspace, batch.len(), &self.losses);
         }
+        Ok(())
     }
 }
 
@@ -372,7 +373,7 @@ fn fit<N: Network>(
             for callback in callbacks.iter_mut() {
                 callback.on_train_batch_begin(model, step, &logs)?;
             }
-            N::stage_inputs(&mut workspace, inputs, batch);
+            N::stage_inputs(&mut workspace, inputs, batch)?;
             N::stage_targets(&mut workspace, targets, batch);
             train_weights.stage(&mut batch_weights, batch);
             model.forward(&mut workspace, batch.len(), true);
@@ -417,7 +418,7 @@ fn fit<N: Network>(
                     (*inputs, *targets, weights),
                     rows,
                     batch_size,
-                ),
+                )?,
                 Validation::Split(rows) => evaluation.run(
                     &plan,
                     model,
@@ -425,7 +426,7 @@ fn fit<N: Network>(
                     (inputs, targets, &sample_weights),
                     rows,
                     batch_size,
-                ),
+                )?,
                 Validation::None => {}
             }
             plan.write(&evaluation.tally, &mut end_logs, plan.len());

@@ -23,7 +23,12 @@ use std::collections::BTreeMap;
 use std::io::{self, Read};
 use std::path::Path;
 
-use npyz::{DType, NpyFile, Order, TypeChar};
+use npyz::Order;
+
+mod file;
+
+pub use file::NpyFile;
+use file::{element_of, Element};
 
 use crate::data::{Batch, Labels};
 use crate::error::{format_error, io_error, Error, Result};
@@ -221,33 +226,22 @@ impl<const C: usize> Labels<C> {
 
 /// Reads one array; the error says what is wrong, for the caller to name the file.
 fn read_array(reader: impl Read, origin: String) -> std::result::Result<NpyArray, String> {
-    let npy = NpyFile::new(reader).map_err(|e| format!("not a .npy array: {e}"))?;
+    let npy = npyz::NpyFile::new(reader).map_err(|e| format!("not a .npy array: {e}"))?;
     let shape: Vec<usize> = npy
         .shape()
         .iter()
         .map(|&d| usize::try_from(d).map_err(|_| format!("dimension {d} is too large")))
         .collect::<std::result::Result<_, _>>()?;
     let order = npy.order();
-    let DType::Plain(type_str) = npy.dtype() else {
-        return Err(format!(
-            "holds records (`{}`); only plain numbers and booleans are read",
-            npy.dtype().descr()
-        ));
-    };
-    let bytes = type_str.size_field();
+    let (element, _) = element_of(&npy.dtype())?;
     let truncated = |e: io::Error| format!("its data is cut short or unreadable: {e}");
-    let elements = match (type_str.type_char(), bytes) {
-        (TypeChar::Float, 4) => Elements::F32(npy.into_vec().map_err(truncated)?),
-        (TypeChar::Float, 8) => Elements::F64(npy.into_vec().map_err(truncated)?),
-        (TypeChar::Uint, 1) => Elements::U8(npy.into_vec().map_err(truncated)?),
-        (TypeChar::Int, 4) => Elements::I32(npy.into_vec().map_err(truncated)?),
-        (TypeChar::Int, 8) => Elements::I64(npy.into_vec().map_err(truncated)?),
-        (TypeChar::Bool, 1) => Elements::Bool(npy.into_vec().map_err(truncated)?),
-        _ => {
-            return Err(format!(
-                "holds `{type_str}` values; densely reads float32, float64, uint8, int32, int64 and bool (convert with `astype` first)"
-            ))
-        }
+    let elements = match element {
+        Element::F32 => Elements::F32(npy.into_vec().map_err(truncated)?),
+        Element::F64 => Elements::F64(npy.into_vec().map_err(truncated)?),
+        Element::U8 => Elements::U8(npy.into_vec().map_err(truncated)?),
+        Element::I32 => Elements::I32(npy.into_vec().map_err(truncated)?),
+        Element::I64 => Elements::I64(npy.into_vec().map_err(truncated)?),
+        Element::Bool => Elements::Bool(npy.into_vec().map_err(truncated)?),
     };
     let elements = match order {
         Order::C => elements,
