@@ -71,7 +71,7 @@ fn single_output_history_is_keyed_like_keras() {
             history.params.epochs,
             history.params.steps
         ),
-        (0, 3, 3)
+        (0, 3, Some(3))
     );
     assert_eq!(history.epoch, [0, 1, 2]);
     assert!(history.history.values().all(|values| values.len() == 3));
@@ -126,7 +126,8 @@ fn validation_split_holds_out_the_last_samples() {
         )
         .unwrap();
     assert_eq!(
-        history.params.steps, 2,
+        history.params.steps,
+        Some(2),
         "40 training samples in batches of 32"
     );
     let (held_out_x, held_out_y) = (x.slice(40..50), y.slice(40..50));
@@ -151,7 +152,7 @@ fn validation_data_wins_over_validation_split() {
         .validation_data(&vx, &vy)
         .verbose(0);
     let history = model.fit(&x, &y, options).unwrap();
-    assert_eq!(history.params.steps, 2, "all 40 samples train");
+    assert_eq!(history.params.steps, Some(2), "all 40 samples train");
     let logs = model.evaluate(&vx, &vy).unwrap();
     assert!((logs.get("loss").unwrap() - history.history["val_loss"][0]).abs() < 1e-9);
 }

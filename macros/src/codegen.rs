@@ -283,18 +283,22 @@ impl<'a> Plan<'a> {
             .iter()
             .map(|shape| quote! { ::densely::inputs::Input<'a, #shape> })
             .collect();
-        let target_types: Vec<TokenStream> = self
+        let owned_target_types: Vec<TokenStream> = self
             .model
             .outputs
             .iter()
             .map(|output| {
                 let units = self.node(output.node).width();
                 if output.loss.expect("checked").sparse {
-                    quote! { &'a ::densely::Labels<#units> }
+                    quote! { ::densely::Labels<#units> }
                 } else {
-                    quote! { &'a ::densely::Batch<::densely::Shape1<#units>> }
+                    quote! { ::densely::Batch<::densely::Shape1<#units>> }
                 }
             })
+            .collect();
+        let target_types: Vec<TokenStream> = owned_target_types
+            .iter()
+            .map(|owned| quote! { &'a #owned })
             .collect();
         let prediction_types: Vec<TokenStream> = self
             .model
@@ -321,6 +325,7 @@ impl<'a> Plan<'a> {
         let access = self.access();
         let visit = self.visit();
         let inputs_of = Self::inputs_of(ident, &input_shapes);
+        let owned_targets_of = Self::owned_targets_of(ident, &owned_target_types);
         quote! {
             #inputs_of
 
@@ -329,6 +334,8 @@ impl<'a> Plan<'a> {
                     self
                 }
             }
+
+            #owned_targets_of
 
             impl ::densely::Network for #ident {
                 type Inputs<'a> = #inputs_type;
@@ -486,6 +493,7 @@ impl<'a> Plan<'a> {
             .map(|i| format_ident!("R{}", i, span = Span::mixed_site()))
             .collect();
         let fields = (0..shapes.len()).map(syn::Index::from);
+        let fields_owned = (0..shapes.len()).map(syn::Index::from);
         quote! {
             impl<'a, #(#sources: ::densely::inputs::SampleRows<#shapes> + 'a),*> ::densely::network::InputsOf<'a, #ident> for (#(&'a #sources,)*) {
                 fn into_inputs(self) -> <#ident as ::densely::Network>::Inputs<'a> {
@@ -493,9 +501,31 @@ impl<'a> Plan<'a> {
                 }
             }
 
+            impl<'a, #(#sources: ::densely::inputs::SampleRows<#shapes> + 'a),*> ::densely::network::InputsOf<'a, #ident> for &'a (#(#sources,)*) {
+                fn into_inputs(self) -> <#ident as ::densely::Network>::Inputs<'a> {
+                    (#(::densely::inputs::Input::new(&self.#fields_owned),)*)
+                }
+            }
+
             impl<'a> ::densely::network::InputsOf<'a, #ident> for (#(::densely::inputs::Input<'a, #shapes>,)*) {
                 fn into_inputs(self) -> <#ident as ::densely::Network>::Inputs<'a> {
                     self
+                }
+            }
+        }
+    }
+
+    /// Several targets also come as a reference to a tuple of them, as a source of batches
+    /// holds them.
+    fn owned_targets_of(ident: &Ident, owned: &[TokenStream]) -> TokenStream {
+        if owned.len() < 2 {
+            return TokenStream::new();
+        }
+        let fields = (0..owned.len()).map(syn::Index::from);
+        quote! {
+            impl<'a> ::densely::network::TargetsOf<'a, #ident> for &'a (#(#owned,)*) {
+                fn into_targets(self) -> <#ident as ::densely::Network>::Targets<'a> {
+                    (#(&self.#fields,)*)
                 }
             }
         }
@@ -819,37 +849,24 @@ impl<'a> Plan<'a> {
     }
 
     fn predictions(&self) -> TokenStream {
-        let count = self.model.outputs.len();
-        let zeros: Vec<TokenStream> = (0..count)
-            .map(|_| quote!(::densely::Batch::zeros(samples)))
+        let batches: Vec<TokenStream> = self
+            .model
+            .outputs
+            .iter()
+            .map(|_| {
+                quote! {
+                    ::densely::Batch::from_vec(outputs.next().unwrap_or_default())
+                        .expect("each output's values are whole samples")
+                }
+            })
             .collect();
-        let zeros = tuple_or_single(&zeros);
-        let copies = self.model.outputs.iter().enumerate().map(|(k, output)| {
-            let units = self.node(output.node).width();
-            let y = self.buffer(output.node, "out");
-            let target = if count == 1 {
-                quote!(predictions)
-            } else {
-                let k = syn::Index::from(k);
-                quote!(predictions.#k)
-            };
-            quote! {
-                #target.as_mut_slice()[offset * #units..(offset + samples) * #units]
-                    .copy_from_slice(&workspace.#y[..#units * samples]);
-            }
-        });
+        let batches = tuple_or_single(&batches);
         quote! {
-            fn empty_predictions(samples: ::core::primitive::usize) -> Self::Predictions {
-                #zeros
-            }
-
-            fn write_predictions(
-                workspace: &Self::Workspace,
-                samples: ::core::primitive::usize,
-                offset: ::core::primitive::usize,
-                predictions: &mut Self::Predictions,
-            ) {
-                #(#copies)*
+            fn predictions_from(
+                outputs: ::std::vec::Vec<::std::vec::Vec<::core::primitive::f32>>,
+            ) -> Self::Predictions {
+                let mut outputs = outputs.into_iter();
+                #batches
             }
         }
     }

@@ -130,4 +130,9 @@ impl Graph {
     pub fn output_name(&self, index: usize) -> &'static str {
         self.nodes[self.outputs[index].node].name
     }
+
+    /// The values per sample of output `index`.
+    pub fn output_units(&self, index: usize) -> usize {
+        self.nodes[self.outputs[index].node].shape.iter().product()
+    }
 }

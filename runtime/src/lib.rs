@@ -48,6 +48,7 @@ pub mod numpy;
 pub mod optimizers;
 pub mod plot;
 pub mod shape;
+pub mod source;
 pub mod summary;
 pub mod training;
 pub mod weights;

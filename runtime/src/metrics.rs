@@ -182,7 +182,7 @@ impl Measure {
     /// sparse with a sparse loss, binary on one unit, categorical otherwise.
     pub fn resolve(metric: Metric, graph: &Graph, index: usize) -> Measure {
         let output = &graph.outputs[index];
-        let units: usize = graph.nodes[output.node].shape.iter().product();
+        let units = graph.output_units(index);
         match metric {
             Metric::Accuracy if output.loss == "sparse_categorical_crossentropy" => {
                 Measure::SparseCategoricalAccuracy

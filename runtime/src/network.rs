@@ -114,15 +114,8 @@ pub trait Network: Sized {
         weights: &BatchWeights,
         losses: &mut [f64],
     );
-    /// Predictions for `samples` samples, zeroed.
-    fn empty_predictions(samples: usize) -> Self::Predictions;
-    /// Copies the outputs of the last forward pass into `predictions` from sample `offset` on.
-    fn write_predictions(
-        workspace: &Self::Workspace,
-        samples: usize,
-        offset: usize,
-        predictions: &mut Self::Predictions,
-    );
+    /// The predictions made of each output's values, sample after sample (whole samples).
+    fn predictions_from(outputs: Vec<Vec<f32>>) -> Self::Predictions;
     /// Output `index` of the last forward pass, `units` values per sample.
     fn output(workspace: &Self::Workspace, index: usize, samples: usize) -> &[f32];
     /// The staged targets of output `index`.
@@ -175,19 +168,18 @@ pub trait Network: Sized {
         }
         let samples = Self::input_samples(inputs)?;
         let mut workspace = Self::Workspace::default();
-        let mut predictions = Self::empty_predictions(samples);
+        let mut outputs: Vec<Vec<f32>> = (0..Self::GRAPH.outputs.len())
+            .map(|k| Vec::with_capacity(samples * Self::GRAPH.output_units(k)))
+            .collect();
         let rows: Vec<usize> = (0..samples).collect();
-        for (batch, chunk) in rows.chunks(batch_size).enumerate() {
+        for chunk in rows.chunks(batch_size) {
             Self::stage_inputs(&mut workspace, inputs, chunk)?;
             self.forward(&mut workspace, chunk.len(), false);
-            Self::write_predictions(
-                &workspace,
-                chunk.len(),
-                batch * batch_size,
-                &mut predictions,
-            );
+            for (k, values) in outputs.iter_mut().enumerate() {
+                values.extend_from_slice(Self::output(&workspace, k, chunk.len()));
+            }
         }
-        Ok(predictions)
+        Ok(Self::predictions_from(outputs))
     }
 
     /// Keras's `predict`, with its default batch size of 32.

@@ -169,7 +169,7 @@ impl<'a> DataWeights<'a> {
                 .find(|&&(c, _)| i64::from(c) == class)
                 .map_or(1.0, |&(_, w)| w)
         };
-        let units: usize = graph.nodes[graph.outputs[0].node].shape.iter().product();
+        let units = graph.output_units(0);
         let mut column = Vec::with_capacity(samples);
         let mut workspace = N::Workspace::default();
         let rows: Vec<usize> = (0..samples).collect();
@@ -265,6 +265,13 @@ impl BatchWeights {
     pub const NONE: BatchWeights = BatchWeights {
         outputs: Vec::new(),
     };
+
+    /// Every sample counts once, until weights are staged again.
+    pub(crate) fn clear(&mut self) {
+        for output in &mut self.outputs {
+            *output = None;
+        }
+    }
 
     /// The weights of output `index`'s samples, `None` when each counts once.
     pub fn output(&self, index: usize) -> Option<&[f32]> {

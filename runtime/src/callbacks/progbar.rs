@@ -32,7 +32,10 @@ use crate::training::{Logs, Params, ProgressBar, Verbosity};
 pub struct ProgbarLogger {
     verbosity: Verbosity,
     epochs: usize,
-    steps: usize,
+    /// The batches of an epoch, once known (after the first, for a source that doesn't say).
+    steps: Option<usize>,
+    /// The batches seen in this epoch.
+    seen: usize,
     bar: Option<ProgressBar>,
 }
 
@@ -57,6 +60,7 @@ impl<N: Network> Callback<N> for ProgbarLogger {
 
     fn on_epoch_begin(&mut self, _model: &mut N, epoch: usize, _logs: &Logs) -> Result<()> {
         let epochs = self.epochs.max(epoch + 1);
+        self.seen = 0;
         self.bar = Some(ProgressBar::start_epoch(
             self.verbosity,
             epoch,
@@ -67,6 +71,7 @@ impl<N: Network> Callback<N> for ProgbarLogger {
     }
 
     fn on_train_batch_end(&mut self, _model: &mut N, batch: usize, logs: &Logs) -> Result<()> {
+        self.seen = batch + 1;
         if let Some(bar) = self.bar.as_mut() {
             bar.update(batch, logs);
         }
@@ -75,7 +80,8 @@ impl<N: Network> Callback<N> for ProgbarLogger {
 
     fn on_epoch_end(&mut self, _model: &mut N, _epoch: usize, logs: &Logs) -> Result<()> {
         if let Some(mut bar) = self.bar.take() {
-            bar.finish(logs);
+            bar.finish_after(self.seen, logs);
+            self.steps = self.steps.or(Some(self.seen));
         }
         Ok(())
     }

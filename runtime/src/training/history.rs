@@ -14,8 +14,10 @@ use crate::io::write_atomically;
 /// ```
 /// use densely::training::Params;
 ///
-/// let params = Params { verbose: 1, epochs: 30, steps: 1719 };
+/// let params = Params { verbose: 1, epochs: 30, steps: Some(1719) };
 /// assert_eq!(params.to_string(), "{'verbose': 1, 'epochs': 30, 'steps': 1719}");
+/// let unknown = Params { steps: None, ..params };
+/// assert_eq!(unknown.to_string(), "{'verbose': 1, 'epochs': 30, 'steps': None}");
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Params {
@@ -23,17 +25,20 @@ pub struct Params {
     pub verbose: u8,
     /// The epochs `fit` was asked for.
     pub epochs: usize,
-    /// The batches per epoch.
-    pub steps: usize,
+    /// The batches per epoch, `None` for a source that doesn't say.
+    pub steps: Option<usize>,
 }
 
 impl std::fmt::Display for Params {
     /// As Python prints Keras's `history.params`: `{'verbose': 1, 'epochs': 30, 'steps': 1719}`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let steps = self
+            .steps
+            .map_or_else(|| "None".to_string(), |steps| steps.to_string());
         write!(
             f,
-            "{{'verbose': {}, 'epochs': {}, 'steps': {}}}",
-            self.verbose, self.epochs, self.steps
+            "{{'verbose': {}, 'epochs': {}, 'steps': {steps}}}",
+            self.verbose, self.epochs
         )
     }
 }

@@ -25,15 +25,13 @@
 //! # Ok::<(), densely::Error>(())
 //! ```
 
+mod epochs;
 mod history;
 mod logs;
 mod options;
 mod progress;
 mod state;
 mod tally;
-
-use rand::seq::SliceRandom;
-use rand::SeedableRng;
 
 pub use history::{History, Params};
 pub use logs::Logs;
@@ -47,7 +45,9 @@ use crate::error::{Error, NonFinite, Result};
 use crate::metrics::Metric;
 use crate::network::{InputsOf, Network, TargetsOf};
 use crate::optimizers::Optimizer;
+use crate::source::BatchSource;
 use crate::weights::{BatchWeights, DataWeights};
+use epochs::{Epochs, Passes, Rows, Source, Step};
 
 /// Keras's model methods for every `model!` struct: `compile`, `fit`, `evaluate`.
 pub trait Model: Network {
@@ -98,6 +98,76 @@ pub trait Model: Network {
         fit(self, inputs.into_inputs(), targets.into_targets(), options)
     }
 
+    /// Keras's `fit` on a `PyDataset` or a `tf.data` pipeline: trains on the batches of
+    /// `source` (see [`crate::source`]), each epoch a pass over it or, with
+    /// `steps_per_epoch`, that many batches. `validation_data` or `validation_source` validate
+    /// after each epoch (`validation_steps` batches of it, or all); `batch_size`,
+    /// `validation_split`, `shuffle` and the weights concern samples in memory and are the
+    /// source's own business here.
+    fn fit_source(
+        &mut self,
+        mut source: impl BatchSource<Self>,
+        options: FitOptions<'_, Self>,
+    ) -> Result<History> {
+        fit_source(self, &mut source, options)
+    }
+
+    /// Keras's `evaluate` on a source of batches: a pass over it, or its first `steps`
+    /// batches.
+    fn evaluate_source(
+        &mut self,
+        mut source: impl BatchSource<Self>,
+        steps: Option<usize>,
+    ) -> Result<Logs> {
+        if steps == Some(0) {
+            return Err(Error::Argument {
+                argument: "steps",
+                reason: "must be at least 1".into(),
+            });
+        }
+        let plan = LogPlan::new::<Self>(self.training_state().metrics());
+        let mut logs = plan.logs("");
+        let mut workspace = Self::Workspace::default();
+        let mut evaluation = Evaluation::new::<Self>(&plan);
+        let mut data = Source::new(&mut source);
+        evaluation.run(&plan, self, &mut workspace, &mut data, steps)?;
+        plan.write(&evaluation.tally, &mut logs, 0);
+        Ok(logs)
+    }
+
+    /// Keras's `predict` on a source of batches (their targets are not read): the predictions
+    /// of a pass over it, or of its first `steps` batches, in order.
+    fn predict_source(
+        &mut self,
+        mut source: impl BatchSource<Self>,
+        steps: Option<usize>,
+    ) -> Result<Self::Predictions> {
+        if steps == Some(0) {
+            return Err(Error::Argument {
+                argument: "steps",
+                reason: "must be at least 1".into(),
+            });
+        }
+        let outputs = Self::GRAPH.outputs.len();
+        let mut values: Vec<Vec<f32>> = vec![Vec::new(); outputs];
+        let mut workspace = Self::Workspace::default();
+        let mut weights = BatchWeights::default();
+        let mut data = Source::new(&mut source);
+        let mut epochs = Epochs::new(&mut data, None, 0);
+        epochs.start()?;
+        for step in 0..steps.unwrap_or(usize::MAX) {
+            let samples = match epochs.next(step, &mut workspace, &mut weights)? {
+                Step::Batch(samples) => samples,
+                Step::End | Step::EndEarly => break,
+            };
+            self.forward(&mut workspace, samples, false);
+            for (k, values) in values.iter_mut().enumerate() {
+                values.extend_from_slice(Self::output(&workspace, k, samples));
+            }
+        }
+        Ok(Self::predictions_from(values))
+    }
+
     /// Keras's `evaluate` with its batch size of 32: the loss (and per-output losses) and
     /// the compiled metrics, by name.
     fn evaluate<'i, 't>(
@@ -136,17 +206,15 @@ pub trait Model: Network {
             DataWeights::from_samples::<Self>("sample_weight", &options.sample_weight, samples)?;
         let plan = LogPlan::new::<Self>(self.training_state().metrics());
         let mut logs = plan.logs("");
-        let rows: Vec<usize> = (0..samples).collect();
+        let mut data = Rows::<Self>::new(
+            (inputs, targets, &weights),
+            (0..samples).collect(),
+            options.batch_size,
+            None,
+        );
         let mut workspace = Self::Workspace::default();
         let mut evaluation = Evaluation::new::<Self>(&plan);
-        evaluation.run(
-            &plan,
-            self,
-            &mut workspace,
-            (inputs, targets, &weights),
-            &rows,
-            options.batch_size,
-        )?;
+        evaluation.run(&plan, self, &mut workspace, &mut data, None)?;
         plan.write(&evaluation.tally, &mut logs, 0);
         Ok(logs)
     }
@@ -171,24 +239,26 @@ impl Evaluation {
         }
     }
 
-    /// Evaluates the samples `rows` of `data`, `batch_size` at a time.
+    /// Evaluates a pass over `data`, or its first `steps` batches.
     fn run<N: Network>(
         &mut self,
         plan: &LogPlan,
         model: &mut N,
         workspace: &mut N::Workspace,
-        (inputs, targets, weights): (N::Inputs<'_>, N::Targets<'_>, &DataWeights<'_>),
-        rows: &[usize],
-        batch_size: usize,
+        data: &mut dyn Passes<N>,
+        steps: Option<usize>,
     ) -> Result<()> {
         self.tally.clear();
-        for batch in rows.chunks(batch_size) {
-            N::stage_inputs(workspace, inputs, batch)?;
-            N::stage_targets(workspace, targets, batch);
-            weights.stage(&mut self.weights, batch);
-            model.forward(workspace, batch.len(), false);
-            model.losses(workspace, batch.len(), &self.weights, &mut self.losses);
-            plan.record::<N>(&mut self.tally, workspace, batch.len(), &self.losses);
+        let mut epochs = Epochs::new(data, None, 0);
+        epochs.start()?;
+        for step in 0..steps.unwrap_or(usize::MAX) {
+            let samples = match epochs.next(step, workspace, &mut self.weights)? {
+                Step::Batch(samples) => samples,
+                Step::End | Step::EndEarly => break,
+            };
+            model.forward(workspace, samples, false);
+            model.losses(workspace, samples, &self.weights, &mut self.losses);
+            plan.record::<N>(&mut self.tally, workspace, samples, &self.losses);
         }
         Ok(())
     }
@@ -252,15 +322,6 @@ fn split_rows(samples: usize, validation_split: f64) -> Result<(Vec<usize>, Vec<
     Ok(((0..train).collect(), (train..samples).collect()))
 }
 
-/// Where validation data comes from.
-enum Validation<'v, N: Network> {
-    None,
-    /// The last samples of the training data: these rows.
-    Split(Vec<usize>),
-    /// `validation_data` and its weights, with all its rows.
-    Data(N::Inputs<'v>, N::Targets<'v>, DataWeights<'v>, Vec<usize>),
-}
-
 /// Where a step went wrong, when one did.
 struct Divergence {
     cause: NonFinite,
@@ -268,12 +329,13 @@ struct Divergence {
     batch: usize,
 }
 
-fn fit<N: Network>(
-    model: &mut N,
-    inputs: N::Inputs<'_>,
-    targets: N::Targets<'_>,
-    mut options: FitOptions<'_, N>,
-) -> Result<History> {
+/// What Keras warns when data runs out before `steps_per_epoch` batches.
+const RAN_OUT: &str = "Your input ran out of data before `steps_per_epoch` batches; the epoch \
+                       ends early and the next starts a new pass. Make sure that your source \
+                       can generate at least `steps_per_epoch` batches a pass.";
+
+/// Checks what every `fit` needs before it starts: a compiled model and sensible sizes.
+fn check_fit<N: Network>(model: &N, options: &FitOptions<'_, N>) -> Result<usize> {
     if model.training_state().optimizer().is_none() {
         return Err(Error::Argument {
             argument: "optimizer",
@@ -283,12 +345,42 @@ fn fit<N: Network>(
     check_batch_size("batch_size", options.batch_size)?;
     let validation_batch_size = options.validation_batch_size.unwrap_or(options.batch_size);
     check_batch_size("validation_batch_size", validation_batch_size)?;
+    for (argument, steps) in [
+        ("steps_per_epoch", options.steps_per_epoch),
+        ("validation_steps", options.validation_steps),
+    ] {
+        if steps == Some(0) {
+            return Err(Error::Argument {
+                argument,
+                reason: "must be at least 1".into(),
+            });
+        }
+    }
+    Ok(validation_batch_size)
+}
+
+/// `fit` on data that can be read sample by sample.
+fn fit<N: Network>(
+    model: &mut N,
+    inputs: N::Inputs<'_>,
+    targets: N::Targets<'_>,
+    mut options: FitOptions<'_, N>,
+) -> Result<History> {
+    let validation_batch_size = check_fit(model, &options)?;
+    if options.validation_source.is_some() && options.validation_data.is_some() {
+        return Err(Error::Argument {
+            argument: "validation_source",
+            reason: "can't be given together with validation_data: choose one".into(),
+        });
+    }
     let samples = checked_samples::<N>("x", inputs, targets)?;
-    let (train_rows, split_rows) = match options.validation_data {
-        Some(_) => ((0..samples).collect(), Vec::new()),
-        None => split_rows(samples, options.validation_split)?,
-    };
-    let validation = match options.validation_data {
+    let (train_rows, held_out) =
+        if options.validation_data.is_some() || options.validation_source.is_some() {
+            ((0..samples).collect(), Vec::new())
+        } else {
+            split_rows(samples, options.validation_split)?
+        };
+    let validation_data = match options.validation_data {
         Some((inputs, targets)) => {
             let samples = checked_samples::<N>("validation_data", inputs, targets)?;
             let weights = DataWeights::from_samples::<N>(
@@ -296,7 +388,7 @@ fn fit<N: Network>(
                 &options.validation_sample_weight,
                 samples,
             )?;
-            Validation::<N>::Data(inputs, targets, weights, (0..samples).collect())
+            Some((inputs, targets, weights, samples))
         }
         None if !options.validation_sample_weight.is_empty() => {
             return Err(Error::Argument {
@@ -304,8 +396,7 @@ fn fit<N: Network>(
                 reason: "weighs the samples of validation_data, and none is given".into(),
             })
         }
-        None if split_rows.is_empty() => Validation::None,
-        None => Validation::Split(split_rows),
+        None => None,
     };
     // The held-out samples keep their sample weights; class weights weigh training alone.
     let sample_weights =
@@ -322,20 +413,150 @@ fn fit<N: Network>(
     } else {
         DataWeights::from_classes::<N>(&options.class_weight, targets, samples)?
     };
-    let mut batch_weights = BatchWeights::default();
+    let shuffle = options.shuffle.then_some(options.seed);
+    let mut training = Rows::<N>::new(
+        (inputs, targets, &train_weights),
+        train_rows,
+        options.batch_size,
+        shuffle,
+    );
+    let mut validation_rows;
+    let mut validation_source;
+    let mut held_out_rows;
+    let validation: Option<&mut dyn Passes<N>> =
+        match (&validation_data, options.validation_source.take()) {
+            (Some((inputs, targets, weights, samples)), _) => {
+                validation_rows = Rows::<N>::new(
+                    (*inputs, *targets, weights),
+                    (0..*samples).collect(),
+                    validation_batch_size,
+                    None,
+                );
+                Some(&mut validation_rows)
+            }
+            (None, Some(source)) => {
+                validation_source = ValidationSource(source);
+                Some(&mut validation_source)
+            }
+            (None, None) if held_out.is_empty() => None,
+            (None, None) => {
+                held_out_rows = Rows::<N>::new(
+                    (inputs, targets, &sample_weights),
+                    held_out,
+                    validation_batch_size,
+                    None,
+                );
+                Some(&mut held_out_rows)
+            }
+        };
+    train(model, &mut training, validation, options)
+}
 
-    let steps = train_rows.len().div_ceil(options.batch_size);
+/// `fit` on a source of batches.
+fn fit_source<N: Network>(
+    model: &mut N,
+    source: &mut dyn BatchSource<N>,
+    mut options: FitOptions<'_, N>,
+) -> Result<History> {
+    let validation_batch_size = check_fit(model, &options)?;
+    let unsupported = [
+        ("validation_split", options.validation_split != 0.0),
+        ("sample_weight", !options.sample_weight.is_empty()),
+        ("class_weight", !options.class_weight.is_empty()),
+    ];
+    if let Some((argument, _)) = unsupported.iter().find(|(_, given)| *given) {
+        return Err(Error::Argument {
+            argument,
+            reason: "applies to samples in memory, not to a source of batches: hold out \
+                     validation data in a source of its own (validation_source)"
+                .into(),
+        });
+    }
+    if options.validation_source.is_some() && options.validation_data.is_some() {
+        return Err(Error::Argument {
+            argument: "validation_source",
+            reason: "can't be given together with validation_data: choose one".into(),
+        });
+    }
+    let validation_data = match options.validation_data {
+        Some((inputs, targets)) => {
+            let samples = checked_samples::<N>("validation_data", inputs, targets)?;
+            let weights = DataWeights::from_samples::<N>(
+                "validation_sample_weight",
+                &options.validation_sample_weight,
+                samples,
+            )?;
+            Some((inputs, targets, weights, samples))
+        }
+        None => None,
+    };
+    let mut training = Source::new(source);
+    let mut validation_rows;
+    let mut validation_source;
+    let validation: Option<&mut dyn Passes<N>> =
+        match (&validation_data, options.validation_source.take()) {
+            (Some((inputs, targets, weights, samples)), _) => {
+                validation_rows = Rows::<N>::new(
+                    (*inputs, *targets, weights),
+                    (0..*samples).collect(),
+                    validation_batch_size,
+                    None,
+                );
+                Some(&mut validation_rows)
+            }
+            (None, Some(source)) => {
+                validation_source = ValidationSource(source);
+                Some(&mut validation_source)
+            }
+            (None, None) => None,
+        };
+    train(model, &mut training, validation, options)
+}
+
+/// A boxed validation source, as passes.
+struct ValidationSource<'s, N: Network>(Box<dyn BatchSource<N> + 's>);
+
+impl<N: Network> Passes<N> for ValidationSource<'_, N> {
+    fn batches(&self) -> Option<usize> {
+        self.0.batches()
+    }
+
+    fn rewind(&mut self, pass: usize) -> Result<()> {
+        self.0.rewind(pass)
+    }
+
+    fn next(
+        &mut self,
+        workspace: &mut N::Workspace,
+        weights: &mut BatchWeights,
+    ) -> Result<Option<usize>> {
+        Source::new(&mut *self.0).next(workspace, weights)
+    }
+}
+
+/// The epochs of `fit`: training on `training`, validating on `validation` after each.
+fn train<N: Network>(
+    model: &mut N,
+    training: &mut dyn Passes<N>,
+    validation: Option<&mut dyn Passes<N>>,
+    mut options: FitOptions<'_, N>,
+) -> Result<History> {
+    let mut epochs = Epochs::new(training, options.steps_per_epoch, options.initial_epoch);
+    let mut validation = validation.map(|passes| (passes, options.validation_steps));
+    // A source tells its length once a pass is under way.
+    epochs.start()?;
+    let mut started = true;
     let mut history = History::new(Params {
         verbose: options.verbosity.level(),
         epochs: options.epochs,
-        steps,
+        steps: epochs.steps(),
     });
     let plan = LogPlan::new::<N>(model.training_state().metrics());
     // What batches report: the training metrics alone, as Keras's batch logs and live bar.
     let mut logs = plan.logs("");
     // What an epoch's end reports: the training metrics, then the validation ones.
     let mut end_logs = logs.clone();
-    if !matches!(validation, Validation::None) {
+    if validation.is_some() {
         for name in plan.logs("val_").names() {
             end_logs.set(name, f64::NAN);
         }
@@ -345,7 +566,7 @@ fn fit<N: Network>(
     let mut losses = vec![0.0; outputs];
     let mut evaluation = Evaluation::new::<N>(&plan);
     let mut workspace = N::Workspace::default();
-    let mut order = train_rows.clone();
+    let mut batch_weights = BatchWeights::default();
     let callbacks = &mut options.callbacks;
     // The logs of an epoch's end: a copy that callbacks may add to (`update_epoch_logs`).
     let mut epoch_logs = end_logs.clone();
@@ -362,29 +583,35 @@ fn fit<N: Network>(
         for callback in callbacks.iter_mut() {
             callback.on_epoch_begin(model, epoch, &logs)?;
         }
-        let mut bar = ProgressBar::start_epoch(options.verbosity, epoch, options.epochs, steps);
-        order.copy_from_slice(&train_rows);
-        if options.shuffle {
-            let mut rng = rand::rngs::StdRng::seed_from_u64(epoch_seed(options.seed, epoch));
-            order.shuffle(&mut rng);
+        if !std::mem::take(&mut started) {
+            epochs.start()?;
         }
+        let mut bar =
+            ProgressBar::start_epoch(options.verbosity, epoch, options.epochs, epochs.steps());
         tally.clear();
-        for (step, batch) in order.chunks(options.batch_size).enumerate() {
+        let mut step = 0;
+        loop {
+            let samples = match epochs.next(step, &mut workspace, &mut batch_weights)? {
+                Step::Batch(samples) => samples,
+                Step::End => break,
+                Step::EndEarly => {
+                    bar.abandon();
+                    eprintln!("warning: {RAN_OUT}");
+                    break;
+                }
+            };
             for callback in callbacks.iter_mut() {
                 callback.on_train_batch_begin(model, step, &logs)?;
             }
-            N::stage_inputs(&mut workspace, inputs, batch)?;
-            N::stage_targets(&mut workspace, targets, batch);
-            train_weights.stage(&mut batch_weights, batch);
-            model.forward(&mut workspace, batch.len(), true);
-            model.backward(&mut workspace, batch.len(), &batch_weights, &mut losses);
+            model.forward(&mut workspace, samples, true);
+            model.backward(&mut workspace, samples, &batch_weights, &mut losses);
             let loss = N::total_loss(&losses);
             let refused = if loss.is_finite() {
                 model.apply_gradients().err()
             } else {
                 Some(NonFinite::Loss(loss))
             };
-            plan.record::<N>(&mut tally, &workspace, batch.len(), &losses);
+            plan.record::<N>(&mut tally, &workspace, samples, &losses);
             plan.write(&tally, &mut logs, 0);
             bar.update(step, &logs);
             for callback in callbacks.iter_mut() {
@@ -400,35 +627,17 @@ fn fit<N: Network>(
                 });
                 break 'epochs;
             }
+            step += 1;
             if stop {
                 break;
             }
         }
         plan.write(&tally, &mut end_logs, 0);
-        if !matches!(validation, Validation::None) {
+        if let Some((passes, steps)) = validation.as_mut() {
             for callback in callbacks.iter_mut() {
                 callback.on_test_begin(model, &end_logs)?;
             }
-            let batch_size = validation_batch_size;
-            match &validation {
-                Validation::Data(inputs, targets, weights, rows) => evaluation.run(
-                    &plan,
-                    model,
-                    &mut workspace,
-                    (*inputs, *targets, weights),
-                    rows,
-                    batch_size,
-                )?,
-                Validation::Split(rows) => evaluation.run(
-                    &plan,
-                    model,
-                    &mut workspace,
-                    (inputs, targets, &sample_weights),
-                    rows,
-                    batch_size,
-                )?,
-                Validation::None => {}
-            }
+            evaluation.run(&plan, model, &mut workspace, &mut **passes, *steps)?;
             plan.write(&evaluation.tally, &mut end_logs, plan.len());
             for callback in callbacks.iter_mut() {
                 callback.on_test_end(model, &end_logs)?;
@@ -441,7 +650,7 @@ fn fit<N: Network>(
         for callback in callbacks.iter_mut() {
             callback.on_epoch_end(model, epoch, &epoch_logs)?;
         }
-        bar.finish(&epoch_logs);
+        bar.finish_after(step, &epoch_logs);
         history.record(epoch, &epoch_logs);
         if model.training_state().stop_requested() {
             break;
@@ -480,11 +689,6 @@ fn weight_named_by<N: Network>(model: &N, cause: NonFinite) -> Option<String> {
         index += 1;
     });
     name
-}
-
-/// The seed of one epoch's shuffle: a function of the fit's seed and the epoch alone.
-fn epoch_seed(seed: u64, epoch: usize) -> u64 {
-    seed ^ (epoch as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 use super::progress::Verbosity;
 use crate::callbacks::Callback;
 use crate::network::{InputsOf, Network, TargetsOf, DEFAULT_SEED};
+use crate::source::BatchSource;
 use crate::weights::SampleWeight;
 
 /// The arguments of `fit` other than the data, with Keras's defaults: 1 epoch, batches of 32,
@@ -32,6 +33,9 @@ pub struct FitOptions<'a, N: Network> {
     pub(crate) sample_weight: SampleWeight<'a>,
     pub(crate) class_weight: Vec<(u32, f32)>,
     pub(crate) validation_sample_weight: SampleWeight<'a>,
+    pub(crate) steps_per_epoch: Option<usize>,
+    pub(crate) validation_steps: Option<usize>,
+    pub(crate) validation_source: Option<Box<dyn BatchSource<N> + 'a>>,
 }
 
 impl<N: Network> Default for FitOptions<'_, N> {
@@ -50,6 +54,9 @@ impl<N: Network> Default for FitOptions<'_, N> {
             sample_weight: SampleWeight::default(),
             class_weight: Vec::new(),
             validation_sample_weight: SampleWeight::default(),
+            steps_per_epoch: None,
+            validation_steps: None,
+            validation_source: None,
         }
     }
 }
@@ -137,6 +144,29 @@ impl<'a, N: Network> FitOptions<'a, N> {
     /// `validation_data=(x, y, sample_weight)`).
     pub fn validation_sample_weight(mut self, weights: impl Into<SampleWeight<'a>>) -> Self {
         self.validation_sample_weight = weights.into();
+        self
+    }
+
+    /// Keras's `steps_per_epoch`: each epoch trains on this many batches, the next going on
+    /// where it stopped and a new pass (a new shuffle) starting when one is over (default: a
+    /// pass per epoch).
+    pub fn steps_per_epoch(mut self, steps: usize) -> Self {
+        self.steps_per_epoch = Some(steps);
+        self
+    }
+
+    /// Keras's `validation_steps`: validate on the first this many batches of the validation
+    /// data (default: all of it).
+    pub fn validation_steps(mut self, steps: usize) -> Self {
+        self.validation_steps = Some(steps);
+        self
+    }
+
+    /// Validates on the batches of `source` after each epoch (Keras's `validation_data` given
+    /// a `PyDataset`); a pass over it, or its first `validation_steps` batches. Pass
+    /// `&mut source` to keep it.
+    pub fn validation_source(mut self, source: impl BatchSource<N> + 'a) -> Self {
+        self.validation_source = Some(Box::new(source));
         self
     }
 

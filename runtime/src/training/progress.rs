@@ -1,4 +1,5 @@
-//! Keras's progress bar: `1719/1719 [==============================] - 2s 1ms/step - loss: ...`.
+//! Keras's progress bar: `1719/1719 [==============================] - 2s 1ms/step - loss: ...`,
+//! or `     12/Unknown 1s 5ms/step - loss: ...` while the batches of an epoch are not known.
 
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
@@ -46,15 +47,21 @@ const BAR_WIDTH: usize = 30;
 #[derive(Debug)]
 pub struct ProgressBar {
     verbosity: Verbosity,
-    steps: usize,
+    steps: Option<usize>,
     interactive: bool,
     started: Instant,
     last_drawn: Option<Instant>,
 }
 
 impl ProgressBar {
-    /// A bar for an epoch of `steps` batches; prints `Epoch N/M` first, as Keras does.
-    pub fn start_epoch(verbosity: Verbosity, epoch: usize, epochs: usize, steps: usize) -> Self {
+    /// A bar for an epoch of `steps` batches (`None`: not known until it ends); prints
+    /// `Epoch N/M` first, as Keras does.
+    pub fn start_epoch(
+        verbosity: Verbosity,
+        epoch: usize,
+        epochs: usize,
+        steps: Option<usize>,
+    ) -> Self {
         let interactive = std::io::stdout().is_terminal();
         if verbosity != Verbosity::Silent {
             println!("Epoch {}/{epochs}", epoch + 1);
@@ -77,7 +84,7 @@ impl ProgressBar {
         let due = self
             .last_drawn
             .is_none_or(|last| now.duration_since(last) >= Duration::from_millis(50));
-        if due || step + 1 == self.steps {
+        if due || Some(step + 1) == self.steps {
             self.last_drawn = Some(now);
             let line = self.line(step + 1, logs, false);
             let mut out = std::io::stdout().lock();
@@ -95,15 +102,15 @@ impl ProgressBar {
         }
     }
 
-    /// The epoch's final line, with the validation values included in `logs`.
-    pub fn finish(&mut self, logs: &Logs) {
+    /// The epoch's final line after `done` batches, with the validation values included in
+    /// `logs`; an epoch of unknown length is then known to have had `done`.
+    pub fn finish_after(&mut self, done: usize, logs: &Logs) {
+        let steps = *self.steps.get_or_insert(done);
         let line = match self.verbosity {
             Verbosity::Silent => return,
-            Verbosity::ProgressBar => self.line(self.steps, logs, true),
+            Verbosity::ProgressBar => self.line(done, logs, true),
             Verbosity::OneLinePerEpoch => format!(
-                "{}/{} - {} - {logs}",
-                self.steps,
-                self.steps,
+                "{done}/{steps} - {} - {logs}",
                 format_seconds(self.started.elapsed())
             ),
         };
@@ -115,26 +122,33 @@ impl ProgressBar {
     }
 
     /// `done/steps [====>.....] - ETA: 3s - loss: ...`, or with the elapsed and per-step
-    /// times once the epoch is over.
+    /// times once the epoch is over; `   done/Unknown 3s 5ms/step - loss: ...` while the
+    /// epoch's length is unknown, as Keras prints it.
     fn line(&self, done: usize, logs: &Logs, finished: bool) -> String {
         let elapsed = self.started.elapsed();
-        let timing = if finished {
-            let per_step = elapsed / done.max(1) as u32;
-            format!("{} {}/step", format_seconds(elapsed), format_step(per_step))
-        } else {
-            let remaining = elapsed.as_secs_f64() / done.max(1) as f64 * (self.steps - done) as f64;
-            format!("ETA: {remaining:.0}s")
-        };
+        let per_step = format_step(elapsed / done.max(1) as u32);
         let logs = if logs.is_empty() {
             String::new()
         } else {
             format!(" - {logs}")
         };
+        let Some(steps) = self.steps else {
+            return format!(
+                "{done:>7}/Unknown {} {per_step}/step{logs}",
+                format_seconds(elapsed)
+            );
+        };
+        let timing = if finished {
+            format!("{} {per_step}/step", format_seconds(elapsed))
+        } else {
+            let remaining =
+                elapsed.as_secs_f64() / done.max(1) as f64 * steps.saturating_sub(done) as f64;
+            format!("ETA: {remaining:.0}s")
+        };
         format!(
-            "{done:>width$}/{} {} - {timing}{logs}",
-            self.steps,
-            bar(done, self.steps),
-            width = self.steps.to_string().len()
+            "{done:>width$}/{steps} {} - {timing}{logs}",
+            bar(done, steps),
+            width = steps.to_string().len()
         )
     }
 }
@@ -198,7 +212,7 @@ mod tests {
     fn the_final_line_is_the_keras_line() {
         let bar = ProgressBar {
             verbosity: Verbosity::ProgressBar,
-            steps: 1719,
+            steps: Some(1719),
             interactive: false,
             started: Instant::now(),
             last_drawn: None,
@@ -214,5 +228,27 @@ mod tests {
             "{line}"
         );
         assert!(!line.contains('\r') && !line.contains('\x1b'));
+    }
+
+    #[test]
+    fn an_epoch_of_unknown_length_counts_up_then_ends_as_a_known_one() {
+        let mut bar = ProgressBar {
+            verbosity: Verbosity::ProgressBar,
+            steps: None,
+            interactive: false,
+            started: Instant::now(),
+            last_drawn: None,
+        };
+        let logs = Logs::from_pairs([("loss", 0.5)]);
+        let line = bar.line(12, &logs, false);
+        assert!(line.starts_with("     12/Unknown 0s "), "{line}");
+        assert!(line.ends_with("/step - loss: 0.5000"), "{line}");
+        bar.finish_after(40, &logs);
+        assert_eq!(bar.steps, Some(40));
+        let line = bar.line(40, &logs, true);
+        assert!(
+            line.starts_with(&format!("40/40 [{}] - 0s ", "=".repeat(30))),
+            "{line}"
+        );
     }
 }

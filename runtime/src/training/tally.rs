@@ -106,10 +106,7 @@ impl LogPlan {
             *sum += loss * n;
         }
         for (state, &(output, measure)) in tally.metrics.iter_mut().zip(&self.measures) {
-            let units: usize = N::GRAPH.nodes[N::GRAPH.outputs[output].node]
-                .shape
-                .iter()
-                .product();
+            let units = N::GRAPH.output_units(output);
             measure.accumulate(
                 state,
                 N::output(workspace, output, samples),
