@@ -47,6 +47,7 @@ use crate::network::{InputsOf, Network, TargetsOf};
 use crate::optimizers::Optimizer;
 use crate::source::BatchSource;
 use crate::weights::{BatchWeights, DataWeights};
+pub(crate) use epochs::pass_seed;
 use epochs::{Epochs, Passes, Rows, Source, Step};
 
 /// Keras's model methods for every `model!` struct: `compile`, `fit`, `evaluate`.

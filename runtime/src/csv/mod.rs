@@ -13,8 +13,16 @@
 //!
 //! A missing value (an empty field, or `NA`, `N/A`, `NaN`, `null`, as pandas reads them) or
 //! one that is not a number is an error naming the line of the file and the column.
+//!
+//! Data too large to read whole comes as a folder of files, read batch by batch:
+//! [`CsvShards`].
 
+use std::fs::File;
 use std::path::Path;
+
+mod shards;
+
+pub use shards::{CsvShards, CsvTargets};
 
 use crate::data::{Batch, Labels};
 use crate::error::{did_you_mean, Error, Result};
@@ -34,30 +42,16 @@ pub struct Table {
 /// Reads the CSV file at `path`, whose first row names the columns.
 pub fn read(path: impl AsRef<Path>) -> Result<Table> {
     let path = path.as_ref();
-    let fail = |reason: String| Error::Format {
-        path: path.display().to_string(),
-        reason,
-    };
-    let mut reader = ::csv::ReaderBuilder::new()
-        .has_headers(true)
-        .trim(::csv::Trim::All)
-        .from_path(path)
-        .map_err(|e| match e.into_kind() {
-            ::csv::ErrorKind::Io(source) => Error::Io {
-                path: path.display().to_string(),
-                source,
-            },
-            other => fail(format!("{other:?}")),
-        })?;
+    let mut reader = open_reader(path)?;
     let headers: Vec<String> = reader
         .headers()
-        .map_err(|e| fail(e.to_string()))?
+        .map_err(|e| record_error(path, &e))?
         .iter()
         .map(str::to_owned)
         .collect();
     let mut rows = Vec::new();
     for record in reader.records() {
-        let record = record.map_err(|e| fail(describe(&e)))?;
+        let record = record.map_err(|e| record_error(path, &e))?;
         rows.push(record.iter().map(str::to_owned).collect());
     }
     Ok(Table {
@@ -67,9 +61,25 @@ pub fn read(path: impl AsRef<Path>) -> Result<Table> {
     })
 }
 
-/// The csv crate's error in the words of this module: the line, and what is wrong.
-fn describe(error: &::csv::Error) -> String {
-    match error.kind() {
+/// A reader of the CSV file at `path`, its first row the header, fields trimmed.
+fn open_reader(path: &Path) -> Result<::csv::Reader<File>> {
+    ::csv::ReaderBuilder::new()
+        .has_headers(true)
+        .trim(::csv::Trim::All)
+        .from_path(path)
+        .map_err(|e| record_error(path, &e))
+}
+
+/// The csv crate's error about the file at `path`, in the words of this module: the line,
+/// and what is wrong.
+fn record_error(path: &Path, error: &::csv::Error) -> Error {
+    let reason = match error.kind() {
+        ::csv::ErrorKind::Io(source) => {
+            return Error::Io {
+                path: path.display().to_string(),
+                source: std::io::Error::new(source.kind(), source.to_string()),
+            }
+        }
         ::csv::ErrorKind::UnequalLengths {
             pos,
             expected_len,
@@ -83,7 +93,50 @@ fn describe(error: &::csv::Error) -> String {
             pos.as_ref().map_or(0, |p| p.line())
         ),
         _ => error.to_string(),
+    };
+    Error::Format {
+        path: path.display().to_string(),
+        reason,
     }
+}
+
+/// Where the columns `names` are among `headers`, or why one can't be found.
+fn column_indices<'h, N: AsRef<str>>(
+    headers: impl IntoIterator<Item = &'h str> + Clone,
+    names: impl IntoIterator<Item = N>,
+) -> std::result::Result<Vec<usize>, String> {
+    names
+        .into_iter()
+        .map(|name| {
+            let name = name.as_ref();
+            headers
+                .clone()
+                .into_iter()
+                .position(|h| h == name)
+                .ok_or_else(|| {
+                    format!(
+                        "no column `{name}`; the header names {}.{}",
+                        headers
+                            .clone()
+                            .into_iter()
+                            .map(|h| format!("`{h}`"))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        did_you_mean(name, headers.clone())
+                    )
+                })
+        })
+        .collect()
+}
+
+/// A field as a number, or why it isn't one: missing (as pandas reads missing values) or a
+/// word.
+fn parse_number(text: &str) -> std::result::Result<f64, String> {
+    if text.is_empty() || MISSING.contains(&text) {
+        return Err("the value is missing; fill or drop it first".into());
+    }
+    text.parse::<f64>()
+        .map_err(|_| format!("`{text}` is not a number"))
 }
 
 impl Table {
@@ -144,38 +197,18 @@ impl Table {
     }
 
     fn indices<C: AsRef<str>>(&self, columns: impl IntoIterator<Item = C>) -> Result<Vec<usize>> {
-        columns
-            .into_iter()
-            .map(|name| {
-                let name = name.as_ref();
-                self.headers.iter().position(|h| h == name).ok_or_else(|| {
-                    self.error(format!(
-                        "no column `{name}`; the header names {}.{}",
-                        self.headers
-                            .iter()
-                            .map(|h| format!("`{h}`"))
-                            .collect::<Vec<_>>()
-                            .join(", "),
-                        did_you_mean(name, self.headers.iter().map(String::as_str))
-                    ))
-                })
-            })
-            .collect()
+        column_indices(self.headers.iter().map(String::as_str), columns)
+            .map_err(|reason| self.error(reason))
     }
 
     /// The number at `row` (0 for the first below the header) and `column`.
     fn number(&self, row: usize, column: usize) -> Result<f64> {
         let text = self.rows[row].get(column).map_or("", String::as_str);
-        let line = row + 2;
-        let name = &self.headers[column];
-        if text.is_empty() || MISSING.contains(&text) {
-            return Err(self.error(format!(
-                "line {line}, column `{name}`: the value is missing; fill or drop it first"
-            )));
-        }
-        text.parse::<f64>().map_err(|_| {
+        parse_number(text).map_err(|reason| {
             self.error(format!(
-                "line {line}, column `{name}`: `{text}` is not a number"
+                "line {}, column `{}`: {reason}",
+                row + 2,
+                self.headers[column]
             ))
         })
     }
