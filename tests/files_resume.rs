@@ -334,3 +334,26 @@ fn keras_3_weights_files_load() {
     assert_close(main.as_slice(), &expected[0], 1e-5, "main_output");
     assert_close(aux.as_slice(), &expected[1], 1e-5, "aux_output");
 }
+
+/// Every metric comes back from each format, those Keras builds from arguments (PR AUC, F1)
+/// included: they are written as Keras's class and arguments.
+#[test]
+fn every_metric_round_trips_through_every_format() {
+    let metrics = [
+        Metric::Mae,
+        Metric::Auc,
+        Metric::PrAuc,
+        Metric::F1Score,
+        Metric::Precision,
+        Metric::RootMeanSquaredError,
+    ];
+    let dir = scratch("metrics_round_trip");
+    for extension in ["h5", "keras", "densely"] {
+        let mut model = WideAndDeep::with_seed(1);
+        model.compile(Sgd::default(), metrics);
+        let path = dir.join(format!("metrics.{extension}"));
+        model.save(&path).unwrap();
+        let loaded = WideAndDeep::load(&path).unwrap();
+        assert_eq!(loaded.training_state().metrics(), metrics, "{extension}");
+    }
+}

@@ -37,6 +37,12 @@ pub enum Metric {
     Recall,
     /// `"auc"`: the area under the ROC curve, over Keras's 200 thresholds.
     Auc,
+    /// `"pr_auc"`: the area under the precision-recall curve, over 200 thresholds, as Keras's
+    /// `AUC(curve="PR", name="pr_auc")` computes it.
+    PrAuc,
+    /// `"f1_score"`: the F1 score of each unit (class) at threshold 0.5, averaged over the
+    /// units, as Keras's `F1Score(average="macro", threshold=0.5)`.
+    F1Score,
 }
 
 /// Each metric with the name Keras logs it under, and the other names Keras's
@@ -107,6 +113,8 @@ const NAMES: &[(Metric, &str, &[&str])] = &[
     (Metric::Precision, "precision", &["Precision"]),
     (Metric::Recall, "recall", &["Recall"]),
     (Metric::Auc, "auc", &["AUC"]),
+    (Metric::PrAuc, "pr_auc", &[]),
+    (Metric::F1Score, "f1_score", &["F1Score"]),
 ];
 
 /// The `k` of Keras's top-k accuracies by default.
@@ -134,6 +142,25 @@ impl Metric {
             .iter()
             .find(|(_, logged, aliases)| *logged == name || aliases.contains(&name))
             .map(|(metric, _, _)| *metric)
+    }
+
+    /// Keras's class and its arguments, for the metrics that Keras (tf-keras above all) knows
+    /// only as a class, not by a name `compile` accepts; `None` for the others.
+    pub fn keras_class(self) -> Option<(&'static str, serde_json::Value)> {
+        let name = self.name();
+        let class = |class: &'static str| Some((class, serde_json::json!({ "name": name })));
+        match self {
+            Metric::Auc => class("AUC"),
+            Metric::Precision => class("Precision"),
+            Metric::Recall => class("Recall"),
+            Metric::RootMeanSquaredError => class("RootMeanSquaredError"),
+            Metric::PrAuc => Some(("AUC", serde_json::json!({ "name": name, "curve": "PR" }))),
+            Metric::F1Score => Some((
+                "F1Score",
+                serde_json::json!({ "name": name, "average": "macro", "threshold": 0.5 }),
+            )),
+            _ => None,
+        }
     }
 
     /// Whether larger is better (for `mode="auto"` of the callbacks that monitor it).
@@ -175,6 +202,11 @@ pub enum Measure {
     Recall,
     /// The area under the ROC curve over 200 thresholds, by Keras's interpolation.
     Auc,
+    /// The area under the precision-recall curve over 200 thresholds, by Keras's
+    /// interpolation.
+    PrAuc,
+    /// The F1 score of each of this many units at threshold 0.5, averaged.
+    F1Score(usize),
 }
 
 impl Measure {
@@ -204,6 +236,8 @@ impl Measure {
             Metric::Precision => Measure::Precision,
             Metric::Recall => Measure::Recall,
             Metric::Auc => Measure::Auc,
+            Metric::PrAuc => Measure::PrAuc,
+            Metric::F1Score => Measure::F1Score(units),
         }
     }
 
@@ -213,7 +247,9 @@ impl Measure {
             // True positives, and predicted (precision) or actual (recall) positives.
             Measure::Precision | Measure::Recall => 2,
             // Per threshold: true positives, false positives, false negatives, true negatives.
-            Measure::Auc => 4 * AUC_THRESHOLDS,
+            Measure::Auc | Measure::PrAuc => 4 * AUC_THRESHOLDS,
+            // Per unit: true positives, false positives, false negatives.
+            Measure::F1Score(units) => 3 * units,
             // The sum over samples of the per-sample value.
             _ => 1,
         }
@@ -223,8 +259,19 @@ impl Measure {
     /// targets (class targets count as one-hot).
     pub fn accumulate(self, state: &mut [f64], y: &[f32], targets: TargetView<'_>, units: usize) {
         match self {
-            Measure::Precision | Measure::Recall | Measure::Auc => {
+            Measure::Precision | Measure::Recall | Measure::Auc | Measure::PrAuc => {
                 for_each_unit(y, targets, units, |y, t| self.count(state, y, t));
+            }
+            Measure::F1Score(_) => {
+                let mut unit = 0;
+                for_each_unit(y, targets, units, |y, t| {
+                    let (predicted, actual) = (y > 0.5, t != 0.0);
+                    let counts = &mut state[3 * unit..3 * unit + 3];
+                    counts[0] += f64::from(u8::from(predicted && actual));
+                    counts[1] += f64::from(u8::from(predicted && !actual));
+                    counts[2] += f64::from(u8::from(!predicted && actual));
+                    unit = (unit + 1) % units;
+                });
             }
             _ => state[0] += self.sum(y, targets, units),
         }
@@ -236,6 +283,16 @@ impl Measure {
         match self {
             Measure::Precision | Measure::Recall => ratio(state[0], state[1]),
             Measure::RootSquaredError => (state[0] / samples.max(1.0)).sqrt(),
+            Measure::PrAuc => pr_auc(state),
+            Measure::F1Score(units) => {
+                let f1 = |counts: &[f64]| {
+                    let [tp, fp, fn_] = [counts[0], counts[1], counts[2]];
+                    let precision = tp / (tp + fp + EPSILON);
+                    let recall = tp / (tp + fn_ + EPSILON);
+                    2.0 * precision * recall / (precision + recall + EPSILON)
+                };
+                state.chunks_exact(3).map(f1).sum::<f64>() / units.max(1) as f64
+            }
             Measure::Auc => {
                 // Keras's "interpolation" summation for ROC: the trapezoid rule over the
                 // (false positive rate, true positive rate) points, threshold by threshold.
@@ -350,11 +407,41 @@ impl Measure {
                     .sum::<f64>()
                     / (ny * nt)
             }
-            Measure::Precision | Measure::Recall | Measure::Auc => {
-                unreachable!("counted, not averaged")
-            }
+            Measure::Precision
+            | Measure::Recall
+            | Measure::Auc
+            | Measure::PrAuc
+            | Measure::F1Score(_) => unreachable!("counted, not averaged"),
         }
     }
+}
+
+/// Keras's interpolation of the area under the precision-recall curve from the confusion
+/// counts at each threshold (`AUC.interpolate_pr_auc`): precision varies as `TP / P` with TP
+/// and P linear between thresholds, integrated exactly.
+fn pr_auc(state: &[f64]) -> f64 {
+    let divide = |a: f64, b: f64| if b == 0.0 { 0.0 } else { a / b };
+    let counts = |i: usize| {
+        let [tp, fp, fn_] = [0, 1, 2].map(|k| state[4 * i + k]);
+        (tp, tp + fp, fn_)
+    };
+    (0..AUC_THRESHOLDS - 1)
+        .map(|i| {
+            let ((tp_a, p_a, _), (tp_b, p_b, fn_b)) = (counts(i), counts(i + 1));
+            let dtp = tp_a - tp_b;
+            let slope = divide(dtp, (p_a - p_b).max(0.0));
+            let intercept = tp_b - slope * p_b;
+            let ratio = if p_a > 0.0 && p_b > 0.0 {
+                divide(p_a, p_b.max(0.0))
+            } else {
+                1.0
+            };
+            divide(
+                slope * (dtp + intercept * ratio.ln()),
+                (tp_b + fn_b).max(0.0),
+            )
+        })
+        .sum()
 }
 
 /// Threshold `i` of Keras's `AUC(num_thresholds=200)`: just below 0, the 198 points
@@ -461,7 +548,7 @@ mod tests {
                 .collect()
         };
         let mut checked = 0;
-        for case in ["binary", "categorical", "sparse", "values"] {
+        for case in ["binary", "categorical", "sparse", "multilabel", "values"] {
             let data = &record[case];
             let y_pred = rows(&data["y_pred"]);
             let y_true = rows(&data["y_true"]);
@@ -507,7 +594,7 @@ mod tests {
                 checked += 1;
             }
         }
-        assert_eq!(checked, 25);
+        assert_eq!(checked, 35);
     }
 
     /// `Measure::resolve` for an output of `units` units trained with `loss`.

@@ -308,7 +308,7 @@ pub(crate) fn training_config(
     } else {
         json!(weights)
     };
-    let names: Vec<&str> = state.metrics().iter().map(|m| m.name()).collect();
+    let names: Vec<Value> = state.metrics().iter().map(|&m| keras_metric(m)).collect();
     let metrics = if names.is_empty() {
         Value::Null
     } else if single {
@@ -323,6 +323,19 @@ pub(crate) fn training_config(
         "loss_weights": loss_weights,
         "optimizer_config": keras_optimizer_config(optimizer, style),
     }))
+}
+
+/// A metric as Keras's `compile` takes it back: its name, or its class and arguments.
+fn keras_metric(metric: Metric) -> Value {
+    match metric.keras_class() {
+        Some((class, config)) => json!({
+            "module": "keras.metrics",
+            "class_name": class,
+            "config": config,
+            "registered_name": null,
+        }),
+        None => json!(metric.name()),
+    }
 }
 
 // ---------------------------------------------------------------------------------------
