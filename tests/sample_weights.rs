@@ -163,8 +163,35 @@ fn options<'a, N: Network>(case: &Value) -> FitOptions<'a, N> {
         .verbose(0)
 }
 
-fn evaluate_options(case: &Value) -> EvaluateOptions<'static> {
-    EvaluateOptions::default().batch_size(case["batch_size"].as_u64().unwrap() as usize)
+/// Case `name` of the fixture: model `N` from Keras's starting weights, compiled with SGD at
+/// `learning_rate` and `metrics`, evaluates (when Keras did) with `evaluate` and trains with
+/// `fit`'s options to Keras's logs, History and weights.
+fn keras_case<'d, N, X, Y>(
+    name: &str,
+    (x, y): (X, Y),
+    (learning_rate, metrics): (f32, &[Metric]),
+    evaluate: EvaluateOptions<'d>,
+    fit: impl FnOnce(FitOptions<'d, N>) -> FitOptions<'d, N>,
+) where
+    N: Network + Inspect,
+    X: InputsOf<'d, N>,
+    Y: TargetsOf<'d, N>,
+{
+    let f = fixture();
+    let case = &f["cases"][name];
+    let mut model = N::with_seed(1);
+    model.compile(Sgd::new(learning_rate), metrics.iter().copied());
+    start_from_keras(&mut model, case);
+    let (x, y) = (x.into_inputs(), y.into_targets());
+    if !case["evaluate"].is_null() {
+        let batch_size = case["batch_size"].as_u64().unwrap() as usize;
+        let logs = model
+            .evaluate_with(x, y, evaluate.batch_size(batch_size))
+            .unwrap();
+        assert_logs(&logs, &case["evaluate"], name);
+    }
+    let history = model.fit(x, y, fit(options(case))).unwrap();
+    assert_trained(&model, &history, case, name);
 }
 
 #[test]
@@ -179,40 +206,26 @@ fn sparse_categorical_sample_and_class_weights_are_keras() {
         .collect();
     let y = Labels::<3>::new(labels).unwrap();
     let w = floats(&f["sample_weight"]);
-
-    let case = &f["cases"]["sparse_sample_weight"];
-    let mut model = SparseNet::new();
-    model.compile(Sgd::new(0.1), [Metric::Accuracy]);
-    start_from_keras(&mut model, case);
-    let logs = model
-        .evaluate_with(&x, &y, evaluate_options(case).sample_weight(&w))
-        .unwrap();
-    assert_logs(&logs, &case["evaluate"], "sparse_sample_weight");
-    let history = model.fit(&x, &y, options(case).sample_weight(&w)).unwrap();
-    assert_trained(&model, &history, case, "sparse_sample_weight");
-
-    let case = &f["cases"]["sparse_class_weight"];
-    let mut model = SparseNet::new();
-    model.compile(Sgd::new(0.1), [Metric::Accuracy]);
-    start_from_keras(&mut model, case);
-    let history = model
-        .fit(&x, &y, options(case).class_weight([(0, 0.5), (1, 3.0)]))
-        .unwrap();
-    assert_trained(&model, &history, case, "sparse_class_weight");
-
+    let accuracy = (0.1, &[Metric::Accuracy][..]);
+    let weighted = || EvaluateOptions::default().sample_weight(&w);
+    keras_case::<SparseNet, _, _>(
+        "sparse_sample_weight",
+        (&x, &y),
+        accuracy,
+        weighted(),
+        |o| o.sample_weight(&w),
+    );
+    keras_case::<SparseNet, _, _>("sparse_class_weight", (&x, &y), accuracy, weighted(), |o| {
+        o.class_weight([(0, 0.5), (1, 3.0)])
+    });
     // The held-out quarter keeps its sample weights.
-    let case = &f["cases"]["sparse_validation_split"];
-    let mut model = SparseNet::new();
-    model.compile(Sgd::new(0.1), [Metric::Accuracy]);
-    start_from_keras(&mut model, case);
-    let history = model
-        .fit(
-            &x,
-            &y,
-            options(case).sample_weight(&w).validation_split(0.25),
-        )
-        .unwrap();
-    assert_trained(&model, &history, case, "sparse_validation_split");
+    keras_case::<SparseNet, _, _>(
+        "sparse_validation_split",
+        (&x, &y),
+        accuracy,
+        weighted(),
+        |o| o.sample_weight(&w).validation_split(0.25),
+    );
 }
 
 #[test]
@@ -223,69 +236,42 @@ fn class_weights_read_one_hot_and_binary_targets_as_keras_does() {
     let onehot = Batch::<Shape1<3>>::from_fn(20, |s, k| {
         (f["labels"][s].as_u64().unwrap() as usize == k) as u8 as f32
     });
-    let case = &f["cases"]["categorical_class_weight"];
-    let mut model = CategoricalNet::new();
-    model.compile(Sgd::new(0.1), [Metric::Accuracy]);
-    start_from_keras(&mut model, case);
-    let logs = model
-        .evaluate_with(&x, &onehot, evaluate_options(case).sample_weight(&w))
-        .unwrap();
-    assert_logs(&logs, &case["evaluate"], "categorical_class_weight");
-    let history = model
-        .fit(
-            &x,
-            &onehot,
-            options(case).class_weight([(0, 0.5), (1, 3.0)]),
-        )
-        .unwrap();
-    assert_trained(&model, &history, case, "categorical_class_weight");
-
     let binary: Batch<Shape1<1>> = batch(&f["binary"]);
-    let case = &f["cases"]["binary_class_weight"];
-    let mut model = BinaryNet::new();
-    model.compile(Sgd::new(0.1), [Metric::Accuracy]);
-    start_from_keras(&mut model, case);
-    let logs = model
-        .evaluate_with(&x, &binary, evaluate_options(case).sample_weight(&w))
-        .unwrap();
-    assert_logs(&logs, &case["evaluate"], "binary_class_weight");
-    let history = model
-        .fit(
-            &x,
-            &binary,
-            options(case).class_weight([(0, 0.25), (1, 4.0)]),
-        )
-        .unwrap();
-    assert_trained(&model, &history, case, "binary_class_weight");
-}
-
-fn regression<N>(name: &str)
-where
-    N: Network + Inspect,
-    for<'a> &'a Batch<Shape1<4>>: InputsOf<'a, N>,
-    for<'a> &'a Batch<Shape1<2>>: TargetsOf<'a, N>,
-{
-    let f = fixture();
-    let x: Batch<Shape1<4>> = batch(&f["x"]);
-    let y: Batch<Shape1<2>> = batch(&f["values"]);
-    let w = floats(&f["sample_weight"]);
-    let case = &f["cases"][name];
-    let mut model = N::with_seed(1);
-    model.compile(Sgd::new(0.1), [Metric::Mae]);
-    start_from_keras(&mut model, case);
-    let logs = model
-        .evaluate_with(&x, &y, evaluate_options(case).sample_weight(&w))
-        .unwrap();
-    assert_logs(&logs, &case["evaluate"], name);
-    let history = model.fit(&x, &y, options(case).sample_weight(&w)).unwrap();
-    assert_trained(&model, &history, case, name);
+    let accuracy = (0.1, &[Metric::Accuracy][..]);
+    let weighted = || EvaluateOptions::default().sample_weight(&w);
+    keras_case::<CategoricalNet, _, _>(
+        "categorical_class_weight",
+        (&x, &onehot),
+        accuracy,
+        weighted(),
+        |o| o.class_weight([(0, 0.5), (1, 3.0)]),
+    );
+    keras_case::<BinaryNet, _, _>(
+        "binary_class_weight",
+        (&x, &binary),
+        accuracy,
+        weighted(),
+        |o| o.class_weight([(0, 0.25), (1, 4.0)]),
+    );
 }
 
 #[test]
 fn regression_losses_weigh_samples_as_keras_does() {
-    regression::<MseNet>("mse_sample_weight");
-    regression::<MaeNet>("mae_sample_weight");
-    regression::<HuberNet>("huber_sample_weight");
+    let f = fixture();
+    let x: Batch<Shape1<4>> = batch(&f["x"]);
+    let y: Batch<Shape1<2>> = batch(&f["values"]);
+    let w = floats(&f["sample_weight"]);
+    let mae = (0.1, &[Metric::Mae][..]);
+    let weighted = || EvaluateOptions::default().sample_weight(&w);
+    keras_case::<MseNet, _, _>("mse_sample_weight", (&x, &y), mae, weighted(), |o| {
+        o.sample_weight(&w)
+    });
+    keras_case::<MaeNet, _, _>("mae_sample_weight", (&x, &y), mae, weighted(), |o| {
+        o.sample_weight(&w)
+    });
+    keras_case::<HuberNet, _, _>("huber_sample_weight", (&x, &y), mae, weighted(), |o| {
+        o.sample_weight(&w)
+    });
 }
 
 #[test]
@@ -298,55 +284,23 @@ fn each_output_takes_its_own_weights_or_one_array_for_all() {
     let aux: Batch<Shape1<1>> = batch(&data["aux"]);
     let w = floats(&f["sample_weight"]);
     let w_aux = floats(&data["aux_weight"]);
+    let data = ((&wide, &deep), (&main, &aux));
+    let sgd = (0.05, &[][..]);
 
-    let case = &f["cases"]["two_outputs_per_output"];
     let per_output = SampleWeight::default()
         .output("main", &w)
         .output("aux", &w_aux);
-    let mut model = TwoOutputs::new();
-    model.compile(Sgd::new(0.05), []);
-    start_from_keras(&mut model, case);
-    let logs = model
-        .evaluate_with(
-            (&wide, &deep),
-            (&main, &aux),
-            evaluate_options(case).sample_weight(per_output.clone()),
-        )
-        .unwrap();
-    assert_logs(&logs, &case["evaluate"], "two_outputs_per_output");
-    let history = model
-        .fit(
-            (&wide, &deep),
-            (&main, &aux),
-            options(case).sample_weight(per_output),
-        )
-        .unwrap();
-    assert_trained(&model, &history, case, "two_outputs_per_output");
-
+    let evaluate = EvaluateOptions::default().sample_weight(per_output.clone());
+    keras_case::<TwoOutputs, _, _>("two_outputs_per_output", data, sgd, evaluate, |o| {
+        o.sample_weight(per_output)
+    });
     // One array weighs both outputs; validation data brings weights of its own.
-    let case = &f["cases"]["two_outputs_one_array"];
-    let mut model = TwoOutputs::new();
-    model.compile(Sgd::new(0.05), []);
-    start_from_keras(&mut model, case);
-    let logs = model
-        .evaluate_with(
-            (&wide, &deep),
-            (&main, &aux),
-            evaluate_options(case).sample_weight(&w),
-        )
-        .unwrap();
-    assert_logs(&logs, &case["evaluate"], "two_outputs_one_array");
-    let history = model
-        .fit(
-            (&wide, &deep),
-            (&main, &aux),
-            options(case)
-                .sample_weight(&w)
-                .validation_data((&wide, &deep), (&main, &aux))
-                .validation_sample_weight(&w_aux),
-        )
-        .unwrap();
-    assert_trained(&model, &history, case, "two_outputs_one_array");
+    let evaluate = EvaluateOptions::default().sample_weight(&w);
+    keras_case::<TwoOutputs, _, _>("two_outputs_one_array", data, sgd, evaluate, |o| {
+        o.sample_weight(&w)
+            .validation_data((&wide, &deep), (&main, &aux))
+            .validation_sample_weight(&w_aux)
+    });
 }
 
 #[test]

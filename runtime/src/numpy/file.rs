@@ -95,22 +95,7 @@ impl<S: Shape> NpyFile<S> {
         let npy = npyz::NpyFile::with_header(header, std::io::empty());
         let (element, big_endian) = element_of(&npy.dtype()).map_err(fail)?;
         let shape: Vec<u64> = npy.shape().to_vec();
-        let dims_match = shape.len() == S::DIMS.len() + 1
-            && shape[1..]
-                .iter()
-                .zip(S::DIMS)
-                .all(|(&d, &want)| d == want as u64);
-        if !dims_match {
-            return Err(fail(format!(
-                "has shape {shape:?}; samples of shape {:?} need (n, {})",
-                S::DIMS,
-                S::DIMS
-                    .iter()
-                    .map(usize::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )));
-        }
+        super::check_sample_shape::<S>(&shape).map_err(fail)?;
         if npy.order() == Order::Fortran && shape[0] > 1 && S::SIZE > 1 {
             return Err(fail(
                 "is stored in Fortran order, where a sample's values lie apart: save it with \

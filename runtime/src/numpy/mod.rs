@@ -156,18 +156,8 @@ impl NpyArray {
     /// The values as a batch of samples of shape `S`: the array's shape must be `(n, *S)`.
     /// Integers and booleans convert to `f32` exactly up to 2^24, as numpy's `astype` does.
     pub fn to_batch<S: Shape>(&self) -> Result<Batch<S>> {
-        if self.shape.is_empty() || self.shape[1..] != *S::DIMS {
-            return Err(self.error(format!(
-                "has shape {:?}; a batch of samples of shape {:?} needs (n, {})",
-                self.shape,
-                S::DIMS,
-                S::DIMS
-                    .iter()
-                    .map(usize::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )));
-        }
+        let shape: Vec<u64> = self.shape.iter().map(|&d| d as u64).collect();
+        check_sample_shape::<S>(&shape).map_err(|reason| self.error(reason))?;
         let values = match &self.elements {
             Elements::F32(v) => v.clone(),
             other => other.to_f64().into_iter().map(|x| x as f32).collect(),
@@ -222,6 +212,24 @@ impl<const C: usize> Labels<C> {
     pub fn from_npy(path: impl AsRef<Path>) -> Result<Self> {
         load(path)?.to_labels()
     }
+}
+
+/// Checks that an array of `shape` holds samples of shape `S`: `(n, *S)`.
+fn check_sample_shape<S: Shape>(shape: &[u64]) -> std::result::Result<(), String> {
+    let fits = shape.len() == S::DIMS.len() + 1
+        && shape[1..]
+            .iter()
+            .zip(S::DIMS)
+            .all(|(&d, &want)| d == want as u64);
+    if fits {
+        return Ok(());
+    }
+    let dims: Vec<String> = S::DIMS.iter().map(usize::to_string).collect();
+    Err(format!(
+        "has shape {shape:?}; samples of shape {:?} need (n, {})",
+        S::DIMS,
+        dims.join(", ")
+    ))
 }
 
 /// Reads one array; the error says what is wrong, for the caller to name the file.

@@ -29,7 +29,7 @@ pub(crate) trait Passes<N: Network> {
 pub(crate) struct Rows<'i, 't, 'w, N: Network> {
     inputs: N::Inputs<'i>,
     targets: N::Targets<'t>,
-    weights: &'w DataWeights<'w>,
+    weights: DataWeights<'w>,
     rows: Vec<usize>,
     order: Vec<usize>,
     batch_size: usize,
@@ -40,7 +40,7 @@ pub(crate) struct Rows<'i, 't, 'w, N: Network> {
 
 impl<'i, 't, 'w, N: Network> Rows<'i, 't, 'w, N> {
     pub(crate) fn new(
-        (inputs, targets, weights): (N::Inputs<'i>, N::Targets<'t>, &'w DataWeights<'w>),
+        (inputs, targets, weights): (N::Inputs<'i>, N::Targets<'t>, DataWeights<'w>),
         rows: Vec<usize>,
         batch_size: usize,
         shuffle: Option<u64>,

@@ -208,7 +208,7 @@ pub trait Model: Network {
         let plan = LogPlan::new::<Self>(self.training_state().metrics());
         let mut logs = plan.logs("");
         let mut data = Rows::<Self>::new(
-            (inputs, targets, &weights),
+            (inputs, targets, weights),
             (0..samples).collect(),
             options.batch_size,
             None,
@@ -368,36 +368,12 @@ fn fit<N: Network>(
     mut options: FitOptions<'_, N>,
 ) -> Result<History> {
     let validation_batch_size = check_fit(model, &options)?;
-    if options.validation_source.is_some() && options.validation_data.is_some() {
-        return Err(Error::Argument {
-            argument: "validation_source",
-            reason: "can't be given together with validation_data: choose one".into(),
-        });
-    }
     let samples = checked_samples::<N>("x", inputs, targets)?;
-    let (train_rows, held_out) =
-        if options.validation_data.is_some() || options.validation_source.is_some() {
-            ((0..samples).collect(), Vec::new())
-        } else {
-            split_rows(samples, options.validation_split)?
-        };
-    let validation_data = match options.validation_data {
-        Some((inputs, targets)) => {
-            let samples = checked_samples::<N>("validation_data", inputs, targets)?;
-            let weights = DataWeights::from_samples::<N>(
-                "validation_sample_weight",
-                &options.validation_sample_weight,
-                samples,
-            )?;
-            Some((inputs, targets, weights, samples))
-        }
-        None if !options.validation_sample_weight.is_empty() => {
-            return Err(Error::Argument {
-                argument: "validation_sample_weight",
-                reason: "weighs the samples of validation_data, and none is given".into(),
-            })
-        }
-        None => None,
+    let given = given_validation(&mut options, validation_batch_size)?;
+    let (train_rows, held_out) = if given.is_some() {
+        ((0..samples).collect(), Vec::new())
+    } else {
+        split_rows(samples, options.validation_split)?
     };
     // The held-out samples keep their sample weights; class weights weigh training alone.
     let sample_weights =
@@ -416,40 +392,22 @@ fn fit<N: Network>(
     };
     let shuffle = options.shuffle.then_some(options.seed);
     let mut training = Rows::<N>::new(
-        (inputs, targets, &train_weights),
+        (inputs, targets, train_weights),
         train_rows,
         options.batch_size,
         shuffle,
     );
-    let mut validation_rows;
-    let mut validation_source;
-    let mut held_out_rows;
-    let validation: Option<&mut dyn Passes<N>> =
-        match (&validation_data, options.validation_source.take()) {
-            (Some((inputs, targets, weights, samples)), _) => {
-                validation_rows = Rows::<N>::new(
-                    (*inputs, *targets, weights),
-                    (0..*samples).collect(),
-                    validation_batch_size,
-                    None,
-                );
-                Some(&mut validation_rows)
-            }
-            (None, Some(source)) => {
-                validation_source = ValidationSource(source);
-                Some(&mut validation_source)
-            }
-            (None, None) if held_out.is_empty() => None,
-            (None, None) => {
-                held_out_rows = Rows::<N>::new(
-                    (inputs, targets, &sample_weights),
-                    held_out,
-                    validation_batch_size,
-                    None,
-                );
-                Some(&mut held_out_rows)
-            }
-        };
+    let mut validation = match given {
+        Some(given) => Some(given),
+        None if held_out.is_empty() => None,
+        None => Some(Validation::HeldOut(Rows::<N>::new(
+            (inputs, targets, sample_weights),
+            held_out,
+            validation_batch_size,
+            None,
+        ))),
+    };
+    let validation = validation.as_mut().map(|v| v as &mut dyn Passes<N>);
     train(model, &mut training, validation, options)
 }
 
@@ -473,57 +431,70 @@ fn fit_source<N: Network>(
                 .into(),
         });
     }
-    if options.validation_source.is_some() && options.validation_data.is_some() {
-        return Err(Error::Argument {
+    let mut validation = given_validation(&mut options, validation_batch_size)?;
+    let validation = validation.as_mut().map(|v| v as &mut dyn Passes<N>);
+    let mut training = Source::new(source);
+    train(model, &mut training, validation, options)
+}
+
+/// The validation data `fit` was given, `validation_data` with its weights or
+/// `validation_source`, checked; `None` if neither.
+fn given_validation<'i, 't, 'v, N: Network>(
+    options: &mut FitOptions<'v, N>,
+    batch_size: usize,
+) -> Result<Option<Validation<'i, 't, 'v, N>>> {
+    match (options.validation_data, options.validation_source.take()) {
+        (Some(_), Some(_)) => Err(Error::Argument {
             argument: "validation_source",
             reason: "can't be given together with validation_data: choose one".into(),
-        });
-    }
-    let validation_data = match options.validation_data {
-        Some((inputs, targets)) => {
+        }),
+        (Some((inputs, targets)), None) => {
             let samples = checked_samples::<N>("validation_data", inputs, targets)?;
             let weights = DataWeights::from_samples::<N>(
                 "validation_sample_weight",
                 &options.validation_sample_weight,
                 samples,
             )?;
-            Some((inputs, targets, weights, samples))
+            let rows = (0..samples).collect();
+            Ok(Some(Validation::Data(Rows::<N>::new(
+                (inputs, targets, weights),
+                rows,
+                batch_size,
+                None,
+            ))))
         }
-        None => None,
-    };
-    let mut training = Source::new(source);
-    let mut validation_rows;
-    let mut validation_source;
-    let validation: Option<&mut dyn Passes<N>> =
-        match (&validation_data, options.validation_source.take()) {
-            (Some((inputs, targets, weights, samples)), _) => {
-                validation_rows = Rows::<N>::new(
-                    (*inputs, *targets, weights),
-                    (0..*samples).collect(),
-                    validation_batch_size,
-                    None,
-                );
-                Some(&mut validation_rows)
-            }
-            (None, Some(source)) => {
-                validation_source = ValidationSource(source);
-                Some(&mut validation_source)
-            }
-            (None, None) => None,
-        };
-    train(model, &mut training, validation, options)
+        (None, _) if !options.validation_sample_weight.is_empty() => Err(Error::Argument {
+            argument: "validation_sample_weight",
+            reason: "weighs the samples of validation_data, and none is given".into(),
+        }),
+        (None, Some(source)) => Ok(Some(Validation::Source(source))),
+        (None, None) => Ok(None),
+    }
 }
 
-/// A boxed validation source, as passes.
-struct ValidationSource<'s, N: Network>(Box<dyn BatchSource<N> + 's>);
+/// What `fit` validates on: `validation_data`, a `validation_source`, or the samples
+/// `validation_split` held out of the training data (`'i` and `'t` its lifetimes).
+enum Validation<'i, 't, 'v, N: Network> {
+    Data(Rows<'v, 'v, 'v, N>),
+    Source(Box<dyn BatchSource<N> + 'v>),
+    HeldOut(Rows<'i, 't, 'v, N>),
+}
 
-impl<N: Network> Passes<N> for ValidationSource<'_, N> {
+impl<N: Network> Passes<N> for Validation<'_, '_, '_, N> {
     fn batches(&self) -> Option<usize> {
-        self.0.batches()
+        match self {
+            Validation::Data(rows) => rows.batches(),
+            Validation::HeldOut(rows) => rows.batches(),
+            Validation::Source(source) => source.batches(),
+        }
     }
 
     fn rewind(&mut self, pass: usize) -> Result<()> {
-        self.0.rewind(pass)
+        match self {
+            Validation::Data(rows) => rows.rewind(pass),
+            Validation::HeldOut(rows) => rows.rewind(pass),
+            Validation::Source(source) => source.rewind(pass),
+        }
     }
 
     fn next(
@@ -531,15 +502,19 @@ impl<N: Network> Passes<N> for ValidationSource<'_, N> {
         workspace: &mut N::Workspace,
         weights: &mut BatchWeights,
     ) -> Result<Option<usize>> {
-        Source::new(&mut *self.0).next(workspace, weights)
+        match self {
+            Validation::Data(rows) => rows.next(workspace, weights),
+            Validation::HeldOut(rows) => rows.next(workspace, weights),
+            Validation::Source(source) => Source::new(&mut **source).next(workspace, weights),
+        }
     }
 }
 
 /// The epochs of `fit`: training on `training`, validating on `validation` after each.
 fn train<N: Network>(
     model: &mut N,
-    training: &mut dyn Passes<N>,
-    validation: Option<&mut dyn Passes<N>>,
+    training: &mut (dyn Passes<N> + '_),
+    validation: Option<&mut (dyn Passes<N> + '_)>,
     mut options: FitOptions<'_, N>,
 ) -> Result<History> {
     let mut epochs = Epochs::new(training, options.steps_per_epoch, options.initial_epoch);
