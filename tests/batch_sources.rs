@@ -328,3 +328,61 @@ fn sources_that_go_wrong_are_errors_that_say_how() {
         "{error}"
     );
 }
+
+/// A source that hands each batch over with its sample weights.
+struct Weighted<'a> {
+    x: &'a Batch<Shape1<3>>,
+    y: &'a Labels<3>,
+    w: &'a [f32],
+    next: usize,
+}
+
+impl BatchSource<Classifier> for Weighted<'_> {
+    fn rewind(&mut self, _pass: usize) -> densely::Result<()> {
+        self.next = 0;
+        Ok(())
+    }
+
+    fn next_batch(&mut self, stage: &mut Stage<'_, Classifier>) -> densely::Result<bool> {
+        if self.next * 8 >= SAMPLES {
+            return Ok(false);
+        }
+        let (x, y) = batch(self.x, self.y, self.next);
+        stage.put_weighted(&x, &y, &self.w[self.next * 8..self.next * 8 + 8])?;
+        self.next += 1;
+        Ok(true)
+    }
+}
+
+#[test]
+fn a_source_weighs_its_batches_as_sample_weight_weighs_arrays() {
+    let (x, y) = data();
+    let w: Vec<f32> = (0..SAMPLES).map(|s| (s % 4) as f32 / 2.0).collect();
+    let mut streamed = Classifier::with_seed(7);
+    streamed.compile(Sgd::new(0.1), []);
+    let source = Weighted {
+        x: &x,
+        y: &y,
+        w: &w,
+        next: 0,
+    };
+    let history = streamed
+        .fit_source(source, FitOptions::default().epochs(2).verbose(0))
+        .unwrap();
+    let mut reference = Classifier::with_seed(7);
+    reference.compile(Sgd::new(0.1), []);
+    let options = FitOptions::default().epochs(2).batch_size(8).shuffle(false);
+    let expected = reference
+        .fit(&x, &y, options.sample_weight(&w).verbose(0))
+        .unwrap();
+    assert_eq!(history.history, expected.history);
+    assert_eq!(streamed.get_weights(), reference.get_weights());
+    let error = streamed
+        .fit_source(
+            in_order(&x, &y),
+            FitOptions::default().sample_weight(&w).verbose(0),
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("put_weighted"), "{error}");
+}

@@ -37,6 +37,7 @@
 use crate::data::check_samples;
 use crate::error::{Error, Result};
 use crate::network::{InputsOf, Network, TargetsOf};
+use crate::weights::{BatchWeights, DataWeights, SampleWeight};
 
 /// Batches handed over one at a time: Keras's `PyDataset`.
 pub trait BatchSource<N: Network> {
@@ -70,15 +71,22 @@ impl<N: Network, B: BatchSource<N> + ?Sized> BatchSource<N> for &mut B {
 /// Where a source puts a batch: the model's workspace.
 pub struct Stage<'w, N: Network> {
     workspace: &'w mut N::Workspace,
+    weights: &'w mut BatchWeights,
     /// `0..samples`, kept from batch to batch.
     rows: &'w mut Vec<usize>,
     samples: usize,
 }
 
 impl<'w, N: Network> Stage<'w, N> {
-    pub(crate) fn new(workspace: &'w mut N::Workspace, rows: &'w mut Vec<usize>) -> Self {
+    pub(crate) fn new(
+        workspace: &'w mut N::Workspace,
+        weights: &'w mut BatchWeights,
+        rows: &'w mut Vec<usize>,
+    ) -> Self {
+        weights.clear();
         Stage {
             workspace,
+            weights,
             rows,
             samples: 0,
         }
@@ -116,7 +124,24 @@ impl<'w, N: Network> Stage<'w, N> {
         let rows = &self.rows[..samples];
         N::stage_inputs(self.workspace, inputs, rows)?;
         N::stage_targets(self.workspace, targets, rows);
+        self.weights.clear();
         self.samples = samples;
+        Ok(())
+    }
+
+    /// [`Stage::put`] with Keras's `sample_weight` for the batch (a PyDataset's
+    /// `(x, y, sample_weight)`): a slice for every output or a
+    /// [`SampleWeight`](crate::weights::SampleWeight) per output.
+    pub fn put_weighted<'i, 't, 's>(
+        &mut self,
+        inputs: impl InputsOf<'i, N>,
+        targets: impl TargetsOf<'t, N>,
+        weights: impl Into<SampleWeight<'s>>,
+    ) -> Result<()> {
+        self.put(inputs, targets)?;
+        let weights =
+            DataWeights::from_samples::<N>("sample_weight", &weights.into(), self.samples)?;
+        weights.stage(self.weights, &self.rows[..self.samples]);
         Ok(())
     }
 }

@@ -126,7 +126,7 @@ impl<N: Network> Passes<N> for Source<'_, N> {
         workspace: &mut N::Workspace,
         weights: &mut BatchWeights,
     ) -> Result<Option<usize>> {
-        let mut stage = Stage::new(workspace, &mut self.rows);
+        let mut stage = Stage::new(workspace, weights, &mut self.rows);
         if !self.source.next_batch(&mut stage)? {
             return Ok(None);
         }
@@ -136,10 +136,7 @@ impl<N: Network> Passes<N> for Source<'_, N> {
                 reason: "next_batch said it handed over a batch but put none (call stage.put)"
                     .into(),
             }),
-            samples => {
-                weights.clear();
-                Ok(Some(samples))
-            }
+            samples => Ok(Some(samples)),
         }
     }
 }

@@ -419,16 +419,26 @@ fn fit_source<N: Network>(
 ) -> Result<History> {
     let validation_batch_size = check_fit(model, &options)?;
     let unsupported = [
-        ("validation_split", options.validation_split != 0.0),
-        ("sample_weight", !options.sample_weight.is_empty()),
-        ("class_weight", !options.class_weight.is_empty()),
+        (
+            "validation_split",
+            options.validation_split != 0.0,
+            "hold out validation data in a source of its own (validation_source)",
+        ),
+        (
+            "sample_weight",
+            !options.sample_weight.is_empty(),
+            "a source hands each batch's weights over with stage.put_weighted",
+        ),
+        (
+            "class_weight",
+            !options.class_weight.is_empty(),
+            "a source hands each batch's weights over with stage.put_weighted",
+        ),
     ];
-    if let Some((argument, _)) = unsupported.iter().find(|(_, given)| *given) {
+    if let Some((argument, _, instead)) = unsupported.iter().find(|(_, given, _)| *given) {
         return Err(Error::Argument {
             argument,
-            reason: "applies to samples in memory, not to a source of batches: hold out \
-                     validation data in a source of its own (validation_source)"
-                .into(),
+            reason: format!("applies to samples in memory, not to a source of batches: {instead}"),
         });
     }
     let mut validation = given_validation(&mut options, validation_batch_size)?;
