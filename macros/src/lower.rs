@@ -245,7 +245,7 @@ impl Lowering<'_> {
         if let Some(swapped) = self.swapped_groups(call, is_merge) {
             return (Kind::Invalid, Some((swapped, true)));
         }
-        let sources = sources.map(|group| {
+        let mut sources = sources.map(|group| {
             let mut complete = true;
             let mut exprs = Vec::new();
             for arg in &group.args {
@@ -287,6 +287,15 @@ impl Lowering<'_> {
             "Dense" => self.dense(call, &positional, &named),
             "Flatten" => {
                 self.no_args(call, &positional, &named);
+                // `Flatten(x)` was said to mean `Flatten()(x)`: read `x`, so that a model
+                // of several inputs doesn't also report a missing source.
+                if let ([expr], None) = (positional.as_slice(), &sources) {
+                    let declared = ident_of(expr)
+                        .is_some_and(|name| self.declared_at.contains_key(&name.to_string()));
+                    if declared {
+                        sources = Some((vec![*expr], true));
+                    }
+                }
                 Kind::Flatten
             }
             "Dropout" => self.dropout(call, &positional, &named),
