@@ -31,23 +31,16 @@ use densely::datasets::fashion_mnist;
 use densely::inputs::Input;
 use densely::prelude::*;
 
+mod common;
+
+use common::book::FashionMlp;
+
 /// The validation, training and test images as the model reads them.
 type Images<'a> = (
     Input<'a, Shape2<28, 28>>,
     Input<'a, Shape2<28, 28>>,
     Input<'a, Shape2<28, 28>>,
 );
-
-model! {
-    /// The Fashion-MNIST classifier of the book.
-    pub struct FashionMlp {
-        input image: [28, 28];
-        flatten = Flatten;
-        hidden1 = Dense(300, relu);
-        hidden2 = Dense(100, relu);
-        output probs = Dense(10, softmax), loss = sparse_categorical_crossentropy;
-    }
-}
 
 /// What one run (densely's or Keras's) measured.
 #[derive(Debug, Default)]

@@ -24,18 +24,11 @@ use densely::callbacks::Callback;
 use densely::datasets::{fashion_mnist, ImageSet};
 use densely::numpy::NpyFile;
 use densely::prelude::*;
-use npyz::WriterBuilder;
 
-model! {
-    /// The Fashion-MNIST classifier of the book.
-    pub struct FashionMlp {
-        input image: [28, 28];
-        flatten = Flatten;
-        hidden1 = Dense(300, relu);
-        hidden2 = Dense(100, relu);
-        output probs = Dense(10, softmax), loss = sparse_categorical_crossentropy;
-    }
-}
+mod common;
+
+use common::book::FashionMlp;
+use npyz::WriterBuilder;
 
 const USAGE: &str = "usage: larger_than_memory [GIB] [EPOCHS]   (default 2 GiB, 1 epoch)";
 
