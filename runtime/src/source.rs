@@ -131,7 +131,7 @@ impl<'w, N: Network> Stage<'w, N> {
 
     /// [`Stage::put`] with Keras's `sample_weight` for the batch (a PyDataset's
     /// `(x, y, sample_weight)`): a slice for every output or a
-    /// [`SampleWeight`](crate::weights::SampleWeight) per output.
+    /// [`SampleWeight`] per output.
     pub fn put_weighted<'i, 't, 's>(
         &mut self,
         inputs: impl InputsOf<'i, N>,
