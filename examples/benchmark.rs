@@ -31,9 +31,12 @@ use densely::datasets::fashion_mnist;
 use densely::inputs::Input;
 use densely::prelude::*;
 
-mod common;
+/// The book's models, as the tests and benches declare them.
+#[path = "../tests/common/book.rs"]
+#[allow(dead_code)]
+mod book;
 
-use common::book::FashionMlp;
+use book::FashionMlp;
 
 /// The validation, training and test images as the model reads them.
 type Images<'a> = (

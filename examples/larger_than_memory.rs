@@ -25,9 +25,12 @@ use densely::datasets::{fashion_mnist, ImageSet};
 use densely::numpy::NpyFile;
 use densely::prelude::*;
 
-mod common;
+/// The book's models, as the tests and benches declare them.
+#[path = "../tests/common/book.rs"]
+#[allow(dead_code)]
+mod book;
 
-use common::book::FashionMlp;
+use book::FashionMlp;
 use npyz::WriterBuilder;
 
 const USAGE: &str = "usage: larger_than_memory [GIB] [EPOCHS]   (default 2 GiB, 1 epoch)";
