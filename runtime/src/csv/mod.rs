@@ -25,7 +25,7 @@ mod shards;
 pub use shards::{CsvShards, CsvTargets};
 
 use crate::data::{Batch, Labels};
-use crate::error::{did_you_mean, Error, Result};
+use crate::error::{did_you_mean, format_error, Error, Result};
 use crate::shape::Shape;
 
 /// What pandas' `read_csv` reads as a missing value, besides an empty field.
@@ -94,10 +94,7 @@ fn record_error(path: &Path, error: &::csv::Error) -> Error {
         ),
         _ => error.to_string(),
     };
-    Error::Format {
-        path: path.display().to_string(),
-        reason,
-    }
+    format_error(path, reason)
 }
 
 /// Where the columns `names` are among `headers`, or why one can't be found.

@@ -10,7 +10,7 @@ use rand::{Rng, SeedableRng};
 
 use super::{column_indices, open_reader, parse_number, record_error};
 use crate::data::{Batch, Labels};
-use crate::error::{io_error, Error, Result};
+use crate::error::{format_error, io_error, Error, Result};
 use crate::network::{InputsOf, Network, TargetsOf};
 use crate::shape::{Shape, Shape1};
 use crate::source::{BatchSource, Stage};
@@ -22,7 +22,7 @@ pub trait CsvTargets: Sized {
     /// Checks one value read from a target column, saying why it can't be one.
     fn check(value: f64) -> std::result::Result<(), String>;
     /// The targets of a batch, one sample's values after another.
-    fn from_values(values: Vec<f32>) -> Result<Self>;
+    fn from_values(values: &[f32]) -> Result<Self>;
 }
 
 impl<const C: usize> CsvTargets for Labels<C> {
@@ -36,8 +36,8 @@ impl<const C: usize> CsvTargets for Labels<C> {
         }
     }
 
-    fn from_values(values: Vec<f32>) -> Result<Self> {
-        Labels::new(values.into_iter().map(|v| v as u32).collect())
+    fn from_values(values: &[f32]) -> Result<Self> {
+        Labels::new(values.iter().map(|&v| v as u32).collect())
     }
 }
 
@@ -48,8 +48,8 @@ impl<const N: usize> CsvTargets for Batch<Shape1<N>> {
         Ok(())
     }
 
-    fn from_values(values: Vec<f32>) -> Result<Self> {
-        Batch::from_vec(values)
+    fn from_values(values: &[f32]) -> Result<Self> {
+        Batch::from_vec(values.to_vec())
     }
 }
 
@@ -98,8 +98,13 @@ pub struct CsvShards<S: Shape, T: CsvTargets> {
     reading: Option<Reading>,
     /// The index of the next file to open.
     next_file: usize,
-    /// Rows read and not yet handed over: features then targets, `S::SIZE + T::COLUMNS` values.
-    buffer: Vec<Vec<f32>>,
+    /// The shuffle buffer: rows read and not yet handed over, each its features then its
+    /// targets, `S::SIZE + T::COLUMNS` values.
+    buffer: Vec<f32>,
+    /// The row being handed over, and a batch's features and targets, kept between batches.
+    row: Vec<f32>,
+    features_out: Vec<f32>,
+    targets_out: Vec<f32>,
     rng: StdRng,
     record: ::csv::StringRecord,
     _types: PhantomData<(S, T)>,
@@ -159,6 +164,9 @@ impl<S: Shape, T: CsvTargets> CsvShards<S, T> {
             reading: None,
             next_file: 0,
             buffer: Vec::new(),
+            row: Vec::new(),
+            features_out: Vec::new(),
+            targets_out: Vec::new(),
             rng: StdRng::seed_from_u64(0),
             record: ::csv::StringRecord::new(),
             _types: PhantomData,
@@ -194,10 +202,8 @@ impl<S: Shape, T: CsvTargets> CsvShards<S, T> {
             .map_err(|e| record_error(path, &e))?
             .clone();
         let chosen = self.features.iter().chain(&self.targets);
-        let columns = column_indices(headers.iter(), chosen).map_err(|reason| Error::Format {
-            path: path.display().to_string(),
-            reason,
-        })?;
+        let columns =
+            column_indices(headers.iter(), chosen).map_err(|reason| format_error(path, reason))?;
         Ok(Reading {
             path: path.to_path_buf(),
             reader,
@@ -205,12 +211,12 @@ impl<S: Shape, T: CsvTargets> CsvShards<S, T> {
         })
     }
 
-    /// The next row of the files, or `None` when every file is read.
-    fn read_row(&mut self) -> Result<Option<Vec<f32>>> {
+    /// Appends the next row of the files to `into`; `false` when every file is read.
+    fn read_row(&mut self, into: &mut Vec<f32>) -> Result<bool> {
         loop {
             if self.reading.is_none() {
                 let Some(path) = self.files.get(self.next_file).cloned() else {
-                    return Ok(None);
+                    return Ok(false);
                 };
                 self.next_file += 1;
                 self.reading = Some(self.open_file(&path)?);
@@ -229,40 +235,53 @@ impl<S: Shape, T: CsvTargets> CsvShards<S, T> {
                 .reader
                 .headers()
                 .map_err(|e| record_error(&reading.path, &e))?;
-            let mut row = Vec::with_capacity(reading.columns.len());
             for (k, &column) in reading.columns.iter().enumerate() {
-                let name = &headers[column];
                 let text = self.record.get(column).unwrap_or("");
-                let fail = |reason: String| Error::Format {
-                    path: reading.path.display().to_string(),
-                    reason: format!("line {line}, column `{name}`: {reason}"),
+                let fail = |reason: String| {
+                    format_error(
+                        &reading.path,
+                        format!("line {line}, column `{}`: {reason}", &headers[column]),
+                    )
                 };
                 let value = parse_number(text).map_err(fail)?;
                 if k >= S::SIZE {
                     T::check(value).map_err(fail)?;
                 }
-                row.push(value as f32);
+                into.push(value as f32);
             }
-            return Ok(Some(row));
+            return Ok(true);
         }
     }
 
-    /// The next row to hand over: straight from the files, or at random from the buffer.
-    fn next_row(&mut self) -> Result<Option<Vec<f32>>> {
-        let Some((size, _)) = self.shuffle else {
-            return self.read_row();
-        };
-        while self.buffer.len() < size {
-            match self.read_row()? {
-                Some(row) => self.buffer.push(row),
-                None => break,
+    /// Puts the next row to hand over in `self.row`, straight from the files or at random
+    /// from the shuffle buffer; `false` when there is none.
+    fn next_row(&mut self) -> Result<bool> {
+        let width = S::SIZE + T::COLUMNS;
+        let mut row = std::mem::take(&mut self.row);
+        row.clear();
+        let found = match self.shuffle {
+            None => self.read_row(&mut row)?,
+            Some((size, _)) => {
+                let mut buffer = std::mem::take(&mut self.buffer);
+                let filled = loop {
+                    if buffer.len() >= size * width || !self.read_row(&mut buffer)? {
+                        break buffer.len() / width;
+                    }
+                };
+                if filled > 0 {
+                    // Take a row at random and move the last one into its place.
+                    let pick = self.rng.random_range(0..filled) * width;
+                    row.extend_from_slice(&buffer[pick..pick + width]);
+                    let last = (filled - 1) * width;
+                    buffer.copy_within(last..last + width, pick);
+                    buffer.truncate(last);
+                }
+                self.buffer = buffer;
+                filled > 0
             }
-        }
-        if self.buffer.is_empty() {
-            return Ok(None);
-        }
-        let pick = self.rng.random_range(0..self.buffer.len());
-        Ok(Some(self.buffer.swap_remove(pick)))
+        };
+        self.row = row;
+        Ok(found)
     }
 }
 
@@ -285,18 +304,27 @@ where
     }
 
     fn next_batch(&mut self, stage: &mut Stage<'_, N>) -> Result<bool> {
-        let mut x = Vec::with_capacity(self.batch_size * S::SIZE);
-        let mut y = Vec::with_capacity(self.batch_size * T::COLUMNS);
+        let (mut x, mut y) = (
+            std::mem::take(&mut self.features_out),
+            std::mem::take(&mut self.targets_out),
+        );
+        x.clear();
+        y.clear();
         for _ in 0..self.batch_size {
-            let Some(row) = self.next_row()? else { break };
-            x.extend_from_slice(&row[..S::SIZE]);
-            y.extend_from_slice(&row[S::SIZE..]);
+            if !self.next_row()? {
+                break;
+            }
+            x.extend_from_slice(&self.row[..S::SIZE]);
+            y.extend_from_slice(&self.row[S::SIZE..]);
         }
         if x.is_empty() {
+            (self.features_out, self.targets_out) = (x, y);
             return Ok(false);
         }
-        let (x, y) = (Batch::<S>::from_vec(x)?, T::from_values(y)?);
-        stage.put(&x, &y)?;
+        let batch = Batch::<S>::from_vec(x)?;
+        let targets = T::from_values(&y)?;
+        stage.put(&batch, &targets)?;
+        (self.features_out, self.targets_out) = (batch.into_vec(), y);
         Ok(true)
     }
 }
@@ -314,10 +342,7 @@ fn csv_files(path: &Path) -> Result<Vec<PathBuf>> {
         .collect();
     files.sort();
     if files.is_empty() {
-        return Err(Error::Format {
-            path: path.display().to_string(),
-            reason: "the folder holds no .csv file".into(),
-        });
+        return Err(format_error(path, "the folder holds no .csv file"));
     }
     Ok(files)
 }

@@ -9,7 +9,7 @@ use std::sync::Mutex;
 
 use npyz::{DType, Endianness, NpyHeader, Order, TypeChar};
 
-use crate::error::{format_error, io_error, Error, Result};
+use crate::error::{format_error, io_error, Result};
 use crate::inputs::SampleRows;
 use crate::shape::Shape;
 
@@ -211,10 +211,10 @@ impl<S: Shape> SampleRows<S> for NpyFile<S> {
 
     /// Reads each run of consecutive rows with one read.
     fn stage(&self, rows: &[usize], into: &mut [f32]) -> Result<()> {
-        let mut reader = self.reader.lock().map_err(|_| Error::Format {
-            path: self.path.display().to_string(),
-            reason: "an earlier read panicked".into(),
-        })?;
+        let mut reader = self
+            .reader
+            .lock()
+            .map_err(|_| format_error(&self.path, "an earlier read panicked"))?;
         let mut start = 0;
         while start < rows.len() {
             let mut end = start + 1;

@@ -99,12 +99,17 @@ pub(crate) fn pass_seed(seed: u64, pass: usize) -> u64 {
 
 /// A [`BatchSource`]'s batches.
 pub(crate) struct Source<'s, N: Network> {
-    source: &'s mut (dyn BatchSource<N> + 's),
+    source: Box<dyn BatchSource<N> + 's>,
+    /// `0..samples` for staging, kept from batch to batch.
     rows: Vec<usize>,
 }
 
 impl<'s, N: Network> Source<'s, N> {
-    pub(crate) fn new(source: &'s mut (dyn BatchSource<N> + 's)) -> Self {
+    pub(crate) fn new(source: impl BatchSource<N> + 's) -> Self {
+        Self::boxed(Box::new(source))
+    }
+
+    pub(crate) fn boxed(source: Box<dyn BatchSource<N> + 's>) -> Self {
         Source {
             source,
             rows: Vec::new(),

@@ -477,7 +477,7 @@ fn given_validation<'i, 't, 'v, N: Network>(
             argument: "validation_sample_weight",
             reason: "weighs the samples of validation_data, and none is given".into(),
         }),
-        (None, Some(source)) => Ok(Some(Validation::Source(source))),
+        (None, Some(source)) => Ok(Some(Validation::Source(Source::boxed(source)))),
         (None, None) => Ok(None),
     }
 }
@@ -486,7 +486,7 @@ fn given_validation<'i, 't, 'v, N: Network>(
 /// `validation_split` held out of the training data (`'i` and `'t` its lifetimes).
 enum Validation<'i, 't, 'v, N: Network> {
     Data(Rows<'v, 'v, 'v, N>),
-    Source(Box<dyn BatchSource<N> + 'v>),
+    Source(Source<'v, N>),
     HeldOut(Rows<'i, 't, 'v, N>),
 }
 
@@ -515,7 +515,7 @@ impl<N: Network> Passes<N> for Validation<'_, '_, '_, N> {
         match self {
             Validation::Data(rows) => rows.next(workspace, weights),
             Validation::HeldOut(rows) => rows.next(workspace, weights),
-            Validation::Source(source) => Source::new(&mut **source).next(workspace, weights),
+            Validation::Source(source) => source.next(workspace, weights),
         }
     }
 }
