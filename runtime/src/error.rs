@@ -179,6 +179,15 @@ pub(crate) fn io_error(path: &Path, source: std::io::Error) -> Error {
     }
 }
 
+/// Names as a list in backquotes: "`a`, `b`, `c`".
+pub(crate) fn quoted_list<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
+    names
+        .into_iter()
+        .map(|name| format!("`{name}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// " Did you mean `val_accuracy`?" when a name in `known` is near enough to `wrong` to be a
 /// typo of it (as `val_acuracy` is), else nothing.
 pub(crate) fn did_you_mean<'a>(wrong: &str, known: impl IntoIterator<Item = &'a str>) -> String {

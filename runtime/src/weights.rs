@@ -28,7 +28,7 @@
 
 use std::borrow::Cow;
 
-use crate::error::{did_you_mean, Error, Result};
+use crate::error::{did_you_mean, quoted_list, Error, Result};
 use crate::network::{Network, TargetView};
 
 /// Keras's `sample_weight`: a weight per sample, for every output or for named outputs.
@@ -108,7 +108,7 @@ impl<'a> DataWeights<'a> {
                     reason: format!(
                         "`{name}` is no output of {}: its outputs are {}.{}",
                         graph.name,
-                        quoted(&names),
+                        quoted_list(names.iter().copied()),
                         did_you_mean(name, names.iter().copied())
                     ),
                 });
@@ -243,14 +243,6 @@ fn check_column(argument: &'static str, whose: &str, column: &[f32], samples: us
         });
     }
     Ok(())
-}
-
-fn quoted(names: &[&str]) -> String {
-    names
-        .iter()
-        .map(|n| format!("`{n}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// The weights of the samples of one staged batch, per output, as the generated losses read

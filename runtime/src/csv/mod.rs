@@ -25,7 +25,7 @@ mod shards;
 pub use shards::{CsvShards, CsvTargets};
 
 use crate::data::{Batch, Labels};
-use crate::error::{did_you_mean, format_error, Error, Result};
+use crate::error::{did_you_mean, format_error, quoted_list, Error, Result};
 use crate::shape::Shape;
 
 /// What pandas' `read_csv` reads as a missing value, besides an empty field.
@@ -113,12 +113,7 @@ fn column_indices<'h, N: AsRef<str>>(
                 .ok_or_else(|| {
                     format!(
                         "no column `{name}`; the header names {}.{}",
-                        headers
-                            .clone()
-                            .into_iter()
-                            .map(|h| format!("`{h}`"))
-                            .collect::<Vec<_>>()
-                            .join(", "),
+                        quoted_list(headers.clone()),
                         did_you_mean(name, headers.clone())
                     )
                 })

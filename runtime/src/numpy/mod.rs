@@ -31,7 +31,7 @@ pub use file::NpyFile;
 use file::{element_of, Element};
 
 use crate::data::{Batch, Labels};
-use crate::error::{format_error, io_error, Error, Result};
+use crate::error::{format_error, io_error, quoted_list, Error, Result};
 use crate::shape::Shape;
 
 /// The values of an array, in C order, in the element type the file holds.
@@ -121,13 +121,7 @@ impl Npz {
     pub fn array(&self, name: &str) -> Result<&NpyArray> {
         self.arrays.get(name).ok_or_else(|| Error::Format {
             path: self.path.clone(),
-            reason: format!(
-                "no array `{name}`; it holds {}",
-                self.names()
-                    .map(|n| format!("`{n}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
+            reason: format!("no array `{name}`; it holds {}", quoted_list(self.names())),
         })
     }
 

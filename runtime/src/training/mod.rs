@@ -120,12 +120,7 @@ pub trait Model: Network {
         mut source: impl BatchSource<Self>,
         steps: Option<usize>,
     ) -> Result<Logs> {
-        if steps == Some(0) {
-            return Err(Error::Argument {
-                argument: "steps",
-                reason: "must be at least 1".into(),
-            });
-        }
+        check_steps("steps", steps)?;
         let plan = LogPlan::new::<Self>(self.training_state().metrics());
         let mut logs = plan.logs("");
         let mut workspace = Self::Workspace::default();
@@ -143,12 +138,7 @@ pub trait Model: Network {
         mut source: impl BatchSource<Self>,
         steps: Option<usize>,
     ) -> Result<Self::Predictions> {
-        if steps == Some(0) {
-            return Err(Error::Argument {
-                argument: "steps",
-                reason: "must be at least 1".into(),
-            });
-        }
+        check_steps("steps", steps)?;
         let outputs = Self::GRAPH.outputs.len();
         let mut values: Vec<Vec<f32>> = vec![Vec::new(); outputs];
         let mut workspace = Self::Workspace::default();
@@ -265,6 +255,12 @@ impl Evaluation {
     }
 }
 
+/// A number of batches, when given, is at least 1.
+fn check_steps(argument: &'static str, steps: Option<usize>) -> Result<()> {
+    steps.map_or(Ok(()), |steps| check_batch_size(argument, steps))
+}
+
+/// A size or a count is at least 1.
 fn check_batch_size(argument: &'static str, batch_size: usize) -> Result<()> {
     if batch_size == 0 {
         return Err(Error::Argument {
@@ -346,17 +342,8 @@ fn check_fit<N: Network>(model: &N, options: &FitOptions<'_, N>) -> Result<usize
     check_batch_size("batch_size", options.batch_size)?;
     let validation_batch_size = options.validation_batch_size.unwrap_or(options.batch_size);
     check_batch_size("validation_batch_size", validation_batch_size)?;
-    for (argument, steps) in [
-        ("steps_per_epoch", options.steps_per_epoch),
-        ("validation_steps", options.validation_steps),
-    ] {
-        if steps == Some(0) {
-            return Err(Error::Argument {
-                argument,
-                reason: "must be at least 1".into(),
-            });
-        }
-    }
+    check_steps("steps_per_epoch", options.steps_per_epoch)?;
+    check_steps("validation_steps", options.validation_steps)?;
     Ok(validation_batch_size)
 }
 
