@@ -67,7 +67,7 @@ fn train_step<'i, N: Network>(
     losses: &mut [f64],
 ) {
     N::stage_inputs(workspace, inputs.into_inputs(), rows).expect("samples in memory");
-    N::stage_targets(workspace, targets, rows);
+    N::stage_targets(workspace, targets, rows).expect("targets in memory");
     model.forward(workspace, rows.len(), true);
     model.backward(workspace, rows.len(), &BatchWeights::NONE, losses);
     model

@@ -242,7 +242,7 @@ fn layers_by_index_skip_the_input_like_keras_model_layers() {
     assert_eq!(hidden1.count_params(), 235_500);
     assert_eq!(
         hidden1.weight_shapes(),
-        [("kernel", &[784, 300][..]), ("bias", &[300][..])]
+        [("kernel", vec![784, 300]), ("bias", vec![300])]
     );
     assert_eq!(format!("{hidden1:?}"), "<Dense name=hidden1>");
     assert!(layers[0].get_weights().is_empty());

@@ -107,9 +107,11 @@ fn dropout_options<'a>(epochs: usize) -> FitOptions<'a, DroppingMlp> {
         .verbose(0)
 }
 
-fn generator_states<N: Network>(model: &N) -> Vec<(&'static str, GeneratorState)> {
+fn generator_states<N: Network>(model: &N) -> Vec<(String, GeneratorState)> {
     let mut states = Vec::new();
-    model.visit_generators(&mut |layer, generator| states.push((layer, generator.state())));
+    model.visit_generators(&mut |layer, generator| {
+        states.push((layer.to_owned(), generator.state()))
+    });
     states
 }
 

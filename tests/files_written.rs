@@ -388,7 +388,7 @@ fn densely_still_writes_these_files() {
             // The Dropout generator's state rides along in an attribute Keras ignores.
             let states = |model: &Residual| {
                 let mut states = Vec::new();
-                model.visit_generators(&mut |layer, g| states.push((layer, g.state())));
+                model.visit_generators(&mut |layer, g| states.push((layer.to_owned(), g.state())));
                 states
             };
             let loaded = states(&Residual::load(&committed).unwrap());

@@ -173,7 +173,7 @@ fn keras_case<'d, N, X, Y>(
     evaluate: EvaluateOptions<'d>,
     fit: impl FnOnce(FitOptions<'d, N>) -> FitOptions<'d, N>,
 ) where
-    N: Network + Inspect,
+    N: Declared + Inspect,
     X: InputsOf<'d, N>,
     Y: TargetsOf<'d, N>,
 {

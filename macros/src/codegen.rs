@@ -37,9 +37,9 @@ pub fn generate(model: &Model) -> TokenStream {
 
         impl #ident {
             /// The model with Keras's default initializers, drawn from a generator seeded with
-            /// `densely::network::DEFAULT_SEED`; use `Network::with_seed` for another seed.
+            /// `densely::network::DEFAULT_SEED`; use `Declared::with_seed` for another seed.
             pub fn new() -> Self {
-                <Self as ::densely::Network>::with_seed(::densely::network::DEFAULT_SEED)
+                <Self as ::densely::network::Declared>::with_seed(::densely::network::DEFAULT_SEED)
             }
         }
 
@@ -342,9 +342,15 @@ impl<'a> Plan<'a> {
                 type Targets<'a> = #targets_type;
                 type Predictions = #predictions_type;
                 type Workspace = #workspace;
-                const GRAPH: &'static ::densely::graph::Graph = &#graph;
 
-                #with_seed
+                fn graph(&self) -> &::densely::graph::Graph {
+                    <Self as ::densely::network::Declared>::GRAPH
+                }
+
+                fn new_workspace(&self) -> Self::Workspace {
+                    ::core::default::Default::default()
+                }
+
                 #input_samples
                 #target_samples
                 #stage_inputs
@@ -360,6 +366,12 @@ impl<'a> Plan<'a> {
                 #predictions
                 #access
                 #visit
+            }
+
+            impl ::densely::network::Declared for #ident {
+                const GRAPH: &'static ::densely::graph::Graph = &#graph;
+
+                #with_seed
             }
         }
     }
@@ -400,10 +412,10 @@ impl<'a> Plan<'a> {
             let params = node.params(self.model);
             quote! {
                 ::densely::graph::Node {
-                    name: #node_name,
+                    name: ::std::borrow::Cow::Borrowed(#node_name),
                     kind: ::densely::graph::NodeKind::#kind,
-                    shape: &[#(#shape),*],
-                    sources: &[#(#sources),*],
+                    shape: ::std::borrow::Cow::Borrowed(&[#(#shape),*]),
+                    sources: ::std::borrow::Cow::Borrowed(&[#(#sources),*]),
                     params: #params,
                 }
             }
@@ -425,9 +437,9 @@ impl<'a> Plan<'a> {
         });
         quote! {
             ::densely::graph::Graph {
-                name: #name,
-                nodes: &[#(#nodes),*],
-                outputs: &[#(#outputs),*],
+                name: ::std::borrow::Cow::Borrowed(#name),
+                nodes: ::std::borrow::Cow::Borrowed(&[#(#nodes),*]),
+                outputs: ::std::borrow::Cow::Borrowed(&[#(#outputs),*]),
             }
         }
     }
@@ -622,9 +634,10 @@ impl<'a> Plan<'a> {
             }
         } else {
             quote! {
-                fn #fn_name(workspace: &mut Self::Workspace, #arg: #ty, rows: &[::core::primitive::usize]) {
+                fn #fn_name(workspace: &mut Self::Workspace, #arg: #ty, rows: &[::core::primitive::usize]) -> ::densely::Result<()> {
                     let #bind = #arg;
                     #(::densely::data::stage_rows(#parts, rows, &mut workspace.#buffers);)*
+                    ::core::result::Result::Ok(())
                 }
             }
         }
@@ -863,6 +876,7 @@ impl<'a> Plan<'a> {
         let batches = tuple_or_single(&batches);
         quote! {
             fn predictions_from(
+                &self,
                 outputs: ::std::vec::Vec<::std::vec::Vec<::core::primitive::f32>>,
             ) -> Self::Predictions {
                 let mut outputs = outputs.into_iter();
@@ -953,22 +967,22 @@ impl<'a> Plan<'a> {
                 })
             }
 
-            fn visit_params(&self, visit: &mut dyn ::core::ops::FnMut(&'static ::core::primitive::str, ::densely::layers::Param<'_>)) {
+            fn visit_params(&self, visit: &mut dyn ::core::ops::FnMut(&::core::primitive::str, ::densely::layers::Param<'_>)) {
                 let _ = &visit;
                 #(#visits)*
             }
 
-            fn visit_params_mut(&mut self, visit: &mut dyn ::core::ops::FnMut(&'static ::core::primitive::str, ::densely::layers::ParamMut<'_>)) {
+            fn visit_params_mut(&mut self, visit: &mut dyn ::core::ops::FnMut(&::core::primitive::str, ::densely::layers::ParamMut<'_>)) {
                 let _ = &visit;
                 #(#visits_mut)*
             }
 
-            fn visit_generators(&self, visit: &mut dyn ::core::ops::FnMut(&'static ::core::primitive::str, &::densely::layers::Generator)) {
+            fn visit_generators(&self, visit: &mut dyn ::core::ops::FnMut(&::core::primitive::str, &::densely::layers::Generator)) {
                 let _ = &visit;
                 #(#generators)*
             }
 
-            fn visit_generators_mut(&mut self, visit: &mut dyn ::core::ops::FnMut(&'static ::core::primitive::str, &mut ::densely::layers::Generator)) {
+            fn visit_generators_mut(&mut self, visit: &mut dyn ::core::ops::FnMut(&::core::primitive::str, &mut ::densely::layers::Generator)) {
                 let _ = &visit;
                 #(#generators_mut)*
             }

@@ -387,53 +387,55 @@ pub enum ActivationKind {
 macro_rules! with_activation {
     ($kind:expr, $A:ident => $body:expr) => {
         match $kind {
-            ActivationKind::Linear => {
-                type $A = Linear;
+            $crate::activation::ActivationKind::Linear => {
+                type $A = $crate::activation::Linear;
                 $body
             }
-            ActivationKind::Relu => {
-                type $A = Relu;
+            $crate::activation::ActivationKind::Relu => {
+                type $A = $crate::activation::Relu;
                 $body
             }
-            ActivationKind::Sigmoid => {
-                type $A = Sigmoid;
+            $crate::activation::ActivationKind::Sigmoid => {
+                type $A = $crate::activation::Sigmoid;
                 $body
             }
-            ActivationKind::Tanh => {
-                type $A = Tanh;
+            $crate::activation::ActivationKind::Tanh => {
+                type $A = $crate::activation::Tanh;
                 $body
             }
-            ActivationKind::Softmax => {
-                type $A = Softmax;
+            $crate::activation::ActivationKind::Softmax => {
+                type $A = $crate::activation::Softmax;
                 $body
             }
-            ActivationKind::Elu => {
-                type $A = Elu;
+            $crate::activation::ActivationKind::Elu => {
+                type $A = $crate::activation::Elu;
                 $body
             }
-            ActivationKind::Selu => {
-                type $A = Selu;
+            $crate::activation::ActivationKind::Selu => {
+                type $A = $crate::activation::Selu;
                 $body
             }
-            ActivationKind::LeakyRelu => {
-                type $A = LeakyRelu;
+            $crate::activation::ActivationKind::LeakyRelu => {
+                type $A = $crate::activation::LeakyRelu;
                 $body
             }
-            ActivationKind::Gelu => {
-                type $A = Gelu;
+            $crate::activation::ActivationKind::Gelu => {
+                type $A = $crate::activation::Gelu;
                 $body
             }
-            ActivationKind::Swish => {
-                type $A = Swish;
+            $crate::activation::ActivationKind::Swish => {
+                type $A = $crate::activation::Swish;
                 $body
             }
-            ActivationKind::Softplus => {
-                type $A = Softplus;
+            $crate::activation::ActivationKind::Softplus => {
+                type $A = $crate::activation::Softplus;
                 $body
             }
         }
     };
 }
+
+pub(crate) use with_activation;
 
 impl ActivationKind {
     /// Every activation, in declaration order.

@@ -72,6 +72,15 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A model built at run time whose architecture doesn't hold together, or data that
+    /// doesn't fit it.
+    #[error("model `{model}`: {reason}")]
+    Model {
+        /// The model's name.
+        model: String,
+        /// What is wrong, naming the layer, input or output and the shapes.
+        reason: String,
+    },
     /// A file whose content is not what it should be.
     #[error("{path}: {reason}")]
     Format {

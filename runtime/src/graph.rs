@@ -1,30 +1,33 @@
 //! A static description of a model's graph: what `summary`, plots and Keras configs read.
 //!
 //! The `model!` macro writes one `Graph` per model as a constant, so the description costs
-//! nothing at run time and is available without building the model.
+//! nothing at run time and is available without building the model; a model built at run time
+//! ([`DynamicModel`](crate::dynamic::DynamicModel)) owns one built the same way.
+
+use std::borrow::Cow;
 
 /// A model's graph: its nodes in declaration (topological) order.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Graph {
     /// The model's name (the struct's name).
-    pub name: &'static str,
+    pub name: Cow<'static, str>,
     /// Every node, inputs included, sources always before the nodes that read them.
-    pub nodes: &'static [Node],
+    pub nodes: Cow<'static, [Node]>,
     /// The outputs, in declaration order.
-    pub outputs: &'static [Output],
+    pub outputs: Cow<'static, [Output]>,
 }
 
 /// One node: an input or a layer applied to its sources.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Node {
     /// The name given in the declaration (Keras's layer name).
-    pub name: &'static str,
+    pub name: Cow<'static, str>,
     /// What the node computes.
     pub kind: NodeKind,
     /// The shape of one sample of the node's output.
-    pub shape: &'static [usize],
+    pub shape: Cow<'static, [usize]>,
     /// The indices in [`Graph::nodes`] of the nodes it reads.
-    pub sources: &'static [usize],
+    pub sources: Cow<'static, [usize]>,
     /// Its number of trainable parameters.
     pub params: usize,
 }
@@ -127,8 +130,8 @@ impl Graph {
     }
 
     /// The name of output `index`.
-    pub fn output_name(&self, index: usize) -> &'static str {
-        self.nodes[self.outputs[index].node].name
+    pub fn output_name(&self, index: usize) -> &str {
+        &self.nodes[self.outputs[index].node].name
     }
 
     /// The values per sample of output `index`.

@@ -42,6 +42,7 @@
 //! # Ok::<(), densely::Error>(())
 //! ```
 
+use std::borrow::Cow;
 use std::fmt;
 
 use crate::error::{Error, Result};
@@ -151,13 +152,13 @@ pub trait Inspect: Network {
 
     /// Keras's summary table as text, at Keras's default width.
     fn summary_string(&self) -> String {
-        Summary::of(Self::GRAPH).to_string()
+        Summary::of(self.graph()).to_string()
     }
 
     /// Keras's `model.layers`: every layer but the inputs, in declaration order, so that
     /// `layers()[1]` of the book's model is `hidden1`.
     fn layers(&self) -> Vec<LayerRef<'_>> {
-        let graph = Self::GRAPH;
+        let graph = self.graph();
         (0..graph.nodes.len())
             .filter(|&index| graph.nodes[index].kind != NodeKind::Input)
             .map(|index| LayerRef {
@@ -171,9 +172,10 @@ pub trait Inspect: Network {
     /// Keras's `model.get_layer(name)`: the layer (or input) called `name`; the error lists the
     /// names there are.
     fn layer(&self, name: &str) -> Result<LayerRef<'_>> {
-        let index = node_index(Self::GRAPH, name)?;
+        let graph = self.graph();
+        let index = node_index(graph, name)?;
         Ok(LayerRef {
-            graph: Self::GRAPH,
+            graph,
             index,
             model: self,
         })
@@ -181,9 +183,12 @@ pub trait Inspect: Network {
 
     /// The layer called `name`, writable: its weights can be set.
     fn layer_mut(&mut self, name: &str) -> Result<LayerMut<'_>> {
-        let index = node_index(Self::GRAPH, name)?;
+        let index = node_index(self.graph(), name)?;
+        // The graph is copied so that the layer can hold the model writable; a declared
+        // model's graph is a constant, and the copy costs nothing.
+        let graph = Cow::Owned(self.graph().clone());
         Ok(LayerMut {
-            graph: Self::GRAPH,
+            graph,
             index,
             model: self,
         })
@@ -207,16 +212,18 @@ pub trait Inspect: Network {
     /// any is copied, so on an error (which names the layer, the weight and both shapes) the
     /// model is unchanged.
     fn set_weights(&mut self, weights: &[Array]) -> Result<()> {
-        let mut expected: Vec<(&'static str, &'static str, &'static [usize])> = Vec::new();
-        self.visit_params(&mut |layer, param| expected.push((layer, param.name, param.shape)));
+        let mut expected: Vec<(String, &'static str, Vec<usize>)> = Vec::new();
+        self.visit_params(&mut |layer, param| {
+            expected.push((layer.to_owned(), param.name, param.shape.to_vec()))
+        });
         if weights.len() != expected.len() {
             return Err(Error::shape(
-                format!("`{}` weights", Self::GRAPH.name),
+                format!("`{}` weights", self.graph().name),
                 format!("{} arrays", expected.len()),
                 format!("{} arrays", weights.len()),
             ));
         }
-        for (&(layer, weight, shape), array) in expected.iter().zip(weights) {
+        for ((layer, weight, shape), array) in expected.iter().zip(weights) {
             check_weight_shape(layer, weight, shape, array)?;
         }
         let mut next = weights.iter();
@@ -249,16 +256,16 @@ fn node_index(graph: &Graph, name: &str) -> Result<usize> {
 
 /// The parameter visitors of a model, object-safe.
 trait Params {
-    fn visit(&self, visit: &mut dyn FnMut(&'static str, Param<'_>));
-    fn visit_mut(&mut self, visit: &mut dyn FnMut(&'static str, ParamMut<'_>));
+    fn visit(&self, visit: &mut dyn FnMut(&str, Param<'_>));
+    fn visit_mut(&mut self, visit: &mut dyn FnMut(&str, ParamMut<'_>));
 }
 
 impl<N: Network> Params for N {
-    fn visit(&self, visit: &mut dyn FnMut(&'static str, Param<'_>)) {
+    fn visit(&self, visit: &mut dyn FnMut(&str, Param<'_>)) {
         self.visit_params(visit);
     }
 
-    fn visit_mut(&mut self, visit: &mut dyn FnMut(&'static str, ParamMut<'_>)) {
+    fn visit_mut(&mut self, visit: &mut dyn FnMut(&str, ParamMut<'_>)) {
         self.visit_params_mut(visit);
     }
 }
@@ -267,8 +274,8 @@ impl<N: Network> Params for N {
 macro_rules! layer_description {
     () => {
         /// The layer's name (Keras's `layer.name`).
-        pub fn name(&self) -> &'static str {
-            self.node().name
+        pub fn name(&self) -> &str {
+            &self.node().name
         }
 
         /// Keras's class name: `Dense`, `Flatten`, `InputLayer`, ...
@@ -282,31 +289,31 @@ macro_rules! layer_description {
         }
 
         /// The node in the model's graph.
-        pub fn node(&self) -> &'static Node {
+        pub fn node(&self) -> &Node {
             &self.graph.nodes[self.index]
         }
 
         /// The shape of one sample of its output (Keras's `output.shape` without the batch
         /// axis).
-        pub fn output_shape(&self) -> &'static [usize] {
-            self.node().shape
+        pub fn output_shape(&self) -> &[usize] {
+            &self.node().shape
         }
 
         /// The shape of one sample of each of its inputs, in order (none for an input).
-        pub fn input_shapes(&self) -> Vec<&'static [usize]> {
+        pub fn input_shapes(&self) -> Vec<&[usize]> {
             self.node()
                 .sources
                 .iter()
-                .map(|&source| self.graph.nodes[source].shape)
+                .map(|&source| &self.graph.nodes[source].shape[..])
                 .collect()
         }
 
         /// The names of the layers it reads.
-        pub fn inbound_layers(&self) -> Vec<&'static str> {
+        pub fn inbound_layers(&self) -> Vec<&str> {
             self.node()
                 .sources
                 .iter()
-                .map(|&source| self.graph.nodes[source].name)
+                .map(|&source| &self.graph.nodes[source].name[..])
                 .collect()
         }
 
@@ -319,7 +326,7 @@ macro_rules! layer_description {
 
 /// A layer of a model, read-only: what `model.layers[i]` is in Keras.
 pub struct LayerRef<'m> {
-    graph: &'static Graph,
+    graph: &'m Graph,
     index: usize,
     model: &'m dyn Params,
 }
@@ -333,14 +340,14 @@ impl LayerRef<'_> {
     }
 
     /// The names and shapes of its weights: `[("kernel", [784, 300]), ("bias", [300])]`.
-    pub fn weight_shapes(&self) -> Vec<(&'static str, &'static [usize])> {
+    pub fn weight_shapes(&self) -> Vec<(&'static str, Vec<usize>)> {
         weight_shapes(self.model, self.name())
     }
 }
 
 /// A layer of a model, writable: its weights can be replaced.
 pub struct LayerMut<'m> {
-    graph: &'static Graph,
+    graph: Cow<'m, Graph>,
     index: usize,
     model: &'m mut dyn Params,
 }
@@ -354,7 +361,7 @@ impl LayerMut<'_> {
     }
 
     /// The names and shapes of its weights.
-    pub fn weight_shapes(&self) -> Vec<(&'static str, &'static [usize])> {
+    pub fn weight_shapes(&self) -> Vec<(&'static str, Vec<usize>)> {
         weight_shapes(&*self.model, self.name())
     }
 
@@ -362,7 +369,8 @@ impl LayerMut<'_> {
     /// order and shapes. Every array is checked before any is copied, so on an error (which
     /// names the layer, the weight and both shapes) the layer is unchanged.
     pub fn set_weights(&mut self, weights: &[Array]) -> Result<()> {
-        let name = self.name();
+        let name = self.name().to_owned();
+        let name = name.as_str();
         let expected = weight_shapes(&*self.model, name);
         if weights.len() != expected.len() {
             let listed: Vec<String> = expected
@@ -382,7 +390,7 @@ impl LayerMut<'_> {
                 format!("{} {}", weights.len(), plural(weights.len())),
             ));
         }
-        for (&(weight, shape), array) in expected.iter().zip(weights) {
+        for ((weight, shape), array) in expected.iter().zip(weights) {
             check_weight_shape(name, weight, shape, array)?;
         }
         let mut next = weights.iter();
@@ -422,11 +430,11 @@ fn collect_weights(model: &dyn Params, name: &str) -> Vec<Array> {
     weights
 }
 
-fn weight_shapes(model: &dyn Params, name: &str) -> Vec<(&'static str, &'static [usize])> {
+fn weight_shapes(model: &dyn Params, name: &str) -> Vec<(&'static str, Vec<usize>)> {
     let mut shapes = Vec::new();
     model.visit(&mut |layer, param| {
         if layer == name {
-            shapes.push((param.name, param.shape));
+            shapes.push((param.name, param.shape.to_vec()));
         }
     });
     shapes

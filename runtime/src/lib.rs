@@ -31,6 +31,7 @@ pub mod callbacks;
 pub mod csv;
 pub mod data;
 pub mod datasets;
+pub mod dynamic;
 pub mod error;
 pub mod files;
 pub mod graph;
@@ -79,7 +80,7 @@ pub mod prelude {
     pub use crate::inspect::Inspect;
     pub use crate::metrics::Metric;
     pub use crate::model;
-    pub use crate::network::Network;
+    pub use crate::network::{Declared, Network};
     pub use crate::optimizers::{Adagrad, Adam, AdamW, Nadam, Optimizer, RmsProp, Sgd};
     pub use crate::plot::{plot_model, PlotOptions};
     pub use crate::shape::{Shape, Shape1, Shape2, Shape3, Shape4};
@@ -91,6 +92,7 @@ pub mod prelude {
     pub use crate::callbacks::Callback as _;
     pub use crate::files::Save as _;
     pub use crate::inspect::Inspect as _;
+    pub use crate::network::Declared as _;
     pub use crate::network::Network as _;
     pub use crate::optimizers::Optimizer as _;
     pub use crate::shape::Shape as _;

@@ -3,6 +3,11 @@
 //! The [`Loss`] implementations take probabilities (Keras's `from_logits=False`); the
 //! fused functions take the logits of a matching output activation, as Keras does then.
 
+use std::ops::RangeInclusive;
+
+use crate::activation::ActivationKind;
+use crate::network::TargetView;
+
 /// Keras's `epsilon()`, the clipping margin of the cross-entropies.
 const EPSILON: f32 = 1e-7;
 
@@ -616,6 +621,129 @@ impl LossKind {
     /// Whether the targets are `u32` class labels rather than `f32` values.
     pub fn sparse_targets(self) -> bool {
         self == Self::SparseCategoricalCrossentropy
+    }
+
+    /// The output activation whose logits the loss takes instead of its probabilities, as
+    /// Keras does: a softmax for the categorical cross-entropies, a sigmoid for the binary
+    /// one. A model computes the loss from the logits when its output ends in it.
+    pub fn fuses_with(self) -> Option<ActivationKind> {
+        match self {
+            Self::SparseCategoricalCrossentropy | Self::CategoricalCrossentropy => {
+                Some(ActivationKind::Softmax)
+            }
+            Self::BinaryCrossentropy => Some(ActivationKind::Sigmoid),
+            Self::MeanSquaredError | Self::MeanAbsoluteError | Self::Huber => None,
+        }
+    }
+
+    /// The numbers of output units the loss makes sense on: at least two classes for the
+    /// categorical cross-entropies, one unit for the binary one.
+    pub fn units(self) -> RangeInclusive<usize> {
+        match self {
+            Self::SparseCategoricalCrossentropy | Self::CategoricalCrossentropy => 2..=usize::MAX,
+            Self::BinaryCrossentropy => 1..=1,
+            Self::MeanSquaredError | Self::MeanAbsoluteError | Self::Huber => 1..=usize::MAX,
+        }
+    }
+
+    /// [`mean_loss`] of this loss on staged targets of the right kind.
+    pub fn mean_loss(
+        self,
+        y: &[f32],
+        target: TargetView<'_>,
+        units: usize,
+        samples: usize,
+        weights: Option<&[f32]>,
+    ) -> f64 {
+        match (self, target) {
+            (Self::SparseCategoricalCrossentropy, TargetView::Classes(t)) => {
+                mean_loss::<SparseCategoricalCrossentropy>(y, t, units, samples, weights)
+            }
+            (Self::CategoricalCrossentropy, TargetView::Values(t)) => {
+                mean_loss::<CategoricalCrossentropy>(y, t, units, samples, weights)
+            }
+            (Self::BinaryCrossentropy, TargetView::Values(t)) => {
+                mean_loss::<BinaryCrossentropy>(y, t, units, samples, weights)
+            }
+            (Self::MeanSquaredError, TargetView::Values(t)) => {
+                mean_loss::<MeanSquaredError>(y, t, units, samples, weights)
+            }
+            (Self::MeanAbsoluteError, TargetView::Values(t)) => {
+                mean_loss::<MeanAbsoluteError>(y, t, units, samples, weights)
+            }
+            (Self::Huber, TargetView::Values(t)) => {
+                mean_loss::<Huber>(y, t, units, samples, weights)
+            }
+            (kind, _) => unreachable!("{} was staged the wrong kind of targets", kind.name()),
+        }
+    }
+
+    /// [`loss_gradient`] of this loss on staged targets of the right kind.
+    #[allow(clippy::too_many_arguments)]
+    pub fn loss_gradient(
+        self,
+        y: &[f32],
+        target: TargetView<'_>,
+        units: usize,
+        scale: f32,
+        weights: Option<&[f32]>,
+        grad: &mut [f32],
+        accumulate: bool,
+    ) {
+        match (self, target) {
+            (Self::SparseCategoricalCrossentropy, TargetView::Classes(t)) => {
+                loss_gradient::<SparseCategoricalCrossentropy>(
+                    y, t, units, scale, weights, grad, accumulate,
+                )
+            }
+            (Self::CategoricalCrossentropy, TargetView::Values(t)) => {
+                loss_gradient::<CategoricalCrossentropy>(
+                    y, t, units, scale, weights, grad, accumulate,
+                )
+            }
+            (Self::BinaryCrossentropy, TargetView::Values(t)) => {
+                loss_gradient::<BinaryCrossentropy>(y, t, units, scale, weights, grad, accumulate)
+            }
+            (Self::MeanSquaredError, TargetView::Values(t)) => {
+                loss_gradient::<MeanSquaredError>(y, t, units, scale, weights, grad, accumulate)
+            }
+            (Self::MeanAbsoluteError, TargetView::Values(t)) => {
+                loss_gradient::<MeanAbsoluteError>(y, t, units, scale, weights, grad, accumulate)
+            }
+            (Self::Huber, TargetView::Values(t)) => {
+                loss_gradient::<Huber>(y, t, units, scale, weights, grad, accumulate)
+            }
+            (kind, _) => unreachable!("{} was staged the wrong kind of targets", kind.name()),
+        }
+    }
+
+    /// The loss computed from the logits `z` of its [`fuses_with`](Self::fuses_with)
+    /// activation (and its output `y`), writing `scale * dLoss/dz` into `dz` when given:
+    /// [`sparse_softmax_cross_entropy`], [`softmax_cross_entropy`] or
+    /// [`sigmoid_binary_cross_entropy`]. `None` for the losses that fuse with nothing.
+    #[allow(clippy::too_many_arguments)]
+    pub fn fused(
+        self,
+        z: &[f32],
+        y: &[f32],
+        target: TargetView<'_>,
+        units: usize,
+        scale: f32,
+        weights: Option<&[f32]>,
+        dz: Option<&mut [f32]>,
+    ) -> Option<f64> {
+        Some(match (self, target) {
+            (Self::SparseCategoricalCrossentropy, TargetView::Classes(t)) => {
+                sparse_softmax_cross_entropy(z, y, t, units, scale, weights, dz)
+            }
+            (Self::CategoricalCrossentropy, TargetView::Values(t)) => {
+                softmax_cross_entropy(z, y, t, units, scale, weights, dz)
+            }
+            (Self::BinaryCrossentropy, TargetView::Values(t)) => {
+                sigmoid_binary_cross_entropy(z, y, t, units, scale, weights, dz)
+            }
+            _ => return None,
+        })
     }
 }
 

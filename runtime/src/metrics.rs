@@ -600,30 +600,23 @@ mod tests {
     /// `Measure::resolve` for an output of `units` units trained with `loss`.
     fn resolve_for(metric: Metric, loss: &'static str, units: usize) -> Measure {
         use crate::graph::{Graph, Node, NodeKind, Output};
-        let shape: &'static [usize] = Box::leak(vec![units].into_boxed_slice());
-        let nodes: &'static [Node] = Box::leak(
-            vec![Node {
-                name: "y",
+        let graph = Graph {
+            name: "probe".into(),
+            nodes: vec![Node {
+                name: "y".into(),
                 kind: NodeKind::Input,
-                shape,
-                sources: &[],
+                shape: vec![units].into(),
+                sources: Vec::new().into(),
                 params: 0,
             }]
-            .into_boxed_slice(),
-        );
-        let outputs: &'static [Output] = Box::leak(
-            vec![Output {
+            .into(),
+            outputs: vec![Output {
                 node: 0,
                 loss,
                 keras_loss: loss,
                 weight: 1.0,
             }]
-            .into_boxed_slice(),
-        );
-        let graph = Graph {
-            name: "probe",
-            nodes,
-            outputs,
+            .into(),
         };
         Measure::resolve(metric, &graph, 0)
     }

@@ -73,26 +73,42 @@ pub trait Network: Sized {
     /// What `predict` returns: one batch per output, a tuple for several.
     type Predictions;
     /// The buffers of a forward and backward pass, reused from batch to batch.
-    type Workspace: Default;
-    /// The model's graph.
-    const GRAPH: &'static Graph;
+    type Workspace;
 
-    /// A model whose weights are drawn with Keras's initializers from a generator seeded by
-    /// `seed`.
-    fn with_seed(seed: u64) -> Self;
+    /// The model's graph.
+    fn graph(&self) -> &Graph;
+    /// Empty buffers for this model's passes; they grow on the first batch and are kept.
+    fn new_workspace(&self) -> Self::Workspace;
     /// The number of samples in `inputs`; errors name the input whose count differs.
     fn input_samples(inputs: Self::Inputs<'_>) -> Result<usize>;
     /// The number of samples in `targets`; errors name the output whose count differs.
     fn target_samples(targets: Self::Targets<'_>) -> Result<usize>;
     /// Copies the samples `rows` of `inputs` into the workspace; errors say which samples
-    /// could not be read.
+    /// could not be read (and, for a model built at run time, which input has the wrong
+    /// shape).
     fn stage_inputs(
         workspace: &mut Self::Workspace,
         inputs: Self::Inputs<'_>,
         rows: &[usize],
     ) -> Result<()>;
-    /// Copies the samples `rows` of `targets` into the workspace.
-    fn stage_targets(workspace: &mut Self::Workspace, targets: Self::Targets<'_>, rows: &[usize]);
+    /// Copies the samples `rows` of `targets` into the workspace; errors (for a model built
+    /// at run time) name the output whose targets don't fit it.
+    fn stage_targets(
+        workspace: &mut Self::Workspace,
+        targets: Self::Targets<'_>,
+        rows: &[usize],
+    ) -> Result<()>;
+    /// Checks that `inputs` and `targets` (if given) fit the model, before any batch is
+    /// staged: a declared model's types already say so; a model built at run time checks
+    /// each input's sample shape and each output's kind of targets, naming them.
+    fn check_data(
+        &self,
+        inputs: Self::Inputs<'_>,
+        targets: Option<Self::Targets<'_>>,
+    ) -> Result<()> {
+        let _ = (inputs, targets);
+        Ok(())
+    }
     /// The forward pass over the first `samples` staged samples (dropout active if `training`).
     fn forward(&mut self, workspace: &mut Self::Workspace, samples: usize, training: bool);
     /// Each output's loss over the batch after a forward pass, its samples weighted by
@@ -115,7 +131,7 @@ pub trait Network: Sized {
         losses: &mut [f64],
     );
     /// The predictions made of each output's values, sample after sample (whole samples).
-    fn predictions_from(outputs: Vec<Vec<f32>>) -> Self::Predictions;
+    fn predictions_from(&self, outputs: Vec<Vec<f32>>) -> Self::Predictions;
     /// Output `index` of the last forward pass, `units` values per sample.
     fn output(workspace: &Self::Workspace, index: usize, samples: usize) -> &[f32];
     /// The staged targets of output `index`.
@@ -129,18 +145,18 @@ pub trait Network: Sized {
     /// an infinity into the model is refused and leaves it as it was.
     fn apply_gradients(&mut self) -> Result<(), crate::error::NonFinite>;
     /// Calls `visit(layer name, parameter)` for every trainable tensor, in layer order.
-    fn visit_params(&self, visit: &mut dyn FnMut(&'static str, Param<'_>));
+    fn visit_params(&self, visit: &mut dyn FnMut(&str, Param<'_>));
     /// Calls `visit(layer name, parameter)` for every trainable tensor, writable.
-    fn visit_params_mut(&mut self, visit: &mut dyn FnMut(&'static str, ParamMut<'_>));
+    fn visit_params_mut(&mut self, visit: &mut dyn FnMut(&str, ParamMut<'_>));
     /// Calls `visit(layer name, generator)` for every layer that draws random numbers while
     /// training (each Dropout), in layer order.
-    fn visit_generators(&self, visit: &mut dyn FnMut(&'static str, &Generator));
+    fn visit_generators(&self, visit: &mut dyn FnMut(&str, &Generator));
     /// Calls `visit(layer name, generator)` for every layer that draws, writable.
-    fn visit_generators_mut(&mut self, visit: &mut dyn FnMut(&'static str, &mut Generator));
+    fn visit_generators_mut(&mut self, visit: &mut dyn FnMut(&str, &mut Generator));
 
     /// The weighted sum of per-output losses, as Keras reports `loss`.
-    fn total_loss(losses: &[f64]) -> f64 {
-        Self::GRAPH
+    fn total_loss(&self, losses: &[f64]) -> f64 {
+        self.graph()
             .outputs
             .iter()
             .zip(losses)
@@ -150,7 +166,7 @@ pub trait Network: Sized {
 
     /// The number of trainable parameters.
     fn count_params(&self) -> usize {
-        Self::GRAPH.total_params()
+        self.graph().total_params()
     }
 
     /// Predicts every sample of `inputs`, `batch_size` at a time (Keras's default is 32).
@@ -166,10 +182,12 @@ pub trait Network: Sized {
                 reason: "must be at least 1".into(),
             });
         }
+        self.check_data(inputs, None)?;
         let samples = Self::input_samples(inputs)?;
-        let mut workspace = Self::Workspace::default();
-        let mut outputs: Vec<Vec<f32>> = (0..Self::GRAPH.outputs.len())
-            .map(|k| Vec::with_capacity(samples * Self::GRAPH.output_units(k)))
+        let mut workspace = self.new_workspace();
+        let graph = self.graph();
+        let mut outputs: Vec<Vec<f32>> = (0..graph.outputs.len())
+            .map(|k| Vec::with_capacity(samples * graph.output_units(k)))
             .collect();
         let rows: Vec<usize> = (0..samples).collect();
         for chunk in rows.chunks(batch_size) {
@@ -179,7 +197,7 @@ pub trait Network: Sized {
                 values.extend_from_slice(Self::output(&workspace, k, chunk.len()));
             }
         }
-        Ok(Self::predictions_from(outputs))
+        Ok(self.predictions_from(outputs))
     }
 
     /// Keras's `predict`, with its default batch size of 32.
@@ -196,9 +214,9 @@ pub trait Network: Sized {
     ) -> Result<f64> {
         let (mut workspace, samples) =
             forward_whole_set(self, inputs.into_inputs(), targets.into_targets())?;
-        let mut losses = vec![0.0; Self::GRAPH.outputs.len()];
+        let mut losses = vec![0.0; self.graph().outputs.len()];
         self.backward(&mut workspace, samples, &BatchWeights::NONE, &mut losses);
-        Ok(Self::total_loss(&losses))
+        Ok(self.total_loss(&losses))
     }
 
     /// The weighted loss of the whole data set in one batch, without gradients; no dropout.
@@ -209,10 +227,21 @@ pub trait Network: Sized {
     ) -> Result<f64> {
         let (workspace, samples) =
             forward_whole_set(self, inputs.into_inputs(), targets.into_targets())?;
-        let mut losses = vec![0.0; Self::GRAPH.outputs.len()];
+        let mut losses = vec![0.0; self.graph().outputs.len()];
         self.losses(&workspace, samples, &BatchWeights::NONE, &mut losses);
-        Ok(Self::total_loss(&losses))
+        Ok(self.total_loss(&losses))
     }
+}
+
+/// A model declared with `model!`: its graph is a constant, known without building it, and
+/// it can be built from a seed alone.
+pub trait Declared: Network {
+    /// The model's graph.
+    const GRAPH: &'static Graph;
+
+    /// A model whose weights are drawn with Keras's initializers from a generator seeded by
+    /// `seed`.
+    fn with_seed(seed: u64) -> Self;
 }
 
 /// The whole data set staged as one batch and passed forward without dropout: the workspace
@@ -222,13 +251,14 @@ fn forward_whole_set<N: Network>(
     inputs: N::Inputs<'_>,
     targets: N::Targets<'_>,
 ) -> Result<(N::Workspace, usize)> {
+    model.check_data(inputs, Some(targets))?;
     let samples = N::input_samples(inputs)?;
     let targets_samples = N::target_samples(targets)?;
-    crate::data::check_samples("targets of", N::GRAPH.name, samples, targets_samples)?;
+    crate::data::check_samples("targets of", &model.graph().name, samples, targets_samples)?;
     let rows: Vec<usize> = (0..samples).collect();
-    let mut workspace = N::Workspace::default();
+    let mut workspace = model.new_workspace();
     N::stage_inputs(&mut workspace, inputs, &rows)?;
-    N::stage_targets(&mut workspace, targets, &rows);
+    N::stage_targets(&mut workspace, targets, &rows)?;
     model.forward(&mut workspace, samples, false);
     Ok((workspace, samples))
 }

@@ -36,6 +36,7 @@
 
 use crate::data::check_samples;
 use crate::error::{Error, Result};
+use crate::graph::Graph;
 use crate::network::{InputsOf, Network, TargetsOf};
 use crate::weights::{BatchWeights, DataWeights, SampleWeight};
 
@@ -70,6 +71,7 @@ impl<N: Network, B: BatchSource<N> + ?Sized> BatchSource<N> for &mut B {
 
 /// Where a source puts a batch: the model's workspace.
 pub struct Stage<'w, N: Network> {
+    graph: &'w Graph,
     workspace: &'w mut N::Workspace,
     weights: &'w mut BatchWeights,
     /// `0..samples`, kept from batch to batch.
@@ -79,12 +81,14 @@ pub struct Stage<'w, N: Network> {
 
 impl<'w, N: Network> Stage<'w, N> {
     pub(crate) fn new(
+        graph: &'w Graph,
         workspace: &'w mut N::Workspace,
         weights: &'w mut BatchWeights,
         rows: &'w mut Vec<usize>,
     ) -> Self {
         weights.clear();
         Stage {
+            graph,
             workspace,
             weights,
             rows,
@@ -123,7 +127,7 @@ impl<'w, N: Network> Stage<'w, N> {
         }
         let rows = &self.rows[..samples];
         N::stage_inputs(self.workspace, inputs, rows)?;
-        N::stage_targets(self.workspace, targets, rows);
+        N::stage_targets(self.workspace, targets, rows)?;
         self.weights.clear();
         self.samples = samples;
         Ok(())
@@ -140,7 +144,7 @@ impl<'w, N: Network> Stage<'w, N> {
     ) -> Result<()> {
         self.put(inputs, targets)?;
         let weights =
-            DataWeights::from_samples::<N>("sample_weight", &weights.into(), self.samples)?;
+            DataWeights::from_samples(self.graph, "sample_weight", &weights.into(), self.samples)?;
         weights.stage(self.weights, &self.rows[..self.samples]);
         Ok(())
     }

@@ -103,7 +103,7 @@ impl KerasLayout {
                 rows: (1..graph.nodes.len()).collect(),
             };
         }
-        let sources: Vec<&[usize]> = graph.nodes.iter().map(|node| node.sources).collect();
+        let sources: Vec<&[usize]> = graph.nodes.iter().map(|node| &node.sources[..]).collect();
         let outputs: Vec<usize> = graph.outputs.iter().map(|output| output.node).collect();
         Self::functional(&sources, &outputs)
     }
@@ -122,12 +122,12 @@ impl KerasLayout {
 
 /// A single chain from the only input to the only output: what `keras.Sequential` builds.
 pub fn is_sequential(graph: &Graph) -> bool {
-    let nodes = graph.nodes;
+    let nodes = &graph.nodes;
     let chain = nodes.iter().enumerate().all(|(index, node)| {
         if index == 0 {
             node.kind == NodeKind::Input
         } else {
-            node.kind != NodeKind::Input && node.sources == [index - 1]
+            node.kind != NodeKind::Input && node.sources[..] == [index - 1]
         }
     });
     chain && graph.outputs.len() == 1 && graph.outputs[0].node + 1 == nodes.len()
@@ -262,7 +262,7 @@ fn render(graph: &Graph, line_length: Option<usize>) -> String {
             }
         })
         .collect();
-    render_table(graph.name, &rows, layout.connections, line_length)
+    render_table(&graph.name, &rows, layout.connections, line_length)
 }
 
 /// Keras 3's summary table of `rows`, with a `Connected to` column if `connections`, at

@@ -29,6 +29,7 @@
 use std::borrow::Cow;
 
 use crate::error::{did_you_mean, quoted_list, Error, Result};
+use crate::graph::Graph;
 use crate::network::{Network, TargetView};
 
 /// Keras's `sample_weight`: a weight per sample, for every output or for named outputs.
@@ -91,12 +92,12 @@ pub(crate) struct DataWeights<'a> {
 impl<'a> DataWeights<'a> {
     /// `weights` checked against model `N` and a data set of `samples` samples; `argument`
     /// names the weights in errors.
-    pub(crate) fn from_samples<N: Network>(
+    pub(crate) fn from_samples(
+        graph: &Graph,
         argument: &'static str,
         weights: &SampleWeight<'a>,
         samples: usize,
     ) -> Result<Self> {
-        let graph = N::GRAPH;
         let names: Vec<&str> = (0..graph.outputs.len())
             .map(|k| graph.output_name(k))
             .collect();
@@ -133,11 +134,12 @@ impl<'a> DataWeights<'a> {
     /// value (the first of equals), single values rounded half to even; a class the map does
     /// not name weighs 1.
     pub(crate) fn from_classes<N: Network>(
+        model: &N,
         class_weight: &[(u32, f32)],
         targets: N::Targets<'_>,
         samples: usize,
     ) -> Result<DataWeights<'static>> {
-        let graph = N::GRAPH;
+        let graph = model.graph();
         if graph.outputs.len() != 1 {
             return Err(Error::Argument {
                 argument: "class_weight",
@@ -171,10 +173,10 @@ impl<'a> DataWeights<'a> {
         };
         let units = graph.output_units(0);
         let mut column = Vec::with_capacity(samples);
-        let mut workspace = N::Workspace::default();
+        let mut workspace = model.new_workspace();
         let rows: Vec<usize> = (0..samples).collect();
         for chunk in rows.chunks(STAGING_ROWS) {
-            N::stage_targets(&mut workspace, targets, chunk);
+            N::stage_targets(&mut workspace, targets, chunk)?;
             match N::staged_targets(&workspace, 0, chunk.len()) {
                 TargetView::Classes(labels) => {
                     column.extend(labels.iter().map(|&label| weight_of(i64::from(label))));

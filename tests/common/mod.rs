@@ -60,8 +60,10 @@ pub fn check_gradients<'i, M: Network>(
 ) {
     let inputs = inputs.into_inputs();
     model.loss_and_gradients(inputs, targets).unwrap();
-    let mut tensors: Vec<(&'static str, &'static str, Vec<f32>)> = Vec::new();
-    model.visit_params(&mut |layer, param| tensors.push((layer, param.name, param.grad.to_vec())));
+    let mut tensors: Vec<(String, &'static str, Vec<f32>)> = Vec::new();
+    model.visit_params(&mut |layer, param| {
+        tensors.push((layer.to_owned(), param.name, param.grad.to_vec()))
+    });
     assert!(!tensors.is_empty(), "the model has no parameters to check");
     let (mut checked, mut kinks) = (0, 0);
     for (layer, name, grads) in &tensors {

@@ -91,13 +91,14 @@ impl Monitor {
     pub(crate) fn resolve<N: Network>(&mut self, model: &N, callback: &str) -> Result<()> {
         if self.maximize.is_none() {
             let metrics = model.training_state().metrics();
-            let outputs: Vec<&str> = (0..N::GRAPH.outputs.len())
-                .map(|i| N::GRAPH.output_name(i))
+            let graph = model.graph();
+            let outputs: Vec<&str> = (0..graph.outputs.len())
+                .map(|i| graph.output_name(i))
                 .collect();
             let resolved = resolve_mode(&self.name, self.mode, metrics, &outputs, callback);
             self.maximize = Some(resolved.map_err(|error| match error {
                 Error::Argument { argument, reason } => {
-                    let logged = LogPlan::new::<N>(metrics).every_name();
+                    let logged = LogPlan::new(graph, metrics).every_name();
                     Error::Argument {
                         argument,
                         reason: format!(

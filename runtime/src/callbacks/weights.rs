@@ -56,7 +56,7 @@ impl WeightSnapshot {
         model.visit_params(&mut |layer, param| {
             let held = self.tensors.get(index).map(Vec::len);
             if mismatch.is_none() && held != Some(param.value.len()) {
-                mismatch = Some((layer, param.name, param.value.len(), held));
+                mismatch = Some((layer.to_owned(), param.name, param.value.len(), held));
             }
             index += 1;
         });

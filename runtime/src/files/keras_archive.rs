@@ -238,7 +238,7 @@ const KERAS_VERSION: &str = "3.15.1";
 /// Writes `model` as a `.keras` archive that `keras.models.load_model` loads in Keras 3,
 /// compiled with its optimizer state when it has one (and `options` keep it).
 pub(crate) fn write<N: Network>(model: &N, path: &Path, options: &SaveOptions) -> Result<()> {
-    let graph = N::GRAPH;
+    let graph = model.graph();
     let sequential = keras_config::is_sequential(graph);
     let model_config = keras_config::model_config(graph);
     let mut config = json!({
@@ -261,7 +261,7 @@ pub(crate) fn write<N: Network>(model: &N, path: &Path, options: &SaveOptions) -
             // Not stepped yet: Keras 3 wants every slot, and a fresh slot is zeros.
             saved.slots = zero_slots(&optimizer.slot_names(), &layers);
         }
-        let arrays = keras_optimizer_arrays::<N>(optimizer, &saved, &layers, KerasFlavor::Keras3);
+        let arrays = keras_optimizer_arrays(graph, optimizer, &saved, &layers, KerasFlavor::Keras3);
         let name = optimizer
             .config()
             .get("name")
@@ -275,7 +275,7 @@ pub(crate) fn write<N: Network>(model: &N, path: &Path, options: &SaveOptions) -
     let groups = weight_groups(graph, &layers);
     let weights = h5::build_keras3_weights(
         path,
-        &keras_config::snake_case(graph.name),
+        &keras_config::snake_case(&graph.name),
         &groups,
         optimizer_vars
             .as_ref()

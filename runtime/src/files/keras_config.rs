@@ -70,16 +70,16 @@ pub(crate) fn is_sequential(graph: &Graph) -> bool {
             .iter()
             .enumerate()
             .skip(1)
-            .all(|(i, node)| node.sources == [i - 1])
+            .all(|(i, node)| node.sources[..] == [i - 1])
 }
 
 /// The names of Keras's `model.layers`, in order: the layers of a Sequential model, every
 /// node (inputs included) of a Functional one.
-pub(crate) fn keras_layer_names(graph: &Graph) -> Vec<&'static str> {
+pub(crate) fn keras_layer_names(graph: &Graph) -> Vec<&str> {
     if is_sequential(graph) {
-        graph.layers().map(|n| n.name).collect()
+        graph.layers().map(|n| &n.name[..]).collect()
     } else {
-        graph.nodes.iter().map(|n| n.name).collect()
+        graph.nodes.iter().map(|n| &n.name[..]).collect()
     }
 }
 
@@ -170,14 +170,14 @@ fn input_layer(name: &str, shape: &[usize]) -> Value {
 
 /// Keras's `model_config` for `graph`, in Keras 2's layout.
 pub(crate) fn model_config(graph: &Graph) -> Value {
-    let name = snake_case(graph.name);
+    let name = snake_case(&graph.name);
     if is_sequential(graph) {
         let input = &graph.nodes[0];
-        let mut layers = vec![input_layer(input.name, input.shape)];
+        let mut layers = vec![input_layer(&input.name, &input.shape)];
         layers.extend(graph.layers().map(|node| {
             json!({
                 "class_name": node.kind.keras_class_name(),
-                "config": layer_config(node.name, &node.kind),
+                "config": layer_config(&node.name, &node.kind),
             })
         }));
         return json!({
@@ -190,7 +190,7 @@ pub(crate) fn model_config(graph: &Graph) -> Value {
         .iter()
         .map(|node| {
             if node.kind == NodeKind::Input {
-                let mut layer = input_layer(node.name, node.shape);
+                let mut layer = input_layer(&node.name, &node.shape);
                 layer["name"] = json!(node.name);
                 layer["inbound_nodes"] = json!([]);
                 return layer;
@@ -202,7 +202,7 @@ pub(crate) fn model_config(graph: &Graph) -> Value {
                 .collect();
             json!({
                 "class_name": node.kind.keras_class_name(),
-                "config": layer_config(node.name, &node.kind),
+                "config": layer_config(&node.name, &node.kind),
                 "name": node.name,
                 "inbound_nodes": [sources],
             })

@@ -62,9 +62,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::graph::NodeKind;
+use crate::graph::{Graph, NodeKind};
 use crate::layers::GeneratorState;
-use crate::network::Network;
+use crate::network::{Declared, Network};
 use crate::optimizers::Optimizer;
 
 pub use declaration::{declaration, declaration_as};
@@ -278,7 +278,10 @@ pub trait Save: Network {
     ///
     /// Errors, naming the layer, when the file's architecture differs from the model's: a
     /// shape (both shapes given), an activation, a number of layers.
-    fn load(path: impl AsRef<Path>) -> Result<Self> {
+    fn load(path: impl AsRef<Path>) -> Result<Self>
+    where
+        Self: Declared,
+    {
         let path = path.as_ref();
         let mut model = Self::with_seed(crate::network::DEFAULT_SEED);
         restore(&mut model, path).map_err(|error| of_file(error, path))?;
@@ -474,17 +477,17 @@ fn keras_optimizer_state(path: &Path, arrays: &[NamedArray]) -> Result<Option<Op
 
 /// A layer of a typed model that has weights.
 struct ModelLayer {
-    name: &'static str,
-    params: Vec<(&'static str, &'static [usize])>,
+    name: String,
+    params: Vec<(&'static str, Vec<usize>)>,
 }
 
 fn model_layers<N: Network>(model: &N) -> Vec<ModelLayer> {
     let mut layers: Vec<ModelLayer> = Vec::new();
     model.visit_params(&mut |layer, param| match layers.last_mut() {
-        Some(last) if last.name == layer => last.params.push((param.name, param.shape)),
+        Some(last) if last.name == layer => last.params.push((param.name, param.shape.to_vec())),
         _ => layers.push(ModelLayer {
-            name: layer,
-            params: vec![(param.name, param.shape)],
+            name: layer.to_owned(),
+            params: vec![(param.name, param.shape.to_vec())],
         }),
     });
     layers
@@ -561,7 +564,7 @@ fn map_layers(path: &Path, model: &[ModelLayer], file: &[FileLayer]) -> Result<M
         if file_layer.weights.len() != model_layer.params.len() {
             return Err(Error::shape(
                 what,
-                tensors_text(model_layer.params.iter().copied()),
+                tensors_text(model_layer.params.iter().map(|(n, s)| (*n, &s[..]))),
                 tensors_text(
                     file_layer
                         .weights
@@ -580,7 +583,7 @@ fn map_layers(path: &Path, model: &[ModelLayer], file: &[FileLayer]) -> Result<M
                     .ok_or_else(|| {
                         Error::shape(
                             what.clone(),
-                            tensors_text(model_layer.params.iter().copied()),
+                            tensors_text(model_layer.params.iter().map(|(n, s)| (*n, &s[..]))),
                             tensors_text(
                                 file_layer
                                     .weights
@@ -611,7 +614,7 @@ fn map_layers(path: &Path, model: &[ModelLayer], file: &[FileLayer]) -> Result<M
             format!(
                 "the model has {} layers with weights ({}), the file {} ({})",
                 model.len(),
-                names(model.iter().map(|l| l.name).collect()),
+                names(model.iter().map(|l| l.name.as_str()).collect()),
                 pairs.len(),
                 names(pairs.iter().map(|&i| file[i].name.as_str()).collect()),
             ),
@@ -621,8 +624,9 @@ fn map_layers(path: &Path, model: &[ModelLayer], file: &[FileLayer]) -> Result<M
 }
 
 /// Checks the file's Dense layers against the model's: units, activation and bias.
-fn check_architecture<N: Network>(
+fn check_architecture(
     path: &Path,
+    model_graph: &Graph,
     model: &[ModelLayer],
     file: &[FileLayer],
     mapping: &Mapping,
@@ -631,7 +635,7 @@ fn check_architecture<N: Network>(
     for (model_layer, &file_index) in model.iter().zip(&mapping.layers) {
         let file_name = &file[file_index].name;
         let (Some(node), Some(spec)) = (
-            N::GRAPH.node(model_layer.name),
+            model_graph.node(&model_layer.name),
             architecture.layer(file_name),
         ) else {
             continue;
@@ -689,7 +693,14 @@ fn apply_weights<N: Network>(
         if let Some(config) = &file.model_config {
             let architecture =
                 keras_config::parse_model_config(config).map_err(|e| format_error(path, e))?;
-            check_architecture::<N>(path, &layers, &file.layers, &mapping, &architecture)?;
+            check_architecture(
+                path,
+                model.graph(),
+                &layers,
+                &file.layers,
+                &mapping,
+                &architecture,
+            )?;
         }
     }
     let flat: Vec<&FileTensor> = file.layers.iter().flat_map(|l| &l.weights).collect();
@@ -811,8 +822,9 @@ fn restore<N: Network>(model: &mut N, path: &Path) -> Result<()> {
             training_spec(path, &file, &architecture.output_names())?
         }
         None => {
-            let outputs: Vec<&str> = (0..N::GRAPH.outputs.len())
-                .map(|i| N::GRAPH.output_name(i))
+            let graph = model.graph();
+            let outputs: Vec<&str> = (0..graph.outputs.len())
+                .map(|i| graph.output_name(i))
                 .collect();
             training_spec(path, &file, &outputs)?
         }
@@ -846,17 +858,14 @@ fn apply_generators<N: Network>(
     generators: &[FileGenerator],
 ) -> Result<()> {
     let mut names = Vec::new();
-    model.visit_generators(&mut |layer, _| names.push(layer));
-    if let Some(unknown) = generators
-        .iter()
-        .find(|g| !names.contains(&g.layer.as_str()))
-    {
+    model.visit_generators(&mut |layer, _| names.push(layer.to_owned()));
+    if let Some(unknown) = generators.iter().find(|g| !names.contains(&g.layer)) {
         return Err(format_error(
             path,
             format!(
                 "the file holds a generator state for layer `{}`, which is not a Dropout layer of `{}`",
                 unknown.layer,
-                N::GRAPH.name
+                model.graph().name
             ),
         ));
     }
@@ -883,9 +892,9 @@ fn file_generators<N: Network>(model: &N) -> Vec<FileGenerator> {
 /// The file layers of `model` in Keras's `model.layers` order, Keras 2 weight names.
 fn file_layers<N: Network>(model: &N, all_layers: bool) -> Vec<FileLayer> {
     let names = if all_layers {
-        keras_config::keras_layer_names(N::GRAPH)
+        keras_config::keras_layer_names(model.graph())
     } else {
-        N::GRAPH.layers().map(|n| n.name).collect()
+        model.graph().layers().map(|n| &n.name[..]).collect()
     };
     let mut layers: Vec<FileLayer> = names
         .iter()
@@ -979,7 +988,8 @@ fn nadam_u_product(beta_1: f32, iterations: u64) -> f32 {
 }
 
 /// The `optimizer_weights` of a Keras file, in the order `flavor`'s Keras restores them.
-fn keras_optimizer_arrays<N: Network>(
+fn keras_optimizer_arrays(
+    graph: &Graph,
     optimizer: &dyn Optimizer,
     state: &OptimizerState,
     layers: &[FileLayer],
@@ -1068,8 +1078,8 @@ fn keras_optimizer_arrays<N: Network>(
         }
         KerasFlavor::Keras3 => {
             let prefix = class.to_ascii_lowercase();
-            let scope = if keras_config::is_sequential(N::GRAPH) {
-                format!("{}_", keras_config::snake_case(N::GRAPH.name))
+            let scope = if keras_config::is_sequential(graph) {
+                format!("{}_", keras_config::snake_case(&graph.name))
             } else {
                 String::new()
             };
@@ -1135,12 +1145,12 @@ fn saved_model<'m, N: Network>(
     let state = model.training_state();
     let optimizer = state.optimizer().filter(|_| options.include_optimizer);
     let training_config = optimizer
-        .and_then(|o| keras_config::training_config(N::GRAPH, state, style(o)))
+        .and_then(|o| keras_config::training_config(model.graph(), state, style(o)))
         .map(|c| c.to_string());
     let layers = file_layers(model, true);
     let optimizer = optimizer.map(|o| (o, optimizer_state(o, &layers)));
     SavedModel {
-        model_config: keras_config::model_config(N::GRAPH).to_string(),
+        model_config: keras_config::model_config(model.graph()).to_string(),
         training_config,
         layers,
         optimizer,
@@ -1172,7 +1182,7 @@ fn save_h5<N: Network>(model: &N, path: &Path, options: &SaveOptions) -> Result<
     });
     let arrays = match &saved.optimizer {
         Some((optimizer, state)) => {
-            keras_optimizer_arrays::<N>(*optimizer, state, &saved.layers, flavor)
+            keras_optimizer_arrays(model.graph(), *optimizer, state, &saved.layers, flavor)
         }
         None => Vec::new(),
     };

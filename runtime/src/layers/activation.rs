@@ -21,7 +21,7 @@ impl<const N: usize, A: Activation> ActivationLayer<N, A> {
 
     /// `y = A(x)` over `samples` samples.
     pub fn forward(&self, x: &[f32], y: &mut [f32], samples: usize) {
-        A::forward(&x[..N * samples], &mut y[..N * samples], N);
+        activation_forward::<A>(x, y, N, samples);
     }
 
     /// Turns dL/dy in `grad` into dL/dx, then writes or adds it to `dx`.
@@ -33,10 +33,30 @@ impl<const N: usize, A: Activation> ActivationLayer<N, A> {
         dx: (&mut [f32], bool),
         samples: usize,
     ) {
-        let len = N * samples;
-        A::backward(&x[..len], &y[..len], &mut grad[..len], N);
-        add_or_copy(&grad[..len], &mut dx.0[..len], dx.1);
+        activation_backward::<A>(x, y, grad, dx, N, samples);
     }
+}
+
+/// `y = A(x)` over `samples` samples of `width` values: an [`ActivationLayer`]'s forward
+/// pass, for any width.
+pub fn activation_forward<A: Activation>(x: &[f32], y: &mut [f32], width: usize, samples: usize) {
+    let len = width * samples;
+    A::forward(&x[..len], &mut y[..len], width);
+}
+
+/// Turns dL/dy in `grad` into dL/dx, then writes or adds it to `dx`: an
+/// [`ActivationLayer`]'s backward pass, for any width.
+pub fn activation_backward<A: Activation>(
+    x: &[f32],
+    y: &[f32],
+    grad: &mut [f32],
+    dx: (&mut [f32], bool),
+    width: usize,
+    samples: usize,
+) {
+    let len = width * samples;
+    A::backward(&x[..len], &y[..len], &mut grad[..len], width);
+    add_or_copy(&grad[..len], &mut dx.0[..len], dx.1);
 }
 
 impl<const N: usize, A: Activation> Layer for ActivationLayer<N, A> {

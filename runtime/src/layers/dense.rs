@@ -16,8 +16,18 @@ use crate::optimizers::{largest_magnitude, CALM_GRADIENT};
 ///
 /// The kernel has Keras's layout `(IN, OUT)`, row-major, so it reads and writes Keras files as
 /// they are; the type knows both sizes, so `kernel()` is an `IN x OUT` matrix and nothing else.
+/// The math is [`DenseCore`]'s, which a model built at run time uses as it is.
 #[derive(Clone, Debug)]
 pub struct Dense<const IN: usize, const OUT: usize, A: Activation> {
+    core: DenseCore,
+    activation: PhantomData<A>,
+}
+
+/// A Dense layer's weights, gradients and passes, its sizes known at run time: what
+/// [`Dense`] computes with, and what a [`DynamicModel`](crate::dynamic::DynamicModel) holds.
+/// Each pass takes the activation as a type, so both kinds of model run the same code.
+#[derive(Clone, Debug)]
+pub struct DenseCore {
     kernel: Vec<f32>,
     bias: Vec<f32>,
     kernel_grad: Vec<f32>,
@@ -25,7 +35,10 @@ pub struct Dense<const IN: usize, const OUT: usize, A: Activation> {
     /// What the last backward pass proved of the gradients (see [`ParamMut::grad_is_calm`]).
     calm: CalmGradients,
     use_bias: bool,
-    activation: PhantomData<A>,
+    /// `[input_dim, units]`, the kernel's shape.
+    kernel_shape: [usize; 2],
+    /// `[units]`, the bias's shape.
+    bias_shape: [usize; 1],
 }
 
 /// Which of a Dense layer's gradients the last backward pass bounded below
@@ -54,10 +67,256 @@ impl CalmGradients {
 pub type KernelView<'a, const IN: usize, const OUT: usize> =
     MatrixView<'a, f32, Const<IN>, Const<OUT>, Const<OUT>, U1>;
 
-impl<const IN: usize, const OUT: usize, A: Activation> Dense<IN, OUT, A> {
-    const KERNEL_SHAPE: &'static [usize] = &[IN, OUT];
-    const BIAS_SHAPE: &'static [usize] = &[OUT];
+impl DenseCore {
+    /// A layer from `inputs` to `units` units initialized as Keras would, drawing from `rng`
+    /// (the kernel first, then the bias).
+    pub fn new<R: Rng + ?Sized>(
+        inputs: usize,
+        units: usize,
+        use_bias: bool,
+        kernel_initializer: Initializer,
+        bias_initializer: Initializer,
+        rng: &mut R,
+    ) -> Self {
+        let mut kernel = vec![0.0; inputs * units];
+        kernel_initializer.fill(&mut kernel, inputs, units, rng);
+        let bias_len = if use_bias { units } else { 0 };
+        let mut bias = vec![0.0; bias_len];
+        bias_initializer.fill(&mut bias, inputs, units, rng);
+        DenseCore {
+            kernel,
+            bias,
+            kernel_grad: vec![0.0; inputs * units],
+            bias_grad: vec![0.0; bias_len],
+            calm: CalmGradients::default(),
+            use_bias,
+            kernel_shape: [inputs, units],
+            bias_shape: [units],
+        }
+    }
 
+    /// The number of input features.
+    pub fn input_dim(&self) -> usize {
+        self.kernel_shape[0]
+    }
+
+    /// The number of units.
+    pub fn units(&self) -> usize {
+        self.kernel_shape[1]
+    }
+
+    /// Whether the layer adds a bias.
+    pub fn use_bias(&self) -> bool {
+        self.use_bias
+    }
+
+    /// The kernel, row-major `(input_dim, units)`.
+    pub fn kernel(&self) -> &[f32] {
+        &self.kernel
+    }
+
+    /// The bias, or `None` for a layer built with `use_bias = false`.
+    pub fn bias(&self) -> Option<&[f32]> {
+        self.use_bias.then_some(&self.bias[..])
+    }
+
+    /// Keras's `set_weights()`: a row-major `(input_dim, units)` kernel and a `(units,)` bias;
+    /// errors name the weight and both sizes, and leave the layer unchanged.
+    pub fn set_weights(&mut self, kernel: &[f32], bias: Option<&[f32]>) -> Result<()> {
+        let [inputs, units] = self.kernel_shape;
+        if kernel.len() != inputs * units {
+            return Err(Error::shape(
+                "Dense kernel",
+                format!("{inputs} x {units} = {} values", inputs * units),
+                format!("{} values", kernel.len()),
+            ));
+        }
+        match (bias, self.use_bias) {
+            (Some(bias), true) if bias.len() != units => {
+                return Err(Error::shape(
+                    "Dense bias",
+                    format!("{units} values"),
+                    format!("{} values", bias.len()),
+                ))
+            }
+            (Some(_), false) => {
+                return Err(Error::shape(
+                    "Dense bias",
+                    "none (use_bias = false)",
+                    "a bias",
+                ))
+            }
+            (None, true) => {
+                return Err(Error::shape(
+                    "Dense bias",
+                    format!("{units} values"),
+                    "none",
+                ))
+            }
+            _ => {}
+        }
+        self.kernel.copy_from_slice(kernel);
+        if let Some(bias) = bias {
+            self.bias.copy_from_slice(bias);
+        }
+        Ok(())
+    }
+
+    /// The forward pass over `samples` samples: `z = x K + b` and `y = A(z)`.
+    pub fn forward<A: Activation>(&self, x: &[f32], z: &mut [f32], y: &mut [f32], samples: usize) {
+        let [inputs, units] = self.kernel_shape;
+        let (x, z, y) = (
+            &x[..inputs * samples],
+            &mut z[..units * samples],
+            &mut y[..units * samples],
+        );
+        linalg::gemm_with(
+            z,
+            Mat::new(&self.kernel, units, inputs),
+            Mat::new(x, inputs, samples),
+            Epilogue::bias(self.bias(), false),
+        );
+        A::forward(z, y, units);
+    }
+
+    /// The forward pass straight into `y`, keeping no pre-activations: the bias (and a `relu`)
+    /// are applied as the product stores its results, any other activation in place. Only for
+    /// the activations whose derivative needs only `y` ([`Activation::FROM_OUTPUT`]); pair it
+    /// with [`backward_from_output`](Self::backward_from_output).
+    pub fn forward_to_output<A: Activation>(&self, x: &[f32], y: &mut [f32], samples: usize) {
+        debug_assert!(A::FROM_OUTPUT, "{} needs its pre-activations", A::NAME);
+        let [inputs, units] = self.kernel_shape;
+        let (x, y) = (&x[..inputs * samples], &mut y[..units * samples]);
+        linalg::gemm_with(
+            y,
+            Mat::new(&self.kernel, units, inputs),
+            Mat::new(x, inputs, samples),
+            Epilogue::bias(self.bias(), A::RELU),
+        );
+        if !A::RELU {
+            A::forward_in_place(y, units);
+        }
+    }
+
+    /// The backward pass from dL/dy in `grad` (turned into dL/dz in place): stores the kernel
+    /// and bias gradients and, when `dx` is given, writes or adds (`accumulate`) dL/dx.
+    pub fn backward<A: Activation>(
+        &mut self,
+        x: &[f32],
+        z: &[f32],
+        y: &[f32],
+        grad: &mut [f32],
+        dx: Option<(&mut [f32], bool)>,
+        samples: usize,
+    ) {
+        let units = self.units();
+        A::backward(
+            &z[..units * samples],
+            &y[..units * samples],
+            &mut grad[..units * samples],
+            units,
+        );
+        self.backward_from_preactivation(x, grad, dx, samples);
+    }
+
+    /// The backward pass after [`forward_to_output`](Self::forward_to_output): like
+    /// [`backward`](Self::backward), with the activation's derivative taken from `y` alone.
+    pub fn backward_from_output<A: Activation>(
+        &mut self,
+        x: &[f32],
+        y: &[f32],
+        grad: &mut [f32],
+        dx: Option<(&mut [f32], bool)>,
+        samples: usize,
+    ) {
+        debug_assert!(A::FROM_OUTPUT, "{} needs its pre-activations", A::NAME);
+        let units = self.units();
+        let y = &y[..units * samples];
+        // `FROM_OUTPUT` promises that `backward` never reads `z`.
+        A::backward(y, y, &mut grad[..units * samples], units);
+        self.backward_from_preactivation(x, grad, dx, samples);
+    }
+
+    /// The backward pass from dL/dz (a loss fused with the activation already applied it).
+    pub fn backward_from_preactivation(
+        &mut self,
+        x: &[f32],
+        dz: &[f32],
+        dx: Option<(&mut [f32], bool)>,
+        samples: usize,
+    ) {
+        let [inputs, units] = self.kernel_shape;
+        let (x, dz) = (&x[..inputs * samples], &dz[..units * samples]);
+        self.calm = CalmGradients::of(x, dz, samples);
+        linalg::gemm_with(
+            &mut self.kernel_grad,
+            Mat::new(dz, units, samples),
+            Mat::new(x, inputs, samples).t(),
+            Epilogue::STORE,
+        );
+        if self.use_bias {
+            self.bias_grad.fill(0.0);
+            for column in dz.chunks_exact(units) {
+                self.bias_grad
+                    .iter_mut()
+                    .zip(column)
+                    .for_each(|(g, d)| *g += d);
+            }
+        }
+        if let Some((dx, accumulate)) = dx {
+            linalg::gemm_with(
+                &mut dx[..inputs * samples],
+                Mat::new(&self.kernel, units, inputs).t(),
+                Mat::new(dz, units, samples),
+                if accumulate {
+                    Epilogue::ACCUMULATE
+                } else {
+                    Epilogue::STORE
+                },
+            );
+        }
+    }
+}
+
+impl Layer for DenseCore {
+    fn visit_params(&self, visit: &mut dyn FnMut(Param<'_>)) {
+        visit(Param {
+            name: "kernel",
+            shape: &self.kernel_shape,
+            value: &self.kernel,
+            grad: &self.kernel_grad,
+        });
+        if self.use_bias {
+            visit(Param {
+                name: "bias",
+                shape: &self.bias_shape,
+                value: &self.bias,
+                grad: &self.bias_grad,
+            });
+        }
+    }
+
+    fn visit_params_mut(&mut self, visit: &mut dyn FnMut(ParamMut<'_>)) {
+        visit(ParamMut {
+            name: "kernel",
+            shape: &self.kernel_shape,
+            value: &mut self.kernel,
+            grad: &mut self.kernel_grad,
+            grad_is_calm: self.calm.kernel,
+        });
+        if self.use_bias {
+            visit(ParamMut {
+                name: "bias",
+                shape: &self.bias_shape,
+                value: &mut self.bias,
+                grad: &mut self.bias_grad,
+                grad_is_calm: self.calm.bias,
+            });
+        }
+    }
+}
+
+impl<const IN: usize, const OUT: usize, A: Activation> Dense<IN, OUT, A> {
     /// A layer initialized as Keras would, drawing from `rng`.
     pub fn new<R: Rng + ?Sized>(
         use_bias: bool,
@@ -65,18 +324,8 @@ impl<const IN: usize, const OUT: usize, A: Activation> Dense<IN, OUT, A> {
         bias_initializer: Initializer,
         rng: &mut R,
     ) -> Self {
-        let mut kernel = vec![0.0; IN * OUT];
-        kernel_initializer.fill(&mut kernel, IN, OUT, rng);
-        let bias_len = if use_bias { OUT } else { 0 };
-        let mut bias = vec![0.0; bias_len];
-        bias_initializer.fill(&mut bias, IN, OUT, rng);
         Dense {
-            kernel,
-            bias,
-            kernel_grad: vec![0.0; IN * OUT],
-            bias_grad: vec![0.0; bias_len],
-            calm: CalmGradients::default(),
-            use_bias,
+            core: DenseCore::new(IN, OUT, use_bias, kernel_initializer, bias_initializer, rng),
             activation: PhantomData,
         }
     }
@@ -93,13 +342,18 @@ impl<const IN: usize, const OUT: usize, A: Activation> Dense<IN, OUT, A> {
 
     /// Whether the layer adds a bias.
     pub fn use_bias(&self) -> bool {
-        self.use_bias
+        self.core.use_bias
+    }
+
+    /// The layer with its sizes known at run time, as a model built at run time holds it.
+    pub fn core(&self) -> &DenseCore {
+        &self.core
     }
 
     /// The kernel, `IN x OUT` like Keras's `(input_dim, units)`.
     pub fn kernel(&self) -> KernelView<'_, IN, OUT> {
         MatrixView::from_slice_with_strides_generic(
-            &self.kernel,
+            &self.core.kernel,
             Const::<IN>,
             Const::<OUT>,
             Const::<OUT>,
@@ -109,7 +363,7 @@ impl<const IN: usize, const OUT: usize, A: Activation> Dense<IN, OUT, A> {
 
     /// The bias, or `None` for a layer built with `use_bias = false`.
     pub fn bias(&self) -> Option<SVectorView<'_, f32, OUT>> {
-        self.use_bias.then(|| SVectorView::from_slice(&self.bias))
+        self.core.bias().map(SVectorView::from_slice)
     }
 
     /// Keras's `get_weights()`: the kernel and the bias (if any).
@@ -120,64 +374,16 @@ impl<const IN: usize, const OUT: usize, A: Activation> Dense<IN, OUT, A> {
     /// Keras's `set_weights()`: a row-major `(IN, OUT)` kernel and an `(OUT,)` bias; errors name
     /// the weight and both sizes, and leave the layer unchanged.
     pub fn set_weights(&mut self, kernel: &[f32], bias: Option<&[f32]>) -> Result<()> {
-        if kernel.len() != IN * OUT {
-            return Err(Error::shape(
-                "Dense kernel",
-                format!("{IN} x {OUT} = {} values", IN * OUT),
-                format!("{} values", kernel.len()),
-            ));
-        }
-        match (bias, self.use_bias) {
-            (Some(bias), true) if bias.len() != OUT => {
-                return Err(Error::shape(
-                    "Dense bias",
-                    format!("{OUT} values"),
-                    format!("{} values", bias.len()),
-                ))
-            }
-            (Some(_), false) => {
-                return Err(Error::shape(
-                    "Dense bias",
-                    "none (use_bias = false)",
-                    "a bias",
-                ))
-            }
-            (None, true) => {
-                return Err(Error::shape("Dense bias", format!("{OUT} values"), "none"))
-            }
-            _ => {}
-        }
-        self.kernel.copy_from_slice(kernel);
-        if let Some(bias) = bias {
-            self.bias.copy_from_slice(bias);
-        }
-        Ok(())
-    }
-
-    /// The bias, if the layer has one, for a product's epilogue.
-    fn bias_slice(&self) -> Option<&[f32]> {
-        self.use_bias.then_some(&self.bias[..])
+        self.core.set_weights(kernel, bias)
     }
 
     /// The forward pass over `samples` samples: `z = x K + b` and `y = A(z)`.
     pub fn forward(&self, x: &[f32], z: &mut [f32], y: &mut [f32], samples: usize) {
-        let (x, z, y) = (
-            &x[..IN * samples],
-            &mut z[..OUT * samples],
-            &mut y[..OUT * samples],
-        );
-        linalg::gemm_with(
-            z,
-            Mat::new(&self.kernel, OUT, IN),
-            Mat::new(x, IN, samples),
-            Epilogue::bias(self.bias_slice(), false),
-        );
-        A::forward(z, y, OUT);
+        self.core.forward::<A>(x, z, y, samples);
     }
 
-    /// The forward pass straight into `y`, keeping no pre-activations: the bias (and a `relu`)
-    /// are applied as the product stores its results, any other activation in place. For the
-    /// activations whose derivative needs only `y` ([`Activation::FROM_OUTPUT`]); pair it with
+    /// The forward pass straight into `y`, keeping no pre-activations (see
+    /// [`DenseCore::forward_to_output`]); pair it with
     /// [`backward_from_output`](Self::backward_from_output).
     pub fn forward_to_output(&self, x: &[f32], y: &mut [f32], samples: usize) {
         const {
@@ -186,16 +392,7 @@ impl<const IN: usize, const OUT: usize, A: Activation> Dense<IN, OUT, A> {
                 "forward_to_output needs an activation whose derivative needs only its output"
             )
         };
-        let (x, y) = (&x[..IN * samples], &mut y[..OUT * samples]);
-        linalg::gemm_with(
-            y,
-            Mat::new(&self.kernel, OUT, IN),
-            Mat::new(x, IN, samples),
-            Epilogue::bias(self.bias_slice(), A::RELU),
-        );
-        if !A::RELU {
-            A::forward_in_place(y, OUT);
-        }
+        self.core.forward_to_output::<A>(x, y, samples);
     }
 
     /// The backward pass from dL/dy in `grad` (turned into dL/dz in place): stores the kernel
@@ -209,13 +406,7 @@ impl<const IN: usize, const OUT: usize, A: Activation> Dense<IN, OUT, A> {
         dx: Option<(&mut [f32], bool)>,
         samples: usize,
     ) {
-        A::backward(
-            &z[..OUT * samples],
-            &y[..OUT * samples],
-            &mut grad[..OUT * samples],
-            OUT,
-        );
-        self.backward_from_preactivation(x, grad, dx, samples);
+        self.core.backward::<A>(x, z, y, grad, dx, samples);
     }
 
     /// The backward pass after [`forward_to_output`](Self::forward_to_output): like
@@ -234,10 +425,7 @@ impl<const IN: usize, const OUT: usize, A: Activation> Dense<IN, OUT, A> {
                 "backward_from_output needs an activation whose derivative needs only its output"
             )
         };
-        let y = &y[..OUT * samples];
-        // `FROM_OUTPUT` promises that `backward` never reads `z`.
-        A::backward(y, y, &mut grad[..OUT * samples], OUT);
-        self.backward_from_preactivation(x, grad, dx, samples);
+        self.core.backward_from_output::<A>(x, y, grad, dx, samples);
     }
 
     /// The backward pass from dL/dz (a loss fused with the activation already applied it).
@@ -248,73 +436,17 @@ impl<const IN: usize, const OUT: usize, A: Activation> Dense<IN, OUT, A> {
         dx: Option<(&mut [f32], bool)>,
         samples: usize,
     ) {
-        let (x, dz) = (&x[..IN * samples], &dz[..OUT * samples]);
-        self.calm = CalmGradients::of(x, dz, samples);
-        linalg::gemm_with(
-            &mut self.kernel_grad,
-            Mat::new(dz, OUT, samples),
-            Mat::new(x, IN, samples).t(),
-            Epilogue::STORE,
-        );
-        if self.use_bias {
-            self.bias_grad.fill(0.0);
-            for column in dz.chunks_exact(OUT) {
-                self.bias_grad
-                    .iter_mut()
-                    .zip(column)
-                    .for_each(|(g, d)| *g += d);
-            }
-        }
-        if let Some((dx, accumulate)) = dx {
-            linalg::gemm_with(
-                &mut dx[..IN * samples],
-                Mat::new(&self.kernel, OUT, IN).t(),
-                Mat::new(dz, OUT, samples),
-                if accumulate {
-                    Epilogue::ACCUMULATE
-                } else {
-                    Epilogue::STORE
-                },
-            );
-        }
+        self.core.backward_from_preactivation(x, dz, dx, samples);
     }
 }
 
 impl<const IN: usize, const OUT: usize, A: Activation> Layer for Dense<IN, OUT, A> {
     fn visit_params(&self, visit: &mut dyn FnMut(Param<'_>)) {
-        visit(Param {
-            name: "kernel",
-            shape: Self::KERNEL_SHAPE,
-            value: &self.kernel,
-            grad: &self.kernel_grad,
-        });
-        if self.use_bias {
-            visit(Param {
-                name: "bias",
-                shape: Self::BIAS_SHAPE,
-                value: &self.bias,
-                grad: &self.bias_grad,
-            });
-        }
+        self.core.visit_params(visit);
     }
 
     fn visit_params_mut(&mut self, visit: &mut dyn FnMut(ParamMut<'_>)) {
-        visit(ParamMut {
-            name: "kernel",
-            shape: Self::KERNEL_SHAPE,
-            value: &mut self.kernel,
-            grad: &mut self.kernel_grad,
-            grad_is_calm: self.calm.kernel,
-        });
-        if self.use_bias {
-            visit(ParamMut {
-                name: "bias",
-                shape: Self::BIAS_SHAPE,
-                value: &mut self.bias,
-                grad: &mut self.bias_grad,
-                grad_is_calm: self.calm.bias,
-            });
-        }
+        self.core.visit_params_mut(visit);
     }
 }
 
@@ -374,13 +506,13 @@ mod tests {
         for i in 0..6 {
             let n = numeric(&|d| {
                 let mut moved = dense.clone();
-                moved.kernel[i] += d;
+                moved.core.kernel[i] += d;
                 loss(&moved, &x)
             });
             assert!(
-                (dense.kernel_grad[i] - n).abs() < 1e-3,
+                (dense.core.kernel_grad[i] - n).abs() < 1e-3,
                 "kernel[{i}]: {} vs {n}",
-                dense.kernel_grad[i]
+                dense.core.kernel_grad[i]
             );
             let n = numeric(&|d| {
                 let mut moved = x;
@@ -389,16 +521,16 @@ mod tests {
             });
             assert!((dx[i] - n).abs() < 1e-3, "x[{i}]: {} vs {n}", dx[i]);
         }
-        for u in 0..dense.bias.len() {
+        for u in 0..dense.core.bias.len() {
             let n = numeric(&|d| {
                 let mut moved = dense.clone();
-                moved.bias[u] += d;
+                moved.core.bias[u] += d;
                 loss(&moved, &x)
             });
             assert!(
-                (dense.bias_grad[u] - n).abs() < 1e-3,
+                (dense.core.bias_grad[u] - n).abs() < 1e-3,
                 "bias[{u}]: {} vs {n}",
-                dense.bias_grad[u]
+                dense.core.bias_grad[u]
             );
         }
     }
@@ -489,10 +621,10 @@ mod tests {
         for (a, b) in dx.iter().zip(&dx_fused) {
             assert!((a - b).abs() < 1e-6, "{} dx", A::NAME);
         }
-        for (a, b) in full.kernel_grad.iter().zip(&fused.kernel_grad) {
+        for (a, b) in full.core.kernel_grad.iter().zip(&fused.core.kernel_grad) {
             assert!((a - b).abs() < 1e-6, "{} kernel gradient", A::NAME);
         }
-        assert_eq!(full.bias_grad, fused.bias_grad);
+        assert_eq!(full.core.bias_grad, fused.core.bias_grad);
     }
 
     #[test]
@@ -558,9 +690,9 @@ mod tests {
             &mut rng,
         );
         let limit = (6.0f32 / (784.0 + 300.0)).sqrt();
-        assert!(a.kernel.iter().all(|w| w.abs() <= limit));
-        assert!(a.kernel.iter().any(|w| w.abs() > limit * 0.9));
-        assert!(a.bias.iter().all(|&b| b == 0.0));
+        assert!(a.core.kernel.iter().all(|w| w.abs() <= limit));
+        assert!(a.core.kernel.iter().any(|w| w.abs() > limit * 0.9));
+        assert!(a.core.bias.iter().all(|&b| b == 0.0));
         let mut rng = StdRng::seed_from_u64(9);
         let b: Dense<784, 300, Relu> = Dense::new(
             true,
@@ -568,6 +700,6 @@ mod tests {
             Initializer::Zeros,
             &mut rng,
         );
-        assert_eq!(a.kernel, b.kernel);
+        assert_eq!(a.core.kernel, b.core.kernel);
     }
 }

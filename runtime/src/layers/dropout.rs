@@ -4,17 +4,24 @@ use super::activation::add_or_copy;
 use super::{Generator, Layer, Param, ParamMut};
 
 /// Drops each of `N` values with probability `rate` while training and scales the kept ones by
-/// `1 / (1 - rate)`, as Keras does; passes values through unchanged at inference.
+/// `1 / (1 - rate)`, as Keras does; passes values through unchanged at inference. The math is
+/// [`DropoutCore`]'s.
 #[derive(Clone, Debug)]
 pub struct Dropout<const N: usize> {
+    core: DropoutCore,
+}
+
+/// Dropout over any number of values, as [`Dropout`] and a model built at run time use it.
+#[derive(Clone, Debug)]
+pub struct DropoutCore {
     rate: f32,
     generator: Generator,
 }
 
-impl<const N: usize> Dropout<N> {
-    /// A layer dropping `rate` of its inputs, drawing its masks from a generator seeded by `seed`.
+impl DropoutCore {
+    /// Dropout of `rate` of its inputs, drawing its masks from a generator seeded by `seed`.
     pub fn new(rate: f32, seed: u64) -> Self {
-        Dropout {
+        DropoutCore {
             rate,
             generator: Generator::new(seed),
         }
@@ -35,17 +42,16 @@ impl<const N: usize> Dropout<N> {
         self.rate
     }
 
-    /// `y = x * mask`, drawing a fresh mask of kept (`1 / (1 - rate)`) and dropped (0) values
-    /// when `training`; `y = x` otherwise (and the mask is all ones).
+    /// `y = x * mask` over `len` values, drawing a fresh mask of kept (`1 / (1 - rate)`) and
+    /// dropped (0) values when `training`; `y = x` otherwise (and the mask is all ones).
     pub fn forward(
         &mut self,
         x: &[f32],
         mask: &mut [f32],
         y: &mut [f32],
-        samples: usize,
+        len: usize,
         training: bool,
     ) {
-        let len = N * samples;
         let (x, mask, y) = (&x[..len], &mut mask[..len], &mut y[..len]);
         if training && self.rate > 0.0 {
             let keep = 1.0 / (1.0 - self.rate);
@@ -64,14 +70,54 @@ impl<const N: usize> Dropout<N> {
             .for_each(|(y, (x, m))| *y = x * m);
     }
 
-    /// Writes or adds `grad * mask` to `dx`.
-    pub fn backward(&self, mask: &[f32], grad: &mut [f32], dx: (&mut [f32], bool), samples: usize) {
-        let len = N * samples;
+    /// Writes or adds `grad * mask` to `dx`, over `len` values.
+    pub fn backward(&self, mask: &[f32], grad: &mut [f32], dx: (&mut [f32], bool), len: usize) {
         grad[..len]
             .iter_mut()
             .zip(&mask[..len])
             .for_each(|(g, m)| *g *= m);
         add_or_copy(&grad[..len], &mut dx.0[..len], dx.1);
+    }
+}
+
+impl<const N: usize> Dropout<N> {
+    /// A layer dropping `rate` of its inputs, drawing its masks from a generator seeded by `seed`.
+    pub fn new(rate: f32, seed: u64) -> Self {
+        Dropout {
+            core: DropoutCore::new(rate, seed),
+        }
+    }
+
+    /// The generator the masks are drawn from.
+    pub fn generator(&self) -> &Generator {
+        self.core.generator()
+    }
+
+    /// The generator, writable (to restore its state from a file).
+    pub fn generator_mut(&mut self) -> &mut Generator {
+        self.core.generator_mut()
+    }
+
+    /// The fraction of values dropped while training.
+    pub fn rate(&self) -> f32 {
+        self.core.rate()
+    }
+
+    /// `y = x * mask` over `samples` samples (see [`DropoutCore::forward`]).
+    pub fn forward(
+        &mut self,
+        x: &[f32],
+        mask: &mut [f32],
+        y: &mut [f32],
+        samples: usize,
+        training: bool,
+    ) {
+        self.core.forward(x, mask, y, N * samples, training);
+    }
+
+    /// Writes or adds `grad * mask` to `dx`.
+    pub fn backward(&self, mask: &[f32], grad: &mut [f32], dx: (&mut [f32], bool), samples: usize) {
+        self.core.backward(mask, grad, dx, N * samples);
     }
 }
 

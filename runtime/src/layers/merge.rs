@@ -12,12 +12,26 @@ impl Concatenate {
     /// each source is `(values, width)`.
     pub fn forward(&self, sources: &[(&[f32], usize)], y: &mut [f32], samples: usize) {
         let width: usize = sources.iter().map(|(_, w)| w).sum();
+        let mut offset = 0;
+        for &(values, w) in sources {
+            self.forward_part(values, w, y, width, offset, samples);
+            offset += w;
+        }
+    }
+
+    /// Writes one source (`w` values per sample) at `offset` within each sample of `y`
+    /// (`width` values per sample): [`forward`](Self::forward) one source at a time.
+    pub fn forward_part(
+        &self,
+        values: &[f32],
+        w: usize,
+        y: &mut [f32],
+        width: usize,
+        offset: usize,
+        samples: usize,
+    ) {
         for (sample, out) in y[..width * samples].chunks_exact_mut(width).enumerate() {
-            let mut offset = 0;
-            for &(values, w) in sources {
-                out[offset..offset + w].copy_from_slice(&values[sample * w..(sample + 1) * w]);
-                offset += w;
-            }
+            out[offset..offset + w].copy_from_slice(&values[sample * w..(sample + 1) * w]);
         }
     }
 
@@ -56,11 +70,15 @@ pub struct Add;
 impl Add {
     /// `y = Σ sources`, over `len` values.
     pub fn forward(&self, sources: &[&[f32]], y: &mut [f32], len: usize) {
-        let y = &mut y[..len];
-        y.copy_from_slice(&sources[0][..len]);
-        for source in &sources[1..] {
-            y.iter_mut().zip(&source[..len]).for_each(|(y, s)| *y += s);
+        for (index, source) in sources.iter().enumerate() {
+            self.forward_part(source, y, len, index > 0);
         }
+    }
+
+    /// Writes (the first source) or adds (`accumulate`, the others) one source to `y`, over
+    /// `len` values: [`forward`](Self::forward) one source at a time.
+    pub fn forward_part(&self, source: &[f32], y: &mut [f32], len: usize, accumulate: bool) {
+        add_or_copy(&source[..len], &mut y[..len], accumulate);
     }
 
     /// Passes `grad` to one source: writes or adds it to `dx`.

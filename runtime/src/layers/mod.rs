@@ -7,9 +7,9 @@ mod flatten;
 mod generator;
 mod merge;
 
-pub use activation::ActivationLayer;
-pub use dense::Dense;
-pub use dropout::Dropout;
+pub use activation::{activation_backward, activation_forward, ActivationLayer};
+pub use dense::{Dense, DenseCore};
+pub use dropout::{Dropout, DropoutCore};
 pub use flatten::Flatten;
 pub use generator::{Generator, GeneratorState};
 pub use merge::{Add, Concatenate};
@@ -20,7 +20,7 @@ pub struct Param<'a> {
     /// The weight's name within its layer: `kernel` or `bias`.
     pub name: &'static str,
     /// Its shape as Keras reports it: `(input_dim, units)` for a kernel.
-    pub shape: &'static [usize],
+    pub shape: &'a [usize],
     /// Its values, row-major in Keras's shape.
     pub value: &'a [f32],
     /// dLoss/dvalue from the last backward pass.
@@ -33,7 +33,7 @@ pub struct ParamMut<'a> {
     /// The weight's name within its layer: `kernel` or `bias`.
     pub name: &'static str,
     /// Its shape as Keras reports it.
-    pub shape: &'static [usize],
+    pub shape: &'a [usize],
     /// Its values, row-major in Keras's shape.
     pub value: &'a mut [f32],
     /// dLoss/dvalue from the last backward pass (an optimizer may clip it in place).

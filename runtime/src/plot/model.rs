@@ -22,7 +22,7 @@ use super::{write_picture, Format, Picture, FONT_FAMILY};
 use crate::error::{Error, Result};
 use crate::graph::{Graph, NodeKind};
 use crate::io::write_atomically;
-use crate::network::Network;
+use crate::network::Declared;
 use crate::shape::keras_shape;
 use crate::summary::is_sequential;
 
@@ -108,7 +108,7 @@ impl PlotOptions {
 
 /// Keras's `keras.utils.plot_model(model, to_file, ...)` for a `model!` struct: writes its
 /// graph to `to_file`, as PNG, SVG or DOT text by the file's extension (PNG without one).
-pub fn plot_model<N: Network>(to_file: impl AsRef<Path>, options: PlotOptions) -> Result<()> {
+pub fn plot_model<N: Declared>(to_file: impl AsRef<Path>, options: PlotOptions) -> Result<()> {
     plot_graph(N::GRAPH, to_file, options)
 }
 
@@ -153,7 +153,7 @@ fn visible(graph: &Graph) -> (Vec<usize>, Vec<(usize, usize)>) {
     let slot = |node: usize| nodes.iter().position(|&n| n == node);
     let mut edges = Vec::new();
     for (to, &node) in nodes.iter().enumerate() {
-        for &source in graph.nodes[node].sources {
+        for &source in graph.nodes[node].sources.iter() {
             if let Some(from) = slot(source) {
                 edges.push((from, to));
             }
@@ -167,7 +167,7 @@ fn input_shape(graph: &Graph, node: usize) -> String {
     let shapes: Vec<String> = graph.nodes[node]
         .sources
         .iter()
-        .map(|&source| keras_shape(graph.nodes[source].shape))
+        .map(|&source| keras_shape(&graph.nodes[source].shape))
         .collect();
     match shapes.len() {
         1 => shapes[0].clone(),
@@ -188,7 +188,7 @@ fn label(graph: &Graph, node: usize, options: PlotOptions) -> Label {
     let n = &graph.nodes[node];
     let class = n.kind.keras_class_name();
     let head = if options.show_layer_names {
-        vec![run(n.name, true), run(format!(" ({class})"), false)]
+        vec![run(&*n.name, true), run(format!(" ({class})"), false)]
     } else {
         vec![run(class, true)]
     };
@@ -211,7 +211,7 @@ fn label(graph: &Graph, node: usize, options: PlotOptions) -> Label {
         }
         cells.push(vec![
             run("Output shape: ", false),
-            run(keras_shape(n.shape), true),
+            run(keras_shape(&n.shape), true),
         ]);
         rows.push(cells);
     }

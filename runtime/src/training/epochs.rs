@@ -5,6 +5,7 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 
 use crate::error::{Error, Result};
+use crate::graph::Graph;
 use crate::network::Network;
 use crate::source::{BatchSource, Stage};
 use crate::weights::{BatchWeights, DataWeights};
@@ -84,7 +85,7 @@ impl<N: Network> Passes<N> for Rows<'_, '_, '_, N> {
         let end = (self.at + self.batch_size).min(self.order.len());
         let batch = &self.order[self.at..end];
         N::stage_inputs(workspace, self.inputs, batch)?;
-        N::stage_targets(workspace, self.targets, batch);
+        N::stage_targets(workspace, self.targets, batch)?;
         self.weights.stage(weights, batch);
         self.at = end;
         Ok(Some(batch.len()))
@@ -102,17 +103,20 @@ pub(crate) struct Source<'s, N: Network> {
     source: Box<dyn BatchSource<N> + 's>,
     /// `0..samples` for staging, kept from batch to batch.
     rows: Vec<usize>,
+    /// The model's graph, for the outputs a batch's sample weights name.
+    graph: Graph,
 }
 
 impl<'s, N: Network> Source<'s, N> {
-    pub(crate) fn new(source: impl BatchSource<N> + 's) -> Self {
-        Self::boxed(Box::new(source))
+    pub(crate) fn new(source: impl BatchSource<N> + 's, graph: Graph) -> Self {
+        Self::boxed(Box::new(source), graph)
     }
 
-    pub(crate) fn boxed(source: Box<dyn BatchSource<N> + 's>) -> Self {
+    pub(crate) fn boxed(source: Box<dyn BatchSource<N> + 's>, graph: Graph) -> Self {
         Source {
             source,
             rows: Vec::new(),
+            graph,
         }
     }
 }
@@ -131,7 +135,7 @@ impl<N: Network> Passes<N> for Source<'_, N> {
         workspace: &mut N::Workspace,
         weights: &mut BatchWeights,
     ) -> Result<Option<usize>> {
-        let mut stage = Stage::new(workspace, weights, &mut self.rows);
+        let mut stage = Stage::new(&self.graph, workspace, weights, &mut self.rows);
         if !self.source.next_batch(&mut stage)? {
             return Ok(None);
         }

@@ -42,6 +42,7 @@ pub(crate) use tally::LogPlan;
 
 use crate::data::check_samples;
 use crate::error::{Error, NonFinite, Result};
+use crate::graph::Graph;
 use crate::metrics::Metric;
 use crate::network::{InputsOf, Network, TargetsOf};
 use crate::optimizers::Optimizer;
@@ -121,11 +122,11 @@ pub trait Model: Network {
         steps: Option<usize>,
     ) -> Result<Logs> {
         check_steps("steps", steps)?;
-        let plan = LogPlan::new::<Self>(self.training_state().metrics());
+        let plan = LogPlan::new(self.graph(), self.training_state().metrics());
         let mut logs = plan.logs("");
-        let mut workspace = Self::Workspace::default();
-        let mut evaluation = Evaluation::new::<Self>(&plan);
-        let mut data = Source::new(&mut source);
+        let mut workspace = self.new_workspace();
+        let mut evaluation = Evaluation::new(&plan, self.graph().outputs.len());
+        let mut data = Source::new(&mut source, self.graph().clone());
         evaluation.run(&plan, self, &mut workspace, &mut data, steps)?;
         plan.write(&evaluation.tally, &mut logs, 0);
         Ok(logs)
@@ -139,11 +140,11 @@ pub trait Model: Network {
         steps: Option<usize>,
     ) -> Result<Self::Predictions> {
         check_steps("steps", steps)?;
-        let outputs = Self::GRAPH.outputs.len();
+        let outputs = self.graph().outputs.len();
         let mut values: Vec<Vec<f32>> = vec![Vec::new(); outputs];
-        let mut workspace = Self::Workspace::default();
+        let mut workspace = self.new_workspace();
         let mut weights = BatchWeights::default();
-        let mut data = Source::new(&mut source);
+        let mut data = Source::new(&mut source, self.graph().clone());
         let mut epochs = Epochs::new(&mut data, None, 0);
         epochs.start()?;
         for step in 0..steps.unwrap_or(usize::MAX) {
@@ -156,7 +157,7 @@ pub trait Model: Network {
                 values.extend_from_slice(Self::output(&workspace, k, samples));
             }
         }
-        Ok(Self::predictions_from(values))
+        Ok(self.predictions_from(values))
     }
 
     /// Keras's `evaluate` with its batch size of 32: the loss (and per-output losses) and
@@ -192,10 +193,15 @@ pub trait Model: Network {
     ) -> Result<Logs> {
         let (inputs, targets) = (inputs.into_inputs(), targets.into_targets());
         check_batch_size("batch_size", options.batch_size)?;
+        self.check_data(inputs, Some(targets))?;
         let samples = checked_samples::<Self>("x", inputs, targets)?;
-        let weights =
-            DataWeights::from_samples::<Self>("sample_weight", &options.sample_weight, samples)?;
-        let plan = LogPlan::new::<Self>(self.training_state().metrics());
+        let weights = DataWeights::from_samples(
+            self.graph(),
+            "sample_weight",
+            &options.sample_weight,
+            samples,
+        )?;
+        let plan = LogPlan::new(self.graph(), self.training_state().metrics());
         let mut logs = plan.logs("");
         let mut data = Rows::<Self>::new(
             (inputs, targets, weights),
@@ -203,8 +209,8 @@ pub trait Model: Network {
             options.batch_size,
             None,
         );
-        let mut workspace = Self::Workspace::default();
-        let mut evaluation = Evaluation::new::<Self>(&plan);
+        let mut workspace = self.new_workspace();
+        let mut evaluation = Evaluation::new(&plan, self.graph().outputs.len());
         evaluation.run(&plan, self, &mut workspace, &mut data, None)?;
         plan.write(&evaluation.tally, &mut logs, 0);
         Ok(logs)
@@ -221,8 +227,7 @@ struct Evaluation {
 }
 
 impl Evaluation {
-    fn new<N: Network>(plan: &LogPlan) -> Self {
-        let outputs = N::GRAPH.outputs.len();
+    fn new(plan: &LogPlan, outputs: usize) -> Self {
         Evaluation {
             tally: plan.tally(outputs),
             losses: vec![0.0; outputs],
@@ -249,7 +254,7 @@ impl Evaluation {
             };
             model.forward(workspace, samples, false);
             model.losses(workspace, samples, &self.weights, &mut self.losses);
-            plan.record::<N>(&mut self.tally, workspace, samples, &self.losses);
+            plan.record(model, &mut self.tally, workspace, samples, &self.losses);
         }
         Ok(())
     }
@@ -344,6 +349,9 @@ fn check_fit<N: Network>(model: &N, options: &FitOptions<'_, N>) -> Result<usize
     check_batch_size("validation_batch_size", validation_batch_size)?;
     check_steps("steps_per_epoch", options.steps_per_epoch)?;
     check_steps("validation_steps", options.validation_steps)?;
+    if let Some((inputs, targets)) = options.validation_data {
+        model.check_data(inputs, Some(targets))?;
+    }
     Ok(validation_batch_size)
 }
 
@@ -355,16 +363,21 @@ fn fit<N: Network>(
     mut options: FitOptions<'_, N>,
 ) -> Result<History> {
     let validation_batch_size = check_fit(model, &options)?;
+    model.check_data(inputs, Some(targets))?;
     let samples = checked_samples::<N>("x", inputs, targets)?;
-    let given = given_validation(&mut options, validation_batch_size)?;
+    let given = given_validation(model.graph(), &mut options, validation_batch_size)?;
     let (train_rows, held_out) = if given.is_some() {
         ((0..samples).collect(), Vec::new())
     } else {
         split_rows(samples, options.validation_split)?
     };
     // The held-out samples keep their sample weights; class weights weigh training alone.
-    let sample_weights =
-        DataWeights::from_samples::<N>("sample_weight", &options.sample_weight, samples)?;
+    let sample_weights = DataWeights::from_samples(
+        model.graph(),
+        "sample_weight",
+        &options.sample_weight,
+        samples,
+    )?;
     let train_weights = if options.class_weight.is_empty() {
         sample_weights.clone()
     } else if !options.sample_weight.is_empty() {
@@ -375,7 +388,7 @@ fn fit<N: Network>(
                 .into(),
         });
     } else {
-        DataWeights::from_classes::<N>(&options.class_weight, targets, samples)?
+        DataWeights::from_classes(model, &options.class_weight, targets, samples)?
     };
     let shuffle = options.shuffle.then_some(options.seed);
     let mut training = Rows::<N>::new(
@@ -428,15 +441,16 @@ fn fit_source<N: Network>(
             reason: format!("applies to samples in memory, not to a source of batches: {instead}"),
         });
     }
-    let mut validation = given_validation(&mut options, validation_batch_size)?;
+    let mut validation = given_validation(model.graph(), &mut options, validation_batch_size)?;
     let validation = validation.as_mut().map(|v| v as &mut dyn Passes<N>);
-    let mut training = Source::new(source);
+    let mut training = Source::new(source, model.graph().clone());
     train(model, &mut training, validation, options)
 }
 
 /// The validation data `fit` was given, `validation_data` with its weights or
 /// `validation_source`, checked; `None` if neither.
 fn given_validation<'i, 't, 'v, N: Network>(
+    graph: &Graph,
     options: &mut FitOptions<'v, N>,
     batch_size: usize,
 ) -> Result<Option<Validation<'i, 't, 'v, N>>> {
@@ -447,7 +461,8 @@ fn given_validation<'i, 't, 'v, N: Network>(
         }),
         (Some((inputs, targets)), None) => {
             let samples = checked_samples::<N>("validation_data", inputs, targets)?;
-            let weights = DataWeights::from_samples::<N>(
+            let weights = DataWeights::from_samples(
+                graph,
                 "validation_sample_weight",
                 &options.validation_sample_weight,
                 samples,
@@ -464,7 +479,10 @@ fn given_validation<'i, 't, 'v, N: Network>(
             argument: "validation_sample_weight",
             reason: "weighs the samples of validation_data, and none is given".into(),
         }),
-        (None, Some(source)) => Ok(Some(Validation::Source(Source::boxed(source)))),
+        (None, Some(source)) => Ok(Some(Validation::Source(Source::boxed(
+            source,
+            graph.clone(),
+        )))),
         (None, None) => Ok(None),
     }
 }
@@ -524,7 +542,7 @@ fn train<N: Network>(
         epochs: options.epochs,
         steps: epochs.steps(),
     });
-    let plan = LogPlan::new::<N>(model.training_state().metrics());
+    let plan = LogPlan::new(model.graph(), model.training_state().metrics());
     // What batches report: the training metrics alone, as Keras's batch logs and live bar.
     let mut logs = plan.logs("");
     // What an epoch's end reports: the training metrics, then the validation ones.
@@ -534,11 +552,11 @@ fn train<N: Network>(
             end_logs.set(name, f64::NAN);
         }
     }
-    let outputs = N::GRAPH.outputs.len();
+    let outputs = model.graph().outputs.len();
     let mut tally = plan.tally(outputs);
     let mut losses = vec![0.0; outputs];
-    let mut evaluation = Evaluation::new::<N>(&plan);
-    let mut workspace = N::Workspace::default();
+    let mut evaluation = Evaluation::new(&plan, outputs);
+    let mut workspace = model.new_workspace();
     let mut batch_weights = BatchWeights::default();
     let callbacks = &mut options.callbacks;
     // The logs of an epoch's end: a copy that callbacks may add to (`update_epoch_logs`).
@@ -578,13 +596,13 @@ fn train<N: Network>(
             }
             model.forward(&mut workspace, samples, true);
             model.backward(&mut workspace, samples, &batch_weights, &mut losses);
-            let loss = N::total_loss(&losses);
+            let loss = model.total_loss(&losses);
             let refused = if loss.is_finite() {
                 model.apply_gradients().err()
             } else {
                 Some(NonFinite::Loss(loss))
             };
-            plan.record::<N>(&mut tally, &workspace, samples, &losses);
+            plan.record(model, &mut tally, &workspace, samples, &losses);
             plan.write(&tally, &mut logs, 0);
             bar.update(step, &logs);
             for callback in callbacks.iter_mut() {

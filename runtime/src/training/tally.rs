@@ -2,6 +2,7 @@
 //! logs them under.
 
 use super::logs::Logs;
+use crate::graph::Graph;
 use crate::metrics::{Measure, Metric};
 use crate::network::Network;
 
@@ -25,8 +26,7 @@ impl LogPlan {
     /// Keras 3's names for a model's logs: `loss`, and for several outputs `{output}_loss`;
     /// each metric as `{metric}`, or `{output}_{metric}` for several outputs; sorted by name, as
     /// Keras 3 sorts them.
-    pub fn new<N: Network>(metrics: &[Metric]) -> Self {
-        let graph = N::GRAPH;
+    pub fn new(graph: &Graph, metrics: &[Metric]) -> Self {
         let several = graph.outputs.len() > 1;
         let mut entries = vec![("loss".to_string(), Source::Loss)];
         let mut measures = Vec::new();
@@ -94,6 +94,7 @@ impl LogPlan {
     /// the outputs and staged targets in `workspace`.
     pub fn record<N: Network>(
         &self,
+        model: &N,
         tally: &mut Tally,
         workspace: &N::Workspace,
         samples: usize,
@@ -101,12 +102,12 @@ impl LogPlan {
     ) {
         let n = samples as f64;
         tally.samples += n;
-        tally.loss += N::total_loss(losses) * n;
+        tally.loss += model.total_loss(losses) * n;
         for (sum, loss) in tally.output_losses.iter_mut().zip(losses) {
             *sum += loss * n;
         }
         for (state, &(output, measure)) in tally.metrics.iter_mut().zip(&self.measures) {
-            let units = N::GRAPH.output_units(output);
+            let units = model.graph().output_units(output);
             measure.accumulate(
                 state,
                 N::output(workspace, output, samples),

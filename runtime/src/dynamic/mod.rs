@@ -1,0 +1,310 @@
+//! Models built at run time: an architecture the program chooses while it runs (a
+//! hyperparameter search, a file from elsewhere), with everything a `model!` struct has.
+//!
+//! A [`DynamicModel`] is built with [`Sequential`] or [`Functional`], in Keras's words, or
+//! read from a file by [`load_model`](crate::load_model). It implements [`Network`] with the
+//! same layers, kernels and losses as a declared model, so `compile`, `fit` with every
+//! option and callback, `evaluate`, `predict`, `summary`, `get_weights` and `save` are the
+//! very ones a declared model has; from the same seed, the two train to the same bits.
+//! Shapes are checked when the model is built, and data when it is given.
+//!
+//! ```
+//! use densely::dynamic::{dense, Sequential};
+//! use densely::prelude::*;
+//!
+//! let mut model = Sequential::new("regressor")
+//!     .input("features", &[8])
+//!     .add(dense(30).activation("relu"))
+//!     .add(dense(1))
+//!     .loss("mse")
+//!     .build()?;
+//! model.compile(Sgd::new(0.01), []);
+//! let x = Batch::<Shape1<8>>::from_fn(64, |i, j| ((i * 8 + j) % 7) as f32 / 7.0);
+//! let y = Batch::<Shape1<1>>::from_fn(64, |i, _| (i % 3) as f32);
+//! let history = model.fit(&x, &y, FitOptions::default().epochs(2).verbose(0))?;
+//! assert_eq!(history.epoch, [0, 1]);
+//! let predictions = model.predict(&x)?;
+//! assert_eq!(predictions[0].shape(), [64, 1]);
+//! # Ok::<(), densely::Error>(())
+//! ```
+
+mod build;
+mod data;
+mod passes;
+mod plan;
+
+use std::sync::Arc;
+
+pub use build::{
+    activation, add, concatenate, dense, dropout, flatten, Functional, Layer, NodeId, Sequential,
+};
+pub use data::{AnySamples, AnyTargets, DynInputs, DynTargets, Parts, TargetRows};
+pub use passes::DynWorkspace;
+
+use crate::activation::ActivationKind;
+use crate::error::Result;
+use crate::graph::{Graph, NodeKind};
+use crate::init::Initializer;
+use crate::inspect::Array;
+use crate::layers::{DenseCore, DropoutCore, Generator, Layer as _, Param, ParamMut};
+use crate::loss::LossKind;
+use crate::network::{next_seed, seeded_rng, Network, TargetView};
+use crate::training::TrainingState;
+use crate::weights::BatchWeights;
+
+use plan::Plan;
+
+/// A model whose architecture is known when the program runs: built with [`Sequential`] or
+/// [`Functional`], or read by [`load_model`](crate::load_model). See the [module](self).
+#[derive(Clone, Debug)]
+pub struct DynamicModel {
+    graph: Graph,
+    /// What each node computes with: its weights, generator or activation.
+    layers: Vec<NodeLayer>,
+    plan: Arc<Plan>,
+    state: TrainingState,
+}
+
+/// A node's layer, as a model built at run time holds it.
+#[derive(Clone, Debug)]
+pub(crate) enum NodeLayer {
+    Input,
+    Dense(DenseCore, ActivationKind),
+    Flatten,
+    Dropout(Box<DropoutCore>),
+    Activation(ActivationKind),
+    Concatenate,
+    Add,
+}
+
+impl DynamicModel {
+    /// The model of a checked `graph` whose outputs train with `losses`, its weights drawn
+    /// in node order from a generator seeded by `seed`, as a declared model's `with_seed`
+    /// draws them.
+    pub(crate) fn from_graph(graph: Graph, losses: Vec<LossKind>, seed: u64) -> Self {
+        let mut rng = seeded_rng(seed);
+        let layers = graph
+            .nodes
+            .iter()
+            .map(|node| match node.kind {
+                NodeKind::Dense {
+                    units,
+                    activation,
+                    use_bias,
+                    kernel_initializer,
+                    bias_initializer,
+                } => {
+                    let inputs = graph.nodes[node.sources[0]].shape[0];
+                    let known = |name| Initializer::from_name(name).expect("checked when built");
+                    NodeLayer::Dense(
+                        DenseCore::new(
+                            inputs,
+                            units,
+                            use_bias,
+                            known(kernel_initializer),
+                            known(bias_initializer),
+                            &mut rng,
+                        ),
+                        ActivationKind::from_name(activation).expect("checked when built"),
+                    )
+                }
+                NodeKind::Dropout { rate } => {
+                    NodeLayer::Dropout(Box::new(DropoutCore::new(rate, next_seed(&mut rng))))
+                }
+                NodeKind::Activation { activation } => NodeLayer::Activation(
+                    ActivationKind::from_name(activation).expect("checked when built"),
+                ),
+                NodeKind::Input => NodeLayer::Input,
+                NodeKind::Flatten => NodeLayer::Flatten,
+                NodeKind::Concatenate => NodeLayer::Concatenate,
+                NodeKind::Add => NodeLayer::Add,
+            })
+            .collect();
+        let plan = Arc::new(Plan::new(&graph, &losses));
+        DynamicModel {
+            graph,
+            layers,
+            plan,
+            state: TrainingState::default(),
+        }
+    }
+
+    /// The names of the inputs, in the order `fit` and `predict` take them.
+    pub fn input_names(&self) -> Vec<&str> {
+        self.plan.inputs.iter().map(|i| i.name.as_str()).collect()
+    }
+
+    /// The shape of one sample of each input.
+    pub fn input_shapes(&self) -> Vec<&[usize]> {
+        self.plan.inputs.iter().map(|i| &i.shape[..]).collect()
+    }
+
+    /// The names of the outputs, in the order `predict` returns them.
+    pub fn output_names(&self) -> Vec<&str> {
+        self.plan.outputs.iter().map(|o| o.name.as_str()).collect()
+    }
+
+    /// Each output's loss and its weight in the model's loss.
+    pub fn losses(&self) -> Vec<(LossKind, f32)> {
+        self.plan
+            .outputs
+            .iter()
+            .map(|o| (o.loss, o.weight))
+            .collect()
+    }
+
+    /// The Dense layer called `name`, to read its sizes and weights.
+    pub fn dense(&self, name: &str) -> Option<&DenseCore> {
+        let index = self.graph.nodes.iter().position(|n| n.name == name)?;
+        match &self.layers[index] {
+            NodeLayer::Dense(core, _) => Some(core),
+            _ => None,
+        }
+    }
+}
+
+impl Network for DynamicModel {
+    type Inputs<'a> = DynInputs<'a>;
+    type Targets<'a> = DynTargets<'a>;
+    type Predictions = Vec<Array>;
+    type Workspace = DynWorkspace;
+
+    fn graph(&self) -> &Graph {
+        &self.graph
+    }
+
+    fn new_workspace(&self) -> DynWorkspace {
+        DynWorkspace::new(Arc::clone(&self.plan))
+    }
+
+    fn check_data(&self, inputs: DynInputs<'_>, targets: Option<DynTargets<'_>>) -> Result<()> {
+        passes::check_inputs(&self.plan, inputs)?;
+        if let Some(targets) = targets {
+            passes::check_targets(&self.plan, targets)?;
+        }
+        Ok(())
+    }
+
+    fn input_samples(inputs: DynInputs<'_>) -> Result<usize> {
+        passes::count(inputs.iter().map(|part| part.samples()), "input")
+    }
+
+    fn target_samples(targets: DynTargets<'_>) -> Result<usize> {
+        passes::count(
+            targets.iter().map(|part| part.target_rows().samples()),
+            "output's targets",
+        )
+    }
+
+    fn stage_inputs(
+        workspace: &mut DynWorkspace,
+        inputs: DynInputs<'_>,
+        rows: &[usize],
+    ) -> Result<()> {
+        workspace.stage_inputs(inputs, rows)
+    }
+
+    fn stage_targets(
+        workspace: &mut DynWorkspace,
+        targets: DynTargets<'_>,
+        rows: &[usize],
+    ) -> Result<()> {
+        workspace.stage_targets(targets, rows)
+    }
+
+    fn forward(&mut self, workspace: &mut DynWorkspace, samples: usize, training: bool) {
+        workspace.forward(&mut self.layers, samples, training);
+    }
+
+    fn losses(
+        &self,
+        workspace: &DynWorkspace,
+        samples: usize,
+        weights: &BatchWeights,
+        losses: &mut [f64],
+    ) {
+        workspace.losses(samples, weights, losses);
+    }
+
+    fn backward(
+        &mut self,
+        workspace: &mut DynWorkspace,
+        samples: usize,
+        weights: &BatchWeights,
+        losses: &mut [f64],
+    ) {
+        workspace.backward(&mut self.layers, samples, weights, losses);
+    }
+
+    fn predictions_from(&self, outputs: Vec<Vec<f32>>) -> Vec<Array> {
+        outputs
+            .into_iter()
+            .zip(&self.plan.outputs)
+            .map(|(values, output)| {
+                let samples = values.len() / output.units.max(1);
+                let mut shape = vec![samples];
+                shape.extend_from_slice(&self.graph.nodes[output.node].shape);
+                Array::new(shape, values).expect("each output's values are whole samples")
+            })
+            .collect()
+    }
+
+    fn output(workspace: &DynWorkspace, index: usize, samples: usize) -> &[f32] {
+        workspace.output(index, samples)
+    }
+
+    fn staged_targets(workspace: &DynWorkspace, index: usize, samples: usize) -> TargetView<'_> {
+        workspace.staged_targets(index, samples)
+    }
+
+    fn training_state(&self) -> &TrainingState {
+        &self.state
+    }
+
+    fn training_state_mut(&mut self) -> &mut TrainingState {
+        &mut self.state
+    }
+
+    fn apply_gradients(&mut self) -> Result<(), crate::error::NonFinite> {
+        let DynamicModel { state, layers, .. } = self;
+        state.apply_gradients(&mut |visit| {
+            for layer in layers.iter_mut() {
+                if let NodeLayer::Dense(core, _) = layer {
+                    core.visit_params_mut(&mut |param| visit(param));
+                }
+            }
+        })
+    }
+
+    fn visit_params(&self, visit: &mut dyn FnMut(&str, Param<'_>)) {
+        for (node, layer) in self.graph.nodes.iter().zip(&self.layers) {
+            if let NodeLayer::Dense(core, _) = layer {
+                core.visit_params(&mut |param| visit(&node.name, param));
+            }
+        }
+    }
+
+    fn visit_params_mut(&mut self, visit: &mut dyn FnMut(&str, ParamMut<'_>)) {
+        for (node, layer) in self.graph.nodes.iter().zip(&mut self.layers) {
+            if let NodeLayer::Dense(core, _) = layer {
+                core.visit_params_mut(&mut |param| visit(&node.name, param));
+            }
+        }
+    }
+
+    fn visit_generators(&self, visit: &mut dyn FnMut(&str, &Generator)) {
+        for (node, layer) in self.graph.nodes.iter().zip(&self.layers) {
+            if let NodeLayer::Dropout(core) = layer {
+                visit(&node.name, core.generator());
+            }
+        }
+    }
+
+    fn visit_generators_mut(&mut self, visit: &mut dyn FnMut(&str, &mut Generator)) {
+        for (node, layer) in self.graph.nodes.iter().zip(&mut self.layers) {
+            if let NodeLayer::Dropout(core) = layer {
+                visit(&node.name, core.generator_mut());
+            }
+        }
+    }
+}
