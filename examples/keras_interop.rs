@@ -73,13 +73,13 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     ));
     let dynamic = densely::load_model(&path)?;
     println!(
-        "written by Keras {}; inputs {:?} {:?}, outputs {:?}",
-        dynamic.keras_version().unwrap_or("?"),
+        "inputs {:?} {:?}, outputs {:?}, losses {:?}",
         dynamic.input_names(),
         dynamic.input_shapes(),
-        dynamic.output_names()
+        dynamic.output_names(),
+        dynamic.losses()
     );
-    println!("{}", dynamic.summary());
+    dynamic.summary();
 
     step("# the model! declaration that matches the file");
     println!("{}", declaration(&path)?);

@@ -81,19 +81,19 @@ struct Case {
 /// What a loaded model is and computes: its summary and its predictions for inputs of ones,
 /// to the bit.
 fn fingerprint(path: &Path) -> Option<String> {
-    let model = densely::load_model(path).ok()?;
+    let mut model = densely::load_model(path).ok()?;
     let ones: Vec<Vec<f32>> = model
         .input_shapes()
         .iter()
         .map(|shape| vec![1.0; shape.iter().product::<usize>() * 2])
         .collect();
     let inputs: Vec<&[f32]> = ones.iter().map(Vec::as_slice).collect();
-    let predictions = model.predict(&inputs).ok()?;
+    let predictions = predict_flat(&mut model, &inputs, 32).ok()?;
     let bits: Vec<Vec<u32>> = predictions
         .iter()
         .map(|p| p.iter().map(|v| v.to_bits()).collect())
         .collect();
-    Some(format!("{}{bits:?}", model.summary()))
+    Some(format!("{}{bits:?}", model.summary_string()))
 }
 
 /// The fingerprint of `bytes` saved as a file named like `name`.

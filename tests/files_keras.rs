@@ -5,7 +5,6 @@
 mod files_common;
 
 use densely::files::{self, FileFormat, SaveOptions};
-use densely::network::TargetView;
 use densely::prelude::*;
 use densely::Error;
 use files_common::*;
@@ -146,41 +145,39 @@ fn a_loaded_model_keeps_training() {
 #[test]
 fn the_dynamic_model_predicts_every_fixture() {
     for name in ["keras2_small_mlp", "keras3_small_mlp"] {
-        let model = densely::load_model(keras_fixture(&format!("{name}.h5"))).unwrap();
+        let mut model = densely::load_model(keras_fixture(&format!("{name}.h5"))).unwrap();
         let (x, expected) = mlp_probe(name);
-        let outputs = model.predict(&[&x]).unwrap();
+        let outputs = predict_flat(&mut model, &[&x], 32).unwrap();
         assert_eq!(outputs.len(), 1);
         assert_close(&outputs[0], &expected, TOLERANCE, name);
         assert_eq!(model.count_params(), 4 * 8 + 8 + 8 * 3 + 3);
     }
     for name in ["keras3_wide_deep", "keras2_wide_deep_adam"] {
-        let model = densely::load_model(keras_fixture(&format!("{name}.h5"))).unwrap();
+        let mut model = densely::load_model(keras_fixture(&format!("{name}.h5"))).unwrap();
         assert_eq!(model.input_names(), ["wide_input", "deep_input"]);
         assert_eq!(model.output_names(), ["main_output", "aux_output"]);
         let (inputs, expected) = wide_deep_probe(name);
-        let outputs = model.predict(&[&inputs[0], &inputs[1]]).unwrap();
+        let outputs = predict_flat(&mut model, &[&inputs[0], &inputs[1]], 32).unwrap();
         assert_close(&outputs[0], &expected[0], TOLERANCE, name);
         assert_close(&outputs[1], &expected[1], TOLERANCE, name);
         // One sample at a time gives the same numbers.
-        let one_by_one = model.predict_batched(&[&inputs[0], &inputs[1]], 1).unwrap();
+        let one_by_one = predict_flat(&mut model, &[&inputs[0], &inputs[1]], 1).unwrap();
         assert_close(&one_by_one[0], &expected[0], TOLERANCE, name);
     }
 }
 
 #[test]
 fn the_dynamic_model_evaluates_with_the_files_losses() {
-    let model = densely::load_model(keras_fixture("keras3_wide_deep.h5")).unwrap();
+    let mut model = densely::load_model(keras_fixture("keras3_wide_deep.h5")).unwrap();
     let (inputs, expected) = wide_deep_probe("keras3_wide_deep");
     let y: Vec<f32> = (0..8).map(|i| i as f32 / 4.0).collect();
-    let logs = model
-        .evaluate(
-            &[&inputs[0], &inputs[1]],
-            &[TargetView::Values(&y), TargetView::Values(&y)],
-        )
-        .unwrap();
+    let arrays = input_arrays(&model, &[&inputs[0], &inputs[1]]);
+    let y = Array::new([8, 1], y).unwrap();
+    let logs = model.evaluate((&arrays[0], &arrays[1]), (&y, &y)).unwrap();
+    let y = y.values();
     let mse = |p: &[f32]| -> f64 {
         p.iter()
-            .zip(&y)
+            .zip(y)
             .map(|(p, t)| f64::from(p - t).powi(2))
             .sum::<f64>()
             / 8.0
@@ -190,12 +187,11 @@ fn the_dynamic_model_evaluates_with_the_files_losses() {
     assert!((logs.get("aux_output_loss").unwrap() - aux).abs() < 1e-4);
     assert!((logs.get("loss").unwrap() - (0.9 * main + 0.1 * aux)).abs() < 1e-4);
 
-    let mlp = densely::load_model(keras_fixture("keras2_small_mlp.h5")).unwrap();
+    let mut mlp = densely::load_model(keras_fixture("keras2_small_mlp.h5")).unwrap();
     let (x, probs) = mlp_probe("keras2_small_mlp");
+    let x = input_arrays(&mlp, &[&x]).remove(0);
     let labels: Vec<u32> = (0..8).map(|i| i % 3).collect();
-    let logs = mlp
-        .evaluate(&[&x], &[TargetView::Classes(&labels)])
-        .unwrap();
+    let logs = mlp.evaluate(&x, &labels).unwrap();
     let expected: f64 = labels
         .iter()
         .enumerate()
@@ -206,8 +202,11 @@ fn the_dynamic_model_evaluates_with_the_files_losses() {
         (logs.get("loss").unwrap() - expected).abs() < 1e-4,
         "{logs}"
     );
-    let wrong = mlp.evaluate(&[&x], &[TargetView::Values(&x)]);
-    assert!(wrong.is_err());
+    let wrong = mlp.evaluate(&x, &x).unwrap_err().to_string();
+    assert!(
+        wrong.contains("output `dense_1`") && wrong.contains("takes class labels"),
+        "{wrong}"
+    );
 }
 
 /// `load_model(...).summary()` is what Keras 3.15 printed for the same file
@@ -224,7 +223,7 @@ fn the_dynamic_summary_is_keras_3s_table() {
         let model = densely::load_model(keras_fixture(&format!("{name}.h5"))).unwrap();
         let expected =
             std::fs::read_to_string(keras_fixture(&format!("{name}.summary.txt"))).unwrap();
-        let actual = model.summary();
+        let actual = model.summary_string();
         for (number, (a, e)) in actual.lines().zip(expected.lines()).enumerate() {
             assert_eq!(a, e, "{name}: line {} differs\n{actual}", number + 1);
         }

@@ -123,14 +123,14 @@ fn a_nan_pixel_gives_a_nan_prediction_for_its_sample_alone() {
         }
     }
 
-    // The same through a model read from a file, computed by the runtime layers.
+    // The same through a model read from a file.
     let dir = scratch("nan-predict");
     let path = dir.join("mlp.keras");
     model.save(&path).unwrap();
-    let loaded = densely::load_model(&path).unwrap();
-    let dynamic = loaded.predict(&[damaged.as_slice()]).unwrap();
+    let mut loaded = densely::load_model(&path).unwrap();
+    let dynamic = loaded.predict(&damaged).unwrap();
     for sample in 0..SAMPLES {
-        let row = &dynamic[0][sample * 10..(sample + 1) * 10];
+        let row = &dynamic[0].values()[sample * 10..(sample + 1) * 10];
         assert_eq!(
             row.iter().all(|p| p.is_nan()),
             sample == 5,

@@ -423,14 +423,12 @@ impl<'a> Plan<'a> {
         let outputs = self.model.outputs.iter().map(|output| {
             let node = output.node;
             let loss = output.loss.expect("checked");
-            let loss_name = loss.name;
-            let loss_type = loss_type(loss);
+            let variant = format_ident!("{}", loss.type_name);
             let weight = Literal::f32_suffixed(output.weight as f32);
             quote! {
                 ::densely::graph::Output {
                     node: #node,
-                    loss: #loss_name,
-                    keras_loss: <#loss_type as ::densely::loss::Loss>::KERAS_NAME,
+                    loss: ::core::option::Option::Some(::densely::loss::LossKind::#variant),
                     weight: #weight,
                 }
             }
@@ -440,6 +438,7 @@ impl<'a> Plan<'a> {
                 name: ::std::borrow::Cow::Borrowed(#name),
                 nodes: ::std::borrow::Cow::Borrowed(&[#(#nodes),*]),
                 outputs: ::std::borrow::Cow::Borrowed(&[#(#outputs),*]),
+                functional: false,
             }
         }
     }

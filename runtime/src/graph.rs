@@ -6,6 +6,8 @@
 
 use std::borrow::Cow;
 
+use crate::loss::LossKind;
+
 /// A model's graph: its nodes in declaration (topological) order.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Graph {
@@ -15,6 +17,10 @@ pub struct Graph {
     pub nodes: Cow<'static, [Node]>,
     /// The outputs, in declaration order.
     pub outputs: Cow<'static, [Output]>,
+    /// Whether Keras sees the model as a Functional one even when it is a single chain (a
+    /// model built with [`Functional`](crate::dynamic::Functional), or read from a file
+    /// that says so); a declared chain is a Sequential model.
+    pub functional: bool,
 }
 
 /// One node: an input or a layer applied to its sources.
@@ -73,10 +79,10 @@ pub enum NodeKind {
 pub struct Output {
     /// The index of the output node in [`Graph::nodes`].
     pub node: usize,
-    /// The loss's name as declared (`mse`).
-    pub loss: &'static str,
-    /// The loss's long name, as Keras writes it (`mean_squared_error`).
-    pub keras_loss: &'static str,
+    /// The loss that trains it: always given in a declaration; `None` for a model read from
+    /// a file saved without one, which predicts but asks for a loss before it trains or
+    /// evaluates ([`DynamicModel::set_loss`](crate::dynamic::DynamicModel::set_loss)).
+    pub loss: Option<LossKind>,
     /// Its weight in the model's total loss.
     pub weight: f32,
 }
@@ -115,6 +121,23 @@ impl Graph {
         self.nodes
             .iter()
             .filter(|node| node.kind != NodeKind::Input)
+    }
+
+    /// Whether Keras sees the model as a `Sequential` one: a single chain from the only
+    /// input to the only output, not marked [`functional`](Graph::functional).
+    pub fn is_sequential(&self) -> bool {
+        let nodes = &self.nodes;
+        let chain = nodes.iter().enumerate().all(|(index, node)| {
+            if index == 0 {
+                node.kind == NodeKind::Input
+            } else {
+                node.kind != NodeKind::Input && node.sources[..] == [index - 1]
+            }
+        });
+        !self.functional
+            && chain
+            && self.outputs.len() == 1
+            && self.outputs[0].node + 1 == nodes.len()
     }
 
     /// The nodes that read node `index`.

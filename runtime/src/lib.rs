@@ -56,8 +56,10 @@ pub mod weights;
 
 pub use data::{Batch, Labels};
 pub use densely_macros::model;
+pub use dynamic::DynamicModel;
 pub use error::{Error, NonFinite, Result};
 pub use files::load_model;
+pub use inspect::Array;
 pub use metrics::Metric;
 /// The nalgebra crate of [`Batch::as_matrix`] and [`Batch::from_matrix`].
 pub use nalgebra;
@@ -77,6 +79,7 @@ pub mod prelude {
     };
     pub use crate::data::{Batch, Labels};
     pub use crate::files::Save;
+    pub use crate::inspect::Array;
     pub use crate::inspect::Inspect;
     pub use crate::metrics::Metric;
     pub use crate::model;

@@ -1,6 +1,7 @@
 //! Metrics, resolved per output as Keras resolves them.
 
 use crate::graph::Graph;
+use crate::loss::LossKind;
 use crate::network::TargetView;
 
 /// A metric to compute on every output, as named in Keras's `compile(metrics=[...])`.
@@ -216,7 +217,7 @@ impl Measure {
         let output = &graph.outputs[index];
         let units = graph.output_units(index);
         match metric {
-            Metric::Accuracy if output.loss == "sparse_categorical_crossentropy" => {
+            Metric::Accuracy if output.loss == Some(LossKind::SparseCategoricalCrossentropy) => {
                 Measure::SparseCategoricalAccuracy
             }
             Metric::Accuracy if units == 1 => Measure::BinaryAccuracy,
@@ -612,11 +613,11 @@ mod tests {
             .into(),
             outputs: vec![Output {
                 node: 0,
-                loss,
-                keras_loss: loss,
+                loss: LossKind::from_name(loss),
                 weight: 1.0,
             }]
             .into(),
+            functional: false,
         };
         Measure::resolve(metric, &graph, 0)
     }

@@ -33,7 +33,7 @@
 
 use std::fmt::{self, Write as _};
 
-use crate::graph::{Graph, NodeKind};
+use crate::graph::Graph;
 use crate::shape::keras_shape;
 
 /// Keras's line length for a Sequential model's summary.
@@ -96,7 +96,7 @@ pub struct KerasLayout {
 impl KerasLayout {
     /// The layout Keras gives `graph`.
     pub fn of(graph: &Graph) -> Self {
-        if is_sequential(graph) {
+        if graph.is_sequential() {
             return KerasLayout {
                 sequential: true,
                 connections: false,
@@ -118,19 +118,6 @@ impl KerasLayout {
             rows,
         }
     }
-}
-
-/// A single chain from the only input to the only output: what `keras.Sequential` builds.
-pub fn is_sequential(graph: &Graph) -> bool {
-    let nodes = &graph.nodes;
-    let chain = nodes.iter().enumerate().all(|(index, node)| {
-        if index == 0 {
-            node.kind == NodeKind::Input
-        } else {
-            node.kind != NodeKind::Input && node.sources[..] == [index - 1]
-        }
-    });
-    chain && graph.outputs.len() == 1 && graph.outputs[0].node + 1 == nodes.len()
 }
 
 /// Keras's `Functional._operations` order and each node's depth (the longest distance to an

@@ -102,3 +102,33 @@ pub fn weights<N: Network>(model: &N) -> Vec<Vec<f32>> {
     model.visit_params(&mut |_, param| out.push(param.value.to_vec()));
     out
 }
+
+/// Flat values per input, sample after sample, as arrays of the model's input shapes.
+pub fn input_arrays(model: &densely::dynamic::DynamicModel, flat: &[&[f32]]) -> Vec<Array> {
+    model
+        .input_shapes()
+        .iter()
+        .zip(flat)
+        .map(|(shape, values)| {
+            let width: usize = shape.iter().product();
+            let mut full = vec![values.len() / width];
+            full.extend_from_slice(shape);
+            Array::new(full, values.to_vec()).unwrap()
+        })
+        .collect()
+}
+
+/// What a loaded model predicts for flat values per input, flat per output.
+pub fn predict_flat(
+    model: &mut densely::dynamic::DynamicModel,
+    flat: &[&[f32]],
+    batch_size: usize,
+) -> densely::Result<Vec<Vec<f32>>> {
+    let arrays = input_arrays(model, flat);
+    let parts: Vec<&dyn densely::dynamic::AnySamples> = arrays
+        .iter()
+        .map(|a| a as &dyn densely::dynamic::AnySamples)
+        .collect();
+    let predictions = model.predict_batched(&parts[..], batch_size)?;
+    Ok(predictions.into_iter().map(Array::into_values).collect())
+}

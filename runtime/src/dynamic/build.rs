@@ -153,7 +153,8 @@ enum Pending {
 #[derive(Clone, Debug)]
 struct PendingOutput {
     node: NodeId,
-    loss: String,
+    /// `None` for an output read from a file saved without a loss.
+    loss: Option<String>,
     weight: f32,
 }
 
@@ -182,6 +183,8 @@ pub struct Functional {
     name: String,
     nodes: Vec<Pending>,
     outputs: Vec<PendingOutput>,
+    /// Whether Keras sees it as Functional even as a single chain.
+    functional: bool,
 }
 
 impl Functional {
@@ -191,6 +194,7 @@ impl Functional {
             name: name.into(),
             nodes: Vec::new(),
             outputs: Vec::new(),
+            functional: true,
         }
     }
 
@@ -217,10 +221,25 @@ impl Functional {
     pub fn output(&mut self, node: NodeId, loss: &str, weight: f32) -> &mut Self {
         self.outputs.push(PendingOutput {
             node,
-            loss: loss.into(),
+            loss: Some(loss.into()),
             weight,
         });
         self
+    }
+
+    /// Makes `node` an output without a loss (a file saved without one): the model
+    /// predicts, and asks for a loss before it trains or evaluates.
+    pub(crate) fn output_without_loss(&mut self, node: NodeId, weight: f32) {
+        self.outputs.push(PendingOutput {
+            node,
+            loss: None,
+            weight,
+        });
+    }
+
+    /// Marks a single chain as Keras's Sequential model (a Sequential file).
+    pub(crate) fn sequential(&mut self) {
+        self.functional = false;
     }
 
     /// The model, its weights drawn with Keras's initializers from the default seed
@@ -232,12 +251,11 @@ impl Functional {
     /// The model, its weights drawn from a generator seeded by `seed`: the weights a
     /// `model!` declaration of the same architecture draws from that seed.
     pub fn build_with_seed(&self, seed: u64) -> Result<DynamicModel> {
-        let (graph, losses) = self.graph()?;
-        Ok(DynamicModel::from_graph(graph, losses, seed))
+        Ok(DynamicModel::from_graph(self.graph()?, seed))
     }
 
-    /// The checked graph and each output's loss.
-    pub(crate) fn graph(&self) -> Result<(Graph, Vec<LossKind>)> {
+    /// The checked graph.
+    pub(crate) fn graph(&self) -> Result<Graph> {
         let mut checker = Checker {
             model: &self.name,
             names: Vec::with_capacity(self.nodes.len()),
@@ -248,14 +266,15 @@ impl Functional {
             checker.names.push(node.name.to_string());
             checker.nodes.push(node);
         }
-        let (outputs, losses) = checker.outputs(&self.outputs)?;
+        let outputs = checker.outputs(&self.outputs)?;
         checker.reaches_outputs(&outputs)?;
         let graph = Graph {
             name: Cow::Owned(self.name.clone()),
             nodes: Cow::Owned(checker.nodes),
             outputs: Cow::Owned(outputs),
+            functional: self.functional,
         };
-        Ok((graph, losses))
+        Ok(graph)
     }
 }
 
@@ -289,8 +308,10 @@ pub struct Sequential {
 impl Sequential {
     /// An empty model called `name`.
     pub fn new(name: &str) -> Self {
+        let mut functional = Functional::new(name);
+        functional.sequential();
         Sequential {
-            functional: Functional::new(name),
+            functional,
             last: None,
             loss: None,
             misplaced: None,
@@ -573,14 +594,13 @@ impl Checker<'_> {
     }
 
     /// The outputs, each checked against its loss, and the losses.
-    fn outputs(&self, pending: &[PendingOutput]) -> Result<(Vec<Output>, Vec<LossKind>)> {
+    fn outputs(&self, pending: &[PendingOutput]) -> Result<Vec<Output>> {
         if pending.is_empty() {
             return Err(self.error(
                 "the model has no output: name one and its loss with `.output(node, loss, weight)`",
             ));
         }
         let mut outputs = Vec::with_capacity(pending.len());
-        let mut losses = Vec::with_capacity(pending.len());
         let mut seen = HashSet::new();
         for output in pending {
             let Some(node) = self.nodes.get(output.node.0) else {
@@ -593,13 +613,10 @@ impl Checker<'_> {
             if !seen.insert(output.node.0) {
                 return Err(self.error(format!("`{name}` is an output twice")));
             }
-            let loss = LossKind::from_name(&output.loss).ok_or_else(|| {
-                self.error(format!(
-                    "output `{name}` has the unknown loss `{}`.{}",
-                    output.loss,
-                    did_you_mean(&output.loss, LossKind::ALL.iter().map(|l| l.name()))
-                ))
-            })?;
+            let loss = match &output.loss {
+                Some(loss) => Some(self.loss(name, loss)?),
+                None => None,
+            };
             if node.shape.len() != 1 {
                 return Err(self.error(format!(
                     "output `{name}` has shape {:?}; an output is rank 1 (put a Flatten before it)",
@@ -607,7 +624,7 @@ impl Checker<'_> {
                 )));
             }
             let units = node.shape[0];
-            if !loss.units().contains(&units) {
+            if let Some(loss) = loss.filter(|loss| !loss.units().contains(&units)) {
                 let range = loss.units();
                 let wants = if range.start() == range.end() {
                     format!("exactly {}", range.start())
@@ -627,13 +644,20 @@ impl Checker<'_> {
             }
             outputs.push(Output {
                 node: output.node.0,
-                loss: loss.name(),
-                keras_loss: loss.keras_name(),
+                loss,
                 weight: output.weight,
             });
-            losses.push(loss);
         }
-        Ok((outputs, losses))
+        Ok(outputs)
+    }
+
+    fn loss(&self, output: &str, name: &str) -> Result<LossKind> {
+        LossKind::from_name(name).ok_or_else(|| {
+            self.error(format!(
+                "output `{output}` has the unknown loss `{name}`.{}",
+                did_you_mean(name, LossKind::ALL.iter().map(|l| l.name()))
+            ))
+        })
     }
 
     /// Every input and layer leads to an output, as in a `model!` declaration.

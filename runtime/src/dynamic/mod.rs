@@ -42,7 +42,7 @@ pub use data::{AnySamples, AnyTargets, DynInputs, DynTargets, Parts, TargetRows}
 pub use passes::DynWorkspace;
 
 use crate::activation::ActivationKind;
-use crate::error::Result;
+use crate::error::{did_you_mean, quoted_list, Error, Result};
 use crate::graph::{Graph, NodeKind};
 use crate::init::Initializer;
 use crate::inspect::Array;
@@ -78,10 +78,9 @@ pub(crate) enum NodeLayer {
 }
 
 impl DynamicModel {
-    /// The model of a checked `graph` whose outputs train with `losses`, its weights drawn
-    /// in node order from a generator seeded by `seed`, as a declared model's `with_seed`
-    /// draws them.
-    pub(crate) fn from_graph(graph: Graph, losses: Vec<LossKind>, seed: u64) -> Self {
+    /// The model of a checked `graph`, its weights drawn in node order from a generator
+    /// seeded by `seed`, as a declared model's `with_seed` draws them.
+    pub(crate) fn from_graph(graph: Graph, seed: u64) -> Self {
         let mut rng = seeded_rng(seed);
         let layers = graph
             .nodes
@@ -120,7 +119,7 @@ impl DynamicModel {
                 NodeKind::Add => NodeLayer::Add,
             })
             .collect();
-        let plan = Arc::new(Plan::new(&graph, &losses));
+        let plan = Arc::new(Plan::new(&graph));
         DynamicModel {
             graph,
             layers,
@@ -144,13 +143,60 @@ impl DynamicModel {
         self.plan.outputs.iter().map(|o| o.name.as_str()).collect()
     }
 
-    /// Each output's loss and its weight in the model's loss.
-    pub fn losses(&self) -> Vec<(LossKind, f32)> {
-        self.plan
+    /// Each output's loss (`None` for a file saved without one) and its weight in the
+    /// model's loss.
+    pub fn losses(&self) -> Vec<(Option<LossKind>, f32)> {
+        self.graph
             .outputs
             .iter()
             .map(|o| (o.loss, o.weight))
             .collect()
+    }
+
+    /// Gives output `output` the loss `loss` (Keras's name) and the weight `weight`: what a
+    /// model read from a file saved without a loss needs before it trains or evaluates
+    /// (Keras's `compile(loss=...)`). Errors name the output or the loss, and leave the
+    /// model as it was.
+    pub fn set_loss(&mut self, output: &str, loss: &str, weight: f32) -> Result<()> {
+        let model = self.graph.name.to_string();
+        let error = |reason: String| Error::Model {
+            model: model.clone(),
+            reason,
+        };
+        let index = self
+            .output_names()
+            .iter()
+            .position(|name| *name == output)
+            .ok_or_else(|| {
+                let names = self.output_names();
+                error(format!(
+                    "`{output}` is no output; the outputs are {}.{}",
+                    quoted_list(names.iter().copied()),
+                    did_you_mean(output, names.iter().copied())
+                ))
+            })?;
+        let kind = LossKind::from_name(loss).ok_or_else(|| {
+            error(format!(
+                "`{loss}` is no loss densely knows.{}",
+                did_you_mean(loss, LossKind::ALL.iter().map(|l| l.name()))
+            ))
+        })?;
+        let units = self.plan.outputs[index].units;
+        if !kind.units().contains(&units) {
+            return Err(error(format!(
+                "output `{output}` has {units} units, and {loss} can't train it"
+            )));
+        }
+        if !(weight.is_finite() && weight > 0.0) {
+            return Err(error(format!(
+                "output `{output}` can't weigh {weight}; a loss weight is a positive number"
+            )));
+        }
+        let outputs = self.graph.outputs.to_mut();
+        outputs[index].loss = Some(kind);
+        outputs[index].weight = weight;
+        self.plan = Arc::new(Plan::new(&self.graph));
+        Ok(())
     }
 
     /// The Dense layer called `name`, to read its sizes and weights.

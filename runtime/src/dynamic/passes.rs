@@ -6,6 +6,7 @@ use std::sync::Arc;
 use crate::activation::with_activation;
 use crate::error::{Error, Result};
 use crate::layers::{activation_backward, activation_forward, pass_gradient, Add, Concatenate};
+use crate::loss::LossKind;
 use crate::network::{reserve, TargetView};
 use crate::weights::BatchWeights;
 
@@ -114,7 +115,7 @@ impl DynWorkspace {
 
     pub(crate) fn staged_targets(&self, index: usize, samples: usize) -> TargetView<'_> {
         let output = &self.plan.outputs[index];
-        if output.loss.sparse_targets() {
+        if output.loss.is_some_and(LossKind::sparse_targets) {
             TargetView::Classes(&self.classes[index][..samples])
         } else {
             TargetView::Values(&self.values[index][..output.units * samples])
@@ -288,7 +289,10 @@ fn output_losses(
         let owner = plan.owner[node];
         let len = output.units * samples;
         let scale = output.weight / samples as f32;
-        let target = if output.loss.sparse_targets() {
+        let loss = output
+            .loss
+            .expect("targets are staged only for outputs with a loss");
+        let target = if loss.sparse_targets() {
             TargetView::Classes(&buffers.classes[k][..samples])
         } else {
             TargetView::Values(&buffers.values[k][..len])
@@ -304,17 +308,14 @@ fn output_losses(
             } else {
                 &buffers.out[plan.owner[plan.sources[node][0]]][..len]
             };
-            let sum = output
-                .loss
+            let sum = loss
                 .fused(z, y, target, output.units, scale, weights.output(k), grad)
                 .expect("a fused output's loss fuses");
             sum / samples as f64
         } else {
-            let loss = output
-                .loss
-                .mean_loss(y, target, output.units, samples, weights.output(k));
+            let value = loss.mean_loss(y, target, output.units, samples, weights.output(k));
             if let Some(grad) = grad {
-                output.loss.loss_gradient(
+                loss.loss_gradient(
                     y,
                     target,
                     output.units,
@@ -324,7 +325,7 @@ fn output_losses(
                     output.accumulate,
                 );
             }
-            loss
+            value
         };
     }
 }
@@ -451,18 +452,28 @@ fn check_target_kinds(plan: &Plan, targets: DynTargets<'_>) -> Result<()> {
         ));
     }
     for (output, part) in plan.outputs.iter().zip(targets.iter()) {
-        let reason = match (output.loss.sparse_targets(), part.target_rows()) {
+        let Some(loss) = output.loss else {
+            return Err(data_error(
+                plan,
+                format!(
+                    "output `{}` has no loss (its file was saved without one): give it one \
+                     with `set_loss(\"{}\", loss, weight)` before training or evaluating",
+                    output.name, output.name
+                ),
+            ));
+        };
+        let reason = match (loss.sparse_targets(), part.target_rows()) {
             (true, TargetRows::Values { .. }) => Some(format!(
                 "output `{}` is trained with {}, which takes class labels, and it is given values",
                 output.name,
-                output.loss.name()
+                loss.name()
             )),
             (false, TargetRows::Classes(_)) => Some(format!(
                 "output `{}` is trained with {}, which takes {} values per sample, and it is given class labels{}",
                 output.name,
-                output.loss.name(),
+                loss.name(),
                 output.units,
-                if output.loss.name() == "categorical_crossentropy" {
+                if loss == LossKind::CategoricalCrossentropy {
                     " (one-hot them, or train with sparse_categorical_crossentropy)"
                 } else {
                     ""

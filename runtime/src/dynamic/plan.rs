@@ -49,7 +49,8 @@ pub(crate) struct OutputPlan {
     pub node: usize,
     pub name: String,
     pub units: usize,
-    pub loss: LossKind,
+    /// `None` until the model is given one (a file saved without a loss).
+    pub loss: Option<LossKind>,
     pub weight: f32,
     /// Whether its gradient is added to its buffer (another output wrote it first).
     pub accumulate: bool,
@@ -72,8 +73,8 @@ fn from_output(kind: ActivationKind) -> bool {
 }
 
 impl Plan {
-    /// The plan of a checked graph whose outputs have `losses`.
-    pub(crate) fn new(graph: &Graph, losses: &[LossKind]) -> Self {
+    /// The plan of a checked graph.
+    pub(crate) fn new(graph: &Graph) -> Self {
         let nodes = &graph.nodes;
         let mut owner = Vec::with_capacity(nodes.len());
         let mut needs_grad = Vec::with_capacity(nodes.len());
@@ -92,9 +93,8 @@ impl Plan {
                     return false;
                 };
                 let read = graph.consumers(index).next().is_some();
-                !read
-                    && losses[k].fuses_with().is_some()
-                    && losses[k].fuses_with() == activation_of(&nodes[index].kind)
+                let fuses_with = graph.outputs[k].loss.and_then(LossKind::fuses_with);
+                !read && fuses_with.is_some() && fuses_with == activation_of(&nodes[index].kind)
             })
             .collect();
         let keeps_pre = (0..nodes.len())
@@ -110,15 +110,14 @@ impl Plan {
         let outputs = graph
             .outputs
             .iter()
-            .zip(losses)
-            .map(|(output, &loss)| {
+            .map(|output| {
                 let buffer = owner[output.node];
                 let accumulate = needs_grad[buffer] && !first_write(buffer);
                 OutputPlan {
                     node: output.node,
                     name: nodes[output.node].name.to_string(),
                     units: nodes[output.node].shape.iter().product(),
-                    loss,
+                    loss: output.loss,
                     weight: output.weight,
                     accumulate,
                 }

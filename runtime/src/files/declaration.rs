@@ -1,14 +1,15 @@
-//! The `model!` declaration that matches a Keras file, so that a Keras model moves into typed
-//! Rust in one step: print it, paste it, and load the file into the struct it declares.
+//! The `model!` declaration that matches a model file or a model built at run time, so that a
+//! Keras model, or the winner of a search, moves into typed Rust in one step: print it, paste
+//! it, and load the file into the struct it declares.
 
 use std::fmt::Write as _;
 use std::path::Path;
 
-use super::keras_config::{self, Architecture, LayerKind};
+use super::dynamic::functional;
 use super::{format_error, read_model};
-use crate::activation::ActivationKind;
-use crate::error::Result;
-use crate::init::Initializer;
+use crate::error::{Error, Result};
+use crate::graph::{Graph, NodeKind};
+use crate::network::Network;
 
 /// The `model!` declaration matching the model in the file at `path` (Keras `.h5` or
 /// `.keras`, or densely), with a struct named after the Keras model (`functional_1` →
@@ -31,6 +32,34 @@ pub fn declaration_as(path: impl AsRef<Path>, struct_name: &str) -> Result<Strin
     declare(path.as_ref(), Some(struct_name))
 }
 
+/// The `model!` declaration of `model`'s architecture, with the struct called `struct_name`:
+/// explore at run time with a [`DynamicModel`](crate::DynamicModel), then freeze the winner
+/// into a compile-time checked struct, which loads the model's saved file exactly.
+///
+/// ```
+/// use densely::dynamic::{dense, Sequential};
+///
+/// let model = Sequential::new("regressor")
+///     .input("features", &[8])
+///     .add(dense(30).activation("relu").named("hidden"))
+///     .add(dense(1).named("price"))
+///     .loss("mse")
+///     .build()?;
+/// let text = densely::files::declaration_of(&model, "Regressor")?;
+/// assert!(text.contains("pub struct Regressor {"));
+/// assert!(text.contains("hidden = Dense(30, relu);"));
+/// assert!(text.contains("output price = Dense(1), loss = mse;"));
+/// # Ok::<(), densely::Error>(())
+/// ```
+pub fn declaration_of<N: Network>(model: &N, struct_name: &str) -> Result<String> {
+    let graph = model.graph();
+    let about = format!("The model `{}`, built at run time.", graph.name);
+    write_declaration(graph, struct_name, &about).map_err(|reason| Error::Model {
+        model: graph.name.to_string(),
+        reason,
+    })
+}
+
 fn declare(path: &Path, struct_name: Option<&str>) -> Result<String> {
     let (file, architecture, training) = read_model(path)?;
     let name = struct_name.map_or_else(|| camel_case(&architecture.name), str::to_owned);
@@ -46,8 +75,13 @@ fn declare(path: &Path, struct_name: Option<&str>) -> Result<String> {
         "The {} model `{}` of `{file_name}` ({origin}).",
         architecture.class_name, architecture.name
     );
-    write_declaration(&architecture, training.as_ref(), &name, &about)
-        .map_err(|e| format_error(path, e))
+    let graph = functional(&architecture, training.as_ref())
+        .graph()
+        .map_err(|error| match error {
+            Error::Model { reason, .. } => format_error(path, reason),
+            other => other,
+        })?;
+    write_declaration(&graph, &name, &about).map_err(|e| format_error(path, e))
 }
 
 /// Rust's keywords, which can't name a layer.
@@ -115,6 +149,8 @@ fn camel_case(name: &str) -> String {
 const TAKEN: &[&str] = &[
     "Model",
     "Network",
+    "Declared",
+    "Array",
     "Sequential",
     "Functional",
     "Batch",
@@ -176,102 +212,88 @@ fn float(value: f32) -> String {
 }
 
 fn write_declaration(
-    architecture: &Architecture,
-    training: Option<&keras_config::TrainingSpec>,
+    graph: &Graph,
     name: &str,
     about: &str,
 ) -> std::result::Result<String, String> {
-    let layers = &architecture.layers;
-    let idents: Vec<String> = unique_identifiers(layers.iter().map(|l| l.name.as_str()));
-    let sequential = architecture.class_name == "Sequential";
+    let nodes = &graph.nodes;
+    let idents: Vec<String> = unique_identifiers(nodes.iter().map(|n| &n.name[..]));
+    let sequential = graph.is_sequential();
     let mut body = String::new();
     // Inputs first, in the model's input order, then the layers in topological order.
     // A Keras name that isn't the identifier is kept with `name = "..."`.
     let keras_name = |index: usize| {
-        let name = &layers[index].name;
+        let name = &nodes[index].name;
         if *name == idents[index] {
             String::new()
         } else {
             format!(", name = {name:?}")
         }
     };
-    for &input in &architecture.inputs {
-        let dims: Vec<String> = layers[input].shape.iter().map(usize::to_string).collect();
+    for (index, node) in nodes.iter().enumerate() {
+        if node.kind != NodeKind::Input {
+            continue;
+        }
+        let dims: Vec<String> = node.shape.iter().map(usize::to_string).collect();
         let _ = writeln!(
             body,
             "        input {}: [{}]{};",
-            idents[input],
+            idents[index],
             dims.join(", "),
-            keras_name(input)
+            keras_name(index)
         );
     }
-    for (index, layer) in layers.iter().enumerate() {
-        if layer.kind == LayerKind::Input {
-            continue;
-        }
-        let sources: Vec<&str> = layer.sources.iter().map(|&s| idents[s].as_str()).collect();
-        let call = match &layer.kind {
-            LayerKind::Input => unreachable!("inputs are declared above"),
-            LayerKind::Dense {
+    for (index, node) in nodes.iter().enumerate() {
+        let sources: Vec<&str> = node.sources.iter().map(|&s| idents[s].as_str()).collect();
+        let call = match &node.kind {
+            NodeKind::Input => continue,
+            NodeKind::Dense {
                 units,
                 activation,
                 use_bias,
                 kernel_initializer,
                 bias_initializer,
             } => {
-                let source_shape = &layers[layer.sources[0]].shape;
-                if source_shape.len() != 1 {
-                    return Err(format!(
-                        "layer `{}` applies Dense to a {}-dimensional input, which `model!` writes with a Flatten first",
-                        layer.name,
-                        source_shape.len()
-                    ));
-                }
                 let mut args = vec![units.to_string()];
-                if *activation != ActivationKind::Linear {
-                    args.push(activation.name().to_owned());
+                if *activation != "linear" {
+                    args.push((*activation).to_owned());
                 }
                 if !use_bias {
                     args.push("use_bias = false".into());
                 }
-                if let Some(init) = kernel_initializer.filter(|i| *i != Initializer::GlorotUniform)
-                {
-                    args.push(format!("kernel_initializer = {}", init.name()));
+                if *kernel_initializer != "glorot_uniform" {
+                    args.push(format!("kernel_initializer = {kernel_initializer}"));
                 }
-                if let Some(init) = bias_initializer.filter(|i| *i != Initializer::Zeros) {
-                    if *use_bias {
-                        args.push(format!("bias_initializer = {}", init.name()));
-                    }
+                if *bias_initializer != "zeros" && *use_bias {
+                    args.push(format!("bias_initializer = {bias_initializer}"));
                 }
                 format!("Dense({})", args.join(", "))
             }
-            LayerKind::Flatten => "Flatten".into(),
-            LayerKind::Dropout { rate } => format!("Dropout({})", float(*rate)),
-            LayerKind::Activation(activation) => format!("Activation({})", activation.name()),
-            LayerKind::Concatenate => format!("concatenate({})", sources.join(", ")),
-            LayerKind::Add => format!("add({})", sources.join(", ")),
+            NodeKind::Flatten => "Flatten".into(),
+            NodeKind::Dropout { rate } => format!("Dropout({})", float(*rate)),
+            NodeKind::Activation { activation } => format!("Activation({activation})"),
+            NodeKind::Concatenate => format!("concatenate({})", sources.join(", ")),
+            NodeKind::Add => format!("add({})", sources.join(", ")),
         };
-        let merge = matches!(layer.kind, LayerKind::Concatenate | LayerKind::Add);
+        let merge = matches!(node.kind, NodeKind::Concatenate | NodeKind::Add);
         let call = if merge || sequential {
             call
-        } else if layer.kind == LayerKind::Flatten {
+        } else if node.kind == NodeKind::Flatten {
             // A layer's first parentheses hold its arguments, the second its sources.
             format!("Flatten()({})", sources.join(", "))
         } else {
             format!("{call}({})", sources.join(", "))
         };
-        match architecture.outputs.iter().position(|&o| o == index) {
+        match graph.outputs.iter().find(|o| o.node == index) {
             Some(output) => {
-                let loss = training.and_then(|t| t.losses[output]);
-                let weight = training.map_or(1.0, |t| t.loss_weights[output]);
-                let loss_text = match loss {
+                let loss_text = match output.loss {
                     Some(loss) => loss.name().to_owned(),
                     None => "mse /* the file names no loss densely knows: choose one */".into(),
                 };
-                let weight_text = if weight == 1.0 {
+                let weight_text = if output.weight == 1.0 {
                     String::new()
                 } else {
-                    format!(", weight = {}", float(weight))
+                    format!(", weight = {}", float(output.weight))
                 };
                 let _ = writeln!(
                     body,

@@ -239,7 +239,7 @@ const KERAS_VERSION: &str = "3.15.1";
 /// compiled with its optimizer state when it has one (and `options` keep it).
 pub(crate) fn write<N: Network>(model: &N, path: &Path, options: &SaveOptions) -> Result<()> {
     let graph = model.graph();
-    let sequential = keras_config::is_sequential(graph);
+    let sequential = graph.is_sequential();
     let model_config = keras_config::model_config(graph);
     let mut config = json!({
         "module": if sequential { "keras" } else { "keras.src.models.functional" },

@@ -54,29 +54,10 @@ pub(crate) fn snake_case(name: &str) -> String {
     out
 }
 
-/// Whether Keras would call this graph a `Sequential` model: one input, one output, and each
-/// layer reading the node declared just before it.
-pub(crate) fn is_sequential(graph: &Graph) -> bool {
-    let inputs = graph.inputs().count();
-    inputs == 1
-        && graph.outputs.len() == 1
-        && graph
-            .nodes
-            .first()
-            .is_some_and(|n| n.kind == NodeKind::Input)
-        && graph.outputs[0].node + 1 == graph.nodes.len()
-        && graph
-            .nodes
-            .iter()
-            .enumerate()
-            .skip(1)
-            .all(|(i, node)| node.sources[..] == [i - 1])
-}
-
 /// The names of Keras's `model.layers`, in order: the layers of a Sequential model, every
 /// node (inputs included) of a Functional one.
 pub(crate) fn keras_layer_names(graph: &Graph) -> Vec<&str> {
-    if is_sequential(graph) {
+    if graph.is_sequential() {
         graph.layers().map(|n| &n.name[..]).collect()
     } else {
         graph.nodes.iter().map(|n| &n.name[..]).collect()
@@ -171,7 +152,7 @@ fn input_layer(name: &str, shape: &[usize]) -> Value {
 /// Keras's `model_config` for `graph`, in Keras 2's layout.
 pub(crate) fn model_config(graph: &Graph) -> Value {
     let name = snake_case(&graph.name);
-    if is_sequential(graph) {
+    if graph.is_sequential() {
         let input = &graph.nodes[0];
         let mut layers = vec![input_layer(&input.name, &input.shape)];
         layers.extend(graph.layers().map(|node| {
@@ -295,7 +276,12 @@ pub(crate) fn training_config(
     style: ConfigStyle,
 ) -> Option<Value> {
     let optimizer = state.optimizer()?;
-    let losses: Vec<&str> = graph.outputs.iter().map(|o| o.keras_loss).collect();
+    // A model without a loss has no training config to write.
+    let losses: Vec<&str> = graph
+        .outputs
+        .iter()
+        .map(|o| o.loss.map(LossKind::keras_name))
+        .collect::<Option<_>>()?;
     let weights: Vec<f32> = graph.outputs.iter().map(|o| o.weight).collect();
     let single = graph.outputs.len() == 1;
     let loss = if single {

@@ -67,8 +67,8 @@ use crate::layers::GeneratorState;
 use crate::network::{Declared, Network};
 use crate::optimizers::Optimizer;
 
-pub use declaration::{declaration, declaration_as};
-pub use dynamic::{load_model, DynamicLayer, DynamicModel};
+pub use declaration::{declaration, declaration_as, declaration_of};
+pub use dynamic::load_model;
 pub use keras_config::{Architecture, LayerKind, LayerSpec, TrainingSpec};
 
 use h5::{H5Contents, Layout, NamedArray, Values};
@@ -805,28 +805,32 @@ fn training_spec(path: &Path, file: &Contents, outputs: &[&str]) -> Result<Optio
 /// Loads a whole model file into `model`: weights, then (when the file has a training
 /// config) a compiled optimizer with the file's state.
 fn restore<N: Network>(model: &mut N, path: &Path) -> Result<()> {
-    let file = read_any(path)?;
+    restore_from(model, path, &read_any(path)?)
+}
+
+/// [`restore`] from the file's contents, already read.
+pub(crate) fn restore_from<N: Network>(model: &mut N, path: &Path, file: &Contents) -> Result<()> {
     if file.weights_only {
         return Err(format_error(
             path,
             "the file holds weights alone; load it with `load_weights`",
         ));
     }
-    let mapping = apply_weights(model, path, &file, true)?;
+    let mapping = apply_weights(model, path, file, true)?;
     apply_generators(model, path, &file.generators)?;
     // The losses are the model's own; the training config gives the optimizer and metrics.
     let training = match &file.model_config {
         Some(config) => {
             let architecture =
                 keras_config::parse_model_config(config).map_err(|e| format_error(path, e))?;
-            training_spec(path, &file, &architecture.output_names())?
+            training_spec(path, file, &architecture.output_names())?
         }
         None => {
             let graph = model.graph();
             let outputs: Vec<&str> = (0..graph.outputs.len())
                 .map(|i| graph.output_name(i))
                 .collect();
-            training_spec(path, &file, &outputs)?
+            training_spec(path, file, &outputs)?
         }
     };
     let optimizer = match training.as_ref().and_then(|t| t.optimizer.as_ref()) {
@@ -841,7 +845,7 @@ fn restore<N: Network>(model: &mut N, path: &Path) -> Result<()> {
         let optimizer = state
             .optimizer_mut()
             .expect("an optimizer was just compiled");
-        apply_optimizer(optimizer, path, &file, &mapping)?;
+        apply_optimizer(optimizer, path, file, &mapping)?;
     }
     Ok(())
 }
@@ -1078,7 +1082,7 @@ fn keras_optimizer_arrays(
         }
         KerasFlavor::Keras3 => {
             let prefix = class.to_ascii_lowercase();
-            let scope = if keras_config::is_sequential(graph) {
+            let scope = if graph.is_sequential() {
                 format!("{}_", keras_config::snake_case(&graph.name))
             } else {
                 String::new()

@@ -24,7 +24,6 @@ use crate::graph::{Graph, NodeKind};
 use crate::io::write_atomically;
 use crate::network::Declared;
 use crate::shape::keras_shape;
-use crate::summary::is_sequential;
 
 /// The options of [`plot_model`], with Keras's names.
 ///
@@ -145,7 +144,7 @@ struct Label {
 
 /// The boxes to draw and the edges between them, by node index.
 fn visible(graph: &Graph) -> (Vec<usize>, Vec<(usize, usize)>) {
-    let nodes: Vec<usize> = if is_sequential(graph) {
+    let nodes: Vec<usize> = if graph.is_sequential() {
         (1..graph.nodes.len()).collect()
     } else {
         (0..graph.nodes.len()).collect()
