@@ -124,3 +124,39 @@ fn multi_input_training_steps_allocate_nothing() {
         "allocations per step: {steps:?}"
     );
 }
+
+/// The same for a model built at run time: its passes index buffers made on the first batch.
+#[test]
+fn training_steps_of_a_model_built_at_run_time_allocate_nothing() {
+    use densely::dynamic::{concatenate, dense, dropout, Functional};
+    let samples = 640;
+    let wide = Batch::<Shape1<5>>::from_fn(samples, |s, i| ((s * i) % 5) as f32 / 5.0);
+    let deep = Batch::<Shape1<6>>::from_fn(samples, |s, i| ((s + i) % 10) as f32 / 10.0);
+    let y = Batch::<Shape1<1>>::from_fn(samples, |s, _| (s % 7) as f32 / 7.0);
+    let labels: Vec<u32> = (0..samples).map(|s| (s % 3) as u32).collect();
+    let mut f = Functional::new("wide_and_deep");
+    let wide_input = f.input("wide_input", &[5]);
+    let deep_input = f.input("deep_input", &[6]);
+    let hidden1 = f.apply(dense(30).activation("relu"), &[deep_input]);
+    let dropped = f.apply(dropout(0.2), &[hidden1]);
+    let hidden2 = f.apply(dense(30).activation("relu"), &[dropped]);
+    let concat = f.apply(concatenate(), &[wide_input, hidden2]);
+    let main = f.apply(dense(1), &[concat]);
+    let classes = f.apply(dense(3).activation("softmax"), &[hidden2]);
+    f.output(main, "mse", 0.9)
+        .output(classes, "sparse_categorical_crossentropy", 0.1);
+    let mut model = f.build().unwrap();
+    model.compile(Adam::default(), [Metric::Accuracy]);
+    let mut ends = BatchEnds::new();
+    let options = FitOptions::default()
+        .validation_split(0.2)
+        .verbose(0)
+        .callback(&mut ends);
+    model.fit((&wide, &deep), (&y, &labels), options).unwrap();
+    let steps = ends.steady_steps();
+    assert_eq!(steps.len(), 15, "16 batches");
+    assert!(
+        steps.iter().all(|&n| n == 0),
+        "allocations per step: {steps:?}"
+    );
+}

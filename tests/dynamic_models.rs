@@ -236,3 +236,202 @@ fn gradients_of_a_built_model_match_finite_differences() {
     let targets = TargetsOf::<DynamicModel>::into_targets((&main, &aux));
     check_gradients(&mut model, (&wide, &deep), targets, 12);
 }
+
+/// Training resumed from any of the three formats, read back by `load_model`, gives the
+/// weights of training that did not stop, dropout generators and optimizer slots included.
+#[test]
+fn a_built_model_resumes_bit_for_bit_from_every_format() {
+    let (x, classes, score, labels, value) = multi_data(64);
+    let targets = (&classes, &score, &labels, &value);
+    let options = |epochs| {
+        FitOptions::<DynamicModel>::default()
+            .epochs(epochs)
+            .batch_size(16)
+            .seed(2)
+            .verbose(0)
+    };
+    let mut straight = multi_output().build_with_seed(7).unwrap();
+    straight.compile(Adam::new(5e-3), [Metric::Accuracy]);
+    let full = straight.fit(&x, targets, options(3)).unwrap();
+    for extension in ["h5", "keras", "densely"] {
+        let dir = common::scratch("dynamic-resume");
+        let path = dir.join(format!("model.{extension}"));
+        let mut first = multi_output().build_with_seed(7).unwrap();
+        first.compile(Adam::new(5e-3), [Metric::Accuracy]);
+        first.fit(&x, targets, options(2)).unwrap();
+        first.save(&path).unwrap();
+        let mut resumed = densely::load_model(&path).unwrap();
+        assert_eq!(resumed.losses(), first.losses(), "{extension}");
+        let rest = resumed
+            .fit(&x, targets, options(3).initial_epoch(2))
+            .unwrap();
+        assert_eq!(
+            weight_bits(&straight),
+            weight_bits(&resumed),
+            "{extension}: resumed training differs"
+        );
+        assert_eq!(
+            rest.history["loss"],
+            full.history["loss"][2..],
+            "{extension}"
+        );
+    }
+}
+
+/// The declaration printed for a model built at run time compiles, and the struct it
+/// declares loads the model's file and predicts the same bits.
+#[test]
+fn the_declaration_of_a_built_model_loads_its_file_exactly() {
+    let model = multi_output().build_with_seed(12).unwrap();
+    let printed = densely::files::declaration_of(&model, "MultiOutput").unwrap();
+    // The declaration of common/book.rs's `MultiOutput`, each layer reading its sources.
+    for line in [
+        "pub struct MultiOutput {",
+        "input features: [7];",
+        "hidden = Dense(16, selu)(features);",
+        "leaky = Dense(16, leaky_relu, use_bias = false)(hidden);",
+        "dropped = Dropout(0.3)(soft);",
+        "output classes = Dense(4, softmax)(dropped), loss = categorical_crossentropy, weight = 0.7;",
+        "output labels = Activation(softmax)(logits), loss = sparse_categorical_crossentropy, weight = 2.0;",
+        "output value = Dense(2)(hidden), loss = mae, weight = 0.25;",
+    ] {
+        assert!(printed.contains(line), "{line}\n{printed}");
+    }
+    let dir = common::scratch("dynamic-declaration");
+    let path = dir.join("model.keras");
+    model.save(&path).unwrap();
+    let mut typed = MultiOutput::load(&path).unwrap();
+    assert_eq!(weight_bits(&typed), weight_bits(&model));
+    let (x, ..) = multi_data(9);
+    let mut model = model;
+    let built = model.predict(&x).unwrap();
+    let (classes, score, labels, value) = typed.predict(&x).unwrap();
+    let typed_outputs = [
+        classes.as_slice(),
+        score.as_slice(),
+        labels.as_slice(),
+        value.as_slice(),
+    ];
+    for (b, t) in built.iter().zip(typed_outputs) {
+        assert_eq!(b.values(), t);
+    }
+}
+
+/// Mistakes are errors of `build` naming the layer and the shapes, before any weight is drawn.
+#[test]
+fn architecture_mistakes_name_the_layer_and_the_shapes() {
+    let error = |model: densely::Result<DynamicModel>| model.unwrap_err().to_string();
+    let message = error(
+        Sequential::new("mlp")
+            .input("image", &[28, 28])
+            .add(dense(300).activation("relu").named("hidden1"))
+            .loss("mse")
+            .build(),
+    );
+    assert!(
+        message.contains("model `mlp`")
+            && message.contains("layer `hidden1` (Dense)")
+            && message.contains("[28, 28]")
+            && message.contains("Flatten"),
+        "{message}"
+    );
+    let message = error(
+        Sequential::new("mlp")
+            .input("x", &[4])
+            .add(dense(8).activation("rleu"))
+            .loss("mse")
+            .build(),
+    );
+    assert!(
+        message.contains("`dense` (Dense)")
+            && message.contains("`rleu`")
+            && message.contains("relu"),
+        "{message}"
+    );
+    let mut f = Functional::new("sums");
+    let a = f.input("a", &[3]);
+    let b = f.input("b", &[4]);
+    let sum = f.apply(add().named("sum"), &[a, b]);
+    f.output(sum, "mse", 1.0);
+    let message = error(f.build());
+    assert!(
+        message.contains("layer `sum` (Add)") && message.contains("`a` [3], `b` [4]"),
+        "{message}"
+    );
+    let message = error(
+        Sequential::new("classifier")
+            .input("x", &[4])
+            .add(dense(1).activation("sigmoid").named("p"))
+            .loss("sparse_categorical_crossentropy")
+            .build(),
+    );
+    assert!(
+        message.contains("output `p` has 1 units") && message.contains("at least 2"),
+        "{message}"
+    );
+    let mut f = Functional::new("unused");
+    let x = f.input("x", &[4]);
+    let _side = f.apply(dense(2).named("side"), &[x]);
+    let y = f.apply(dense(1).named("y"), &[x]);
+    f.output(y, "mse", 1.0);
+    let message = error(f.build());
+    assert!(message.contains("`side` reaches no output"), "{message}");
+    let message = error(
+        Sequential::new("twice")
+            .input("x", &[4])
+            .add(dense(2).named("x"))
+            .loss("mse")
+            .build(),
+    );
+    assert!(message.contains("`x` is already the name"), "{message}");
+}
+
+/// Data that doesn't fit is an error naming the input or output, before any step.
+#[test]
+fn data_that_does_not_fit_names_the_input_or_output() {
+    let mut model = wide_and_deep().build().unwrap();
+    model.compile(Sgd::default(), []);
+    let wide = Batch::<Shape1<5>>::zeros(8);
+    let deep = Batch::<Shape1<7>>::zeros(8);
+    let y = Batch::<Shape1<1>>::zeros(8);
+    let message = model
+        .fit((&wide, &deep), (&y, &y), FitOptions::default().verbose(0))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.contains("input `deep_input` takes samples of shape [6]")
+            && message.contains("[7]"),
+        "{message}"
+    );
+    let message = model.predict(&wide).unwrap_err().to_string();
+    assert!(
+        message.contains("takes 2 inputs") && message.contains("1 is given"),
+        "{message}"
+    );
+    let mut classifier = fashion_mlp().build().unwrap();
+    let x = Batch::<Shape2<28, 28>>::zeros(2);
+    let message = classifier
+        .evaluate(&x, &vec![3u32, 10])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.contains("output `probs` has 10 classes") && message.contains("label is 10"),
+        "{message}"
+    );
+    let values = Batch::<Shape1<10>>::zeros(2);
+    let message = classifier.evaluate(&x, &values).unwrap_err().to_string();
+    assert!(message.contains("takes class labels"), "{message}");
+}
+
+/// A model built at run time draws the plot its declared twin draws.
+#[test]
+fn a_built_model_plots_as_its_declared_twin() {
+    let dir = common::scratch("dynamic-plot");
+    let options = || PlotOptions::default().show_shapes(true);
+    let built = wide_and_deep().build().unwrap();
+    built.plot_model(dir.join("built.dot"), options()).unwrap();
+    plot_model::<WideAndDeep>(dir.join("declared.dot"), options()).unwrap();
+    let read = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap();
+    assert_eq!(read("built.dot"), read("declared.dot"));
+    assert!(read("built.dot").contains("main_output"));
+}

@@ -49,6 +49,7 @@ use crate::error::{Error, Result};
 use crate::graph::{Graph, Node, NodeKind};
 use crate::layers::{Param, ParamMut};
 use crate::network::Network;
+use crate::plot::{plot_graph, PlotOptions};
 use crate::summary::Summary;
 
 /// An n-dimensional array of weights, row-major, as Keras's `get_weights()` returns NumPy
@@ -153,6 +154,13 @@ pub trait Inspect: Network {
     /// Keras's summary table as text, at Keras's default width.
     fn summary_string(&self) -> String {
         Summary::of(self.graph()).to_string()
+    }
+
+    /// Keras's `keras.utils.plot_model(model, to_file, ...)`: the model's graph drawn to
+    /// `to_file`, as PNG, SVG or DOT text by the file's extension; for any model, declared or
+    /// built at run time.
+    fn plot_model(&self, to_file: impl AsRef<std::path::Path>, options: PlotOptions) -> Result<()> {
+        plot_graph(self.graph(), to_file, options)
     }
 
     /// Keras's `model.layers`: every layer but the inputs, in declaration order, so that
