@@ -28,7 +28,9 @@ use std::process::{Command, ExitCode, Stdio};
 use std::time::Instant;
 
 use densely::datasets::fashion_mnist;
+use densely::dynamic::{dense, flatten, DynamicModel, Sequential};
 use densely::inputs::Input;
+use densely::network::{InputsOf, TargetsOf};
 use densely::prelude::*;
 
 /// The book's models, as the tests and benches declare them.
@@ -163,6 +165,76 @@ fn peak_mib(pid: &str) -> Option<f64> {
     Some(kib / 1024.0)
 }
 
+/// The book's MLP built at run time, the twin of the declared `FashionMlp`.
+fn runtime_mlp() -> densely::Result<DynamicModel> {
+    Sequential::new("FashionMlp")
+        .input("image", &[28, 28])
+        .add(flatten().named("flatten"))
+        .add(dense(300).activation("relu").named("hidden1"))
+        .add(dense(100).activation("relu").named("hidden2"))
+        .add(dense(10).activation("softmax").named("probs"))
+        .loss("sparse_categorical_crossentropy")
+        .build()
+}
+
+/// Data as model `N` reads it.
+struct Data<'a, N: Network> {
+    train: (N::Inputs<'a>, N::Targets<'a>),
+    valid: (N::Inputs<'a>, N::Targets<'a>),
+    test: (N::Inputs<'a>, N::Targets<'a>),
+}
+
+impl<'a, N: Network> Data<'a, N> {
+    fn new(images: [impl InputsOf<'a, N>; 3], labels: [impl TargetsOf<'a, N>; 3]) -> Self {
+        let [train, valid, test] = images.map(InputsOf::into_inputs);
+        let [y_train, y_valid, y_test] = labels.map(TargetsOf::into_targets);
+        Data {
+            train: (train, y_train),
+            valid: (valid, y_valid),
+            test: (test, y_test),
+        }
+    }
+}
+
+/// Trains `model` as the Keras script does, printing each epoch into `timer`; then evaluates
+/// and times `predict` on the test images: the seconds and the test accuracy.
+fn time_model<'a, N: Network>(
+    model: &mut N,
+    data: Data<'a, N>,
+    timer: &'a mut EpochTimer,
+    args: &Args,
+) -> densely::Result<(f64, Option<f64>)> {
+    model.compile(Sgd::default(), [Metric::Accuracy]);
+    model.fit(
+        data.train.0,
+        data.train.1,
+        FitOptions::default()
+            .epochs(args.epochs)
+            .batch_size(args.batch_size)
+            .validation_data(data.valid.0, data.valid.1)
+            .verbose(0)
+            .callback(timer),
+    )?;
+    let (x_test, y_test) = data.test;
+    let test_accuracy = model.evaluate(x_test, y_test)?.get("accuracy");
+    let predicting = Instant::now();
+    model.predict_batched(x_test, 1000)?;
+    let predict_seconds = predicting.elapsed().as_secs_f64();
+    println!("  predict 10,000 test images (batch 1000): {predict_seconds:.4} s");
+    println!("  test accuracy {:.4}", test_accuracy.unwrap_or(f64::NAN));
+    Ok((predict_seconds, test_accuracy))
+}
+
+impl EpochTimer {
+    fn new(train_samples: usize) -> Self {
+        EpochTimer {
+            train_samples,
+            started: None,
+            figures: Figures::default(),
+        }
+    }
+}
+
 fn run_densely(args: &Args) -> densely::Result<Figures> {
     println!(
         "densely: Fashion-MNIST MLP 784-300-100-10, SGD 0.01, batch {}, {} epoch(s)",
@@ -185,14 +257,7 @@ fn run_densely(args: &Args) -> densely::Result<Figures> {
             "bytes, scaled batch by batch"
         }
     );
-
-    let mut model = FashionMlp::new();
-    model.compile(Sgd::default(), [Metric::Accuracy]);
-    let mut timer = EpochTimer {
-        train_samples: x_train.len(),
-        started: None,
-        figures: Figures::default(),
-    };
+    let train_samples = x_train.len();
     let (valid_view, train_view, test_view);
     let (valid_floats, train_floats, test_floats);
     let (x_valid, x_train, x_test): Images<'_> = if args.floats {
@@ -216,32 +281,31 @@ fn run_densely(args: &Args) -> densely::Result<Figures> {
             Input::new(&test_view),
         )
     };
-    model.fit(
-        x_train,
-        &y_train,
-        FitOptions::default()
-            .epochs(args.epochs)
-            .batch_size(args.batch_size)
-            .validation_data(x_valid, &y_valid)
-            .verbose(0)
-            .callback(&mut timer),
-    )?;
-    let mut figures = timer.figures;
+    let labels = [&y_train, &y_valid, &y_test];
 
-    let test_accuracy = model.evaluate(x_test, &y_test)?.get("accuracy");
-    let predicting = Instant::now();
-    let predictions = model.predict_batched(x_test, 1000)?;
-    let predict_seconds = predicting.elapsed().as_secs_f64();
-    assert_eq!(predictions.len(), x_test.samples());
+    println!("declared with model! (FashionMlp):");
+    let mut declared = FashionMlp::new();
+    let mut timer = EpochTimer::new(train_samples);
+    let data = Data::<FashionMlp>::new([x_train, x_valid, x_test], labels);
+    let (predict_seconds, test_accuracy) = time_model(&mut declared, data, &mut timer, args)?;
+    let mut figures = timer.figures;
     figures.predict_seconds = Some(predict_seconds);
     figures.test_accuracy = test_accuracy;
+
+    println!("built at run time (Sequential, the same layers):");
+    let mut built = runtime_mlp()?;
+    let mut timer = EpochTimer::new(train_samples);
+    let data = Data::<DynamicModel>::new([&x_train, &x_valid, &x_test], labels);
+    time_model(&mut built, data, &mut timer, args)?;
+    let runtime = timer.figures;
+    if let (Some(typed), Some(runtime)) = (figures.steady_epoch(), runtime.steady_epoch()) {
+        println!(
+            "  steady-state epoch: declared {typed:.3} s, built at run time {runtime:.3} s, ratio {:.3}x",
+            runtime / typed
+        );
+    }
     figures.peak_mib = peak_mib("self");
     figures.version = format!("densely {}", env!("CARGO_PKG_VERSION"));
-    println!(
-        "  predict {} test images (batch 1000): {predict_seconds:.4} s",
-        x_test.samples()
-    );
-    println!("  test accuracy {:.4}", test_accuracy.unwrap_or(f64::NAN));
     match figures.peak_mib {
         Some(mib) => println!("  peak memory (VmHWM) {mib:.1} MiB"),
         None => println!("  peak memory: /proc/self/status unavailable"),

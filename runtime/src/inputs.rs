@@ -82,6 +82,11 @@ impl<'a, S: Shape> Input<'a, S> {
     pub fn samples(self) -> usize {
         self.rows.samples()
     }
+
+    /// Writes the samples `rows`, one after the other, into `into`.
+    pub fn stage_into(self, rows: &[usize], into: &mut [f32]) -> Result<()> {
+        self.rows.stage(rows, into)
+    }
 }
 
 impl<S: Shape> Clone for Input<'_, S> {

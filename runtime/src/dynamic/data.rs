@@ -5,7 +5,7 @@ use std::fmt;
 
 use crate::data::{Batch, Labels};
 use crate::error::Result;
-use crate::inputs::{ByteSamples, SampleRows};
+use crate::inputs::{ByteSamples, Input, SampleRows};
 use crate::inspect::Array;
 use crate::network::{InputsOf, TargetsOf};
 use crate::numpy::NpyFile;
@@ -47,6 +47,20 @@ macro_rules! any_samples_of_typed_rows {
 }
 
 any_samples_of_typed_rows!(Batch<S>, ByteSamples<'_, S>, NpyFile<S>);
+
+impl<S: Shape> AnySamples for Input<'_, S> {
+    fn sample_shape(&self) -> &[usize] {
+        S::DIMS
+    }
+
+    fn samples(&self) -> usize {
+        Input::samples(*self)
+    }
+
+    fn stage(&self, rows: &[usize], into: &mut [f32]) -> Result<()> {
+        self.stage_into(rows, into)
+    }
+}
 
 impl AnySamples for Array {
     fn sample_shape(&self) -> &[usize] {
