@@ -48,6 +48,7 @@ pub mod network;
 pub mod numpy;
 pub mod optimizers;
 pub mod plot;
+pub mod search;
 pub mod shape;
 pub mod source;
 pub mod summary;

@@ -136,6 +136,17 @@ impl EarlyStopping {
         self.best
     }
 
+    /// The monitored value's name.
+    pub fn monitored(&self) -> &str {
+        &self.monitor.name
+    }
+
+    /// Whether a higher monitored value is better: `Some` once training began and `mode`
+    /// was resolved.
+    pub fn maximizes(&self) -> Option<bool> {
+        self.monitor.maximizes()
+    }
+
     /// The epochs waited since the last improvement (Keras's `wait`).
     pub fn wait(&self) -> usize {
         self.wait

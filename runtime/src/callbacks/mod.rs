@@ -221,6 +221,12 @@ impl<N: Network, C: Callback<N> + ?Sized> Callback<N> for Box<C> {
     forward_hooks!(self => std::iter::once(&mut **self));
 }
 
+/// A callback shared through `Rc<RefCell<_>>` is a callback: `fit` takes a handle and the
+/// caller reads the callback through another after training, whatever the data's lifetime.
+impl<N: Network, C: Callback<N> + ?Sized> Callback<N> for std::rc::Rc<std::cell::RefCell<C>> {
+    forward_hooks!(self => std::iter::once(&mut *self.borrow_mut()));
+}
+
 /// A list of callbacks is a callback that calls each in turn (Keras's `CallbackList`): a
 /// hook stops at the first error.
 impl<N: Network, C: Callback<N>> Callback<N> for Vec<C> {

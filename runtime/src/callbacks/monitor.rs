@@ -76,6 +76,11 @@ impl Monitor {
         }
     }
 
+    /// Whether higher is better, once resolved (when training began).
+    pub(crate) fn maximizes(&self) -> Option<bool> {
+        self.maximize
+    }
+
     pub(crate) fn set_name(&mut self, name: &str) {
         self.name = name.to_string();
         self.maximize = None;
