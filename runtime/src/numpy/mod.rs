@@ -32,6 +32,7 @@ use file::{element_of, Element};
 
 use crate::data::{Batch, Labels};
 use crate::error::{format_error, io_error, quoted_list, Error, Result};
+use crate::inspect::Array;
 use crate::shape::Shape;
 
 /// The values of an array, in C order, in the element type the file holds.
@@ -73,6 +74,26 @@ pub fn load(path: impl AsRef<Path>) -> Result<NpyArray> {
     let file = std::fs::File::open(path).map_err(|source| io_error(path, source))?;
     read_array(io::BufReader::new(file), path.display().to_string())
         .map_err(|reason| format_error(path, reason))
+}
+
+/// Writes `array` to a `.npy` file at `path` as `float32`, as `np.save` does; the write is
+/// atomic (the previous file stays whole on an error).
+pub fn save(path: impl AsRef<Path>, array: &Array) -> Result<()> {
+    use npyz::WriterBuilder;
+    let path = path.as_ref();
+    let shape: Vec<u64> = array.shape().iter().map(|&d| d as u64).collect();
+    let mut bytes = Vec::new();
+    let mut writer = npyz::WriteOptions::new()
+        .default_dtype()
+        .shape(&shape)
+        .writer(&mut bytes)
+        .begin_nd()
+        .map_err(|source| io_error(path, source))?;
+    writer
+        .extend(array.values().iter().copied())
+        .map_err(|source| io_error(path, source))?;
+    writer.finish().map_err(|source| io_error(path, source))?;
+    crate::io::write_atomically(path, &bytes)
 }
 
 /// Reads every array of the `.npz` archive at `path`, as `np.load` does.
@@ -157,6 +178,16 @@ impl NpyArray {
             other => other.to_f64().into_iter().map(|x| x as f32).collect(),
         };
         Batch::from_vec(values).map_err(|e| self.error(e.to_string()))
+    }
+
+    /// The values as an [`Array`] of `f32` of the same shape, whatever the element type (as
+    /// numpy's `astype(np.float32)`): what a model built at run time reads.
+    pub fn to_array(&self) -> Result<Array> {
+        let values = match &self.elements {
+            Elements::F32(v) => v.clone(),
+            other => other.to_f64().into_iter().map(|x| x as f32).collect(),
+        };
+        Array::new(self.shape.clone(), values).map_err(|e| self.error(e.to_string()))
     }
 
     /// The values as class labels below `C`: shape `(n,)` or `(n, 1)`, integers (or floats
