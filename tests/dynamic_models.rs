@@ -106,6 +106,23 @@ fn multi_output() -> Functional {
     f
 }
 
+model! {
+    /// The book's regression MLP (California housing's 8 features, one price).
+    pub struct RegressionMlp {
+        input features: [8];
+        hidden = Dense(30, relu);
+        output price = Dense(1), loss = mse;
+    }
+}
+
+fn regression_mlp() -> Sequential {
+    Sequential::new("RegressionMlp")
+        .input("features", &[8])
+        .add(dense(30).activation("relu").named("hidden"))
+        .add(dense(1).named("price"))
+        .loss("mse")
+}
+
 /// The declared model and its twin built at run time, from one seed.
 fn twins<N: Declared>(seed: u64, built: DynamicModel) -> (N, DynamicModel) {
     let declared = N::with_seed(seed);
@@ -146,6 +163,21 @@ fn the_books_classifier_trains_to_the_same_bits() {
         built.evaluate(&x, &y).unwrap(),
     );
     assert_eq!(a, b);
+}
+
+#[test]
+fn the_books_regression_mlp_trains_to_the_same_bits() {
+    let mut data = rng(12);
+    let x = Batch::<Shape1<8>>::from_vec(uniform(&mut data, 120 * 8)).unwrap();
+    let y = Batch::<Shape1<1>>::from_fn(120, |s, _| x.sample(s)[0] * 3.0 - x.sample(s)[5]);
+    let (mut declared, mut built) =
+        twins::<RegressionMlp>(13, regression_mlp().build_with_seed(13).unwrap());
+    declared.compile(Sgd::new(1e-3).momentum(0.9), [Metric::Mae]);
+    built.compile(Sgd::new(1e-3).momentum(0.9), [Metric::Mae]);
+    let a = declared.fit(&x, &y, options()).unwrap();
+    let b = built.fit(&x, &y, options()).unwrap();
+    assert_eq!(history_bits(&a), history_bits(&b));
+    assert_eq!(weight_bits(&declared), weight_bits(&built));
 }
 
 #[test]

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand, ValueEnum};
-use densely::dynamic::AnySamples;
+use densely::dynamic::{AnySamples, Parts};
 use densely::files::{KerasFlavor, SaveOptions};
 use densely::plot::PlotOptions;
 use densely::prelude::*;
@@ -159,7 +159,7 @@ fn predict(
         .map(|path| numpy::load(path)?.to_array())
         .collect::<densely::Result<Vec<_>>>()?;
     let parts: Vec<&dyn AnySamples> = arrays.iter().map(|a| a as &dyn AnySamples).collect();
-    let predictions = model.predict_batched(&parts[..], batch_size)?;
+    let predictions = model.predict_batched(Parts::from_slice(&parts), batch_size)?;
     let names = model.output_names();
     match output {
         Some(path) if predictions.len() == 1 => numpy::save(path, &predictions[0]),

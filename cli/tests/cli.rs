@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use densely::dynamic::AnySamples;
+use densely::dynamic::{AnySamples, Parts};
 use densely::prelude::*;
 use densely::{numpy, Array};
 
@@ -40,7 +40,7 @@ fn path(p: &Path) -> &str {
 fn predict(model: &mut densely::DynamicModel, inputs: &[Array]) -> Vec<Vec<f32>> {
     let parts: Vec<&dyn AnySamples> = inputs.iter().map(|a| a as &dyn AnySamples).collect();
     model
-        .predict(&parts[..])
+        .predict(Parts::from_slice(&parts))
         .unwrap()
         .into_iter()
         .map(Array::into_values)

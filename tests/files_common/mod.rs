@@ -129,6 +129,7 @@ pub fn predict_flat(
         .iter()
         .map(|a| a as &dyn densely::dynamic::AnySamples)
         .collect();
-    let predictions = model.predict_batched(&parts[..], batch_size)?;
+    let predictions =
+        model.predict_batched(densely::dynamic::Parts::from_slice(&parts), batch_size)?;
     Ok(predictions.into_iter().map(Array::into_values).collect())
 }

@@ -147,8 +147,8 @@ impl AnyTargets for Array {
 const INLINE_PARTS: usize = 8;
 
 /// One part per input (or output) of a model built at run time, in its order: what `fit`,
-/// `evaluate` and `predict` take from a reference (one part), a tuple of references or a
-/// slice of them.
+/// `evaluate` and `predict` take from a reference (one part), a tuple of references, or
+/// [`Parts::from_slice`] for any number of them.
 pub struct Parts<'a, T: ?Sized> {
     repr: PartsRepr<'a, T>,
 }
@@ -231,36 +231,28 @@ pub type DynInputs<'a> = Parts<'a, dyn AnySamples + 'a>;
 /// The targets of a [`DynamicModel`]: targets per output, in the model's output order.
 pub type DynTargets<'a> = Parts<'a, dyn AnyTargets + 'a>;
 
+#[diagnostic::do_not_recommend]
 impl<'a, R: AnySamples + 'a> InputsOf<'a, DynamicModel> for &'a R {
     fn into_inputs(self) -> DynInputs<'a> {
         Parts::inline(&[self as &dyn AnySamples])
     }
 }
 
-impl<'a> InputsOf<'a, DynamicModel> for &'a [&'a (dyn AnySamples + 'a)] {
-    fn into_inputs(self) -> DynInputs<'a> {
-        Parts::from_slice(self)
-    }
-}
-
+#[diagnostic::do_not_recommend]
 impl<'a> InputsOf<'a, DynamicModel> for DynInputs<'a> {
     fn into_inputs(self) -> DynInputs<'a> {
         self
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl<'a, R: AnyTargets + 'a> TargetsOf<'a, DynamicModel> for &'a R {
     fn into_targets(self) -> DynTargets<'a> {
         Parts::inline(&[self as &dyn AnyTargets])
     }
 }
 
-impl<'a> TargetsOf<'a, DynamicModel> for &'a [&'a (dyn AnyTargets + 'a)] {
-    fn into_targets(self) -> DynTargets<'a> {
-        Parts::from_slice(self)
-    }
-}
-
+#[diagnostic::do_not_recommend]
 impl<'a> TargetsOf<'a, DynamicModel> for DynTargets<'a> {
     fn into_targets(self) -> DynTargets<'a> {
         self
@@ -270,6 +262,7 @@ impl<'a> TargetsOf<'a, DynamicModel> for DynTargets<'a> {
 /// Tuples of references, one per input or output, as Keras's `fit((x_wide, x_deep), ...)`.
 macro_rules! tuples_of_parts {
     ($(($($part:ident),+)),*) => {$(
+        #[diagnostic::do_not_recommend]
         impl<'a, $($part: AnySamples + 'a),+> InputsOf<'a, DynamicModel> for ($(&'a $part,)+) {
             #[allow(non_snake_case)]
             fn into_inputs(self) -> DynInputs<'a> {
@@ -278,6 +271,7 @@ macro_rules! tuples_of_parts {
             }
         }
 
+        #[diagnostic::do_not_recommend]
         impl<'a, $($part: AnyTargets + 'a),+> TargetsOf<'a, DynamicModel> for ($(&'a $part,)+) {
             #[allow(non_snake_case)]
             fn into_targets(self) -> DynTargets<'a> {
