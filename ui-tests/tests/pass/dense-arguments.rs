@@ -20,9 +20,9 @@ fn main() {
     assert!(model.he.use_bias());
     assert!(model.ones.bias().unwrap().iter().all(|&b| b == 1.0));
     let mut tensors = Vec::new();
-    model.visit_params(&mut |layer, param| tensors.push((layer, param.name)));
-    assert_eq!(tensors[0], ("no_bias", "kernel"));
-    assert_eq!(tensors[1], ("he", "kernel"));
+    model.visit_params(&mut |layer, param| tensors.push((layer.to_owned(), param.name)));
+    assert_eq!(tensors[0], ("no_bias".to_owned(), "kernel"));
+    assert_eq!(tensors[1], ("he".to_owned(), "kernel"));
     let x = Batch::<Shape1<4>>::from_fn(2, |s, i| (s + i) as f32);
     let y: Batch<Shape1<1>> = model.predict(&x).unwrap();
     assert_eq!(y.len(), 2);

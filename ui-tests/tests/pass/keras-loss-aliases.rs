@@ -19,7 +19,11 @@ model! {
 }
 
 fn main() {
-    let losses: Vec<&str> = Aliases::GRAPH.outputs.iter().map(|o| o.loss).collect();
+    let losses: Vec<&str> = Aliases::GRAPH
+        .outputs
+        .iter()
+        .map(|o| o.loss.map_or("none", |loss| loss.name()))
+        .collect();
     assert_eq!(
         losses,
         [
