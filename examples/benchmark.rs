@@ -28,10 +28,10 @@ use std::process::{Command, ExitCode, Stdio};
 use std::time::Instant;
 
 use densely::datasets::fashion_mnist;
-use densely::dynamic::{dense, flatten, DynamicModel, Sequential};
 use densely::inputs::Input;
 use densely::network::{InputsOf, TargetsOf};
 use densely::prelude::*;
+use densely::DynamicModel;
 
 /// The book's models, as the tests and benches declare them.
 #[path = "../tests/common/book.rs"]
@@ -165,18 +165,6 @@ fn peak_mib(pid: &str) -> Option<f64> {
     Some(kib / 1024.0)
 }
 
-/// The book's MLP built at run time, the twin of the declared `FashionMlp`.
-fn runtime_mlp() -> densely::Result<DynamicModel> {
-    Sequential::new("FashionMlp")
-        .input("image", &[28, 28])
-        .add(flatten().named("flatten"))
-        .add(dense(300).activation("relu").named("hidden1"))
-        .add(dense(100).activation("relu").named("hidden2"))
-        .add(dense(10).activation("softmax").named("probs"))
-        .loss("sparse_categorical_crossentropy")
-        .build()
-}
-
 /// Data as model `N` reads it.
 struct Data<'a, N: Network> {
     train: (N::Inputs<'a>, N::Targets<'a>),
@@ -293,7 +281,7 @@ fn run_densely(args: &Args) -> densely::Result<Figures> {
     figures.test_accuracy = test_accuracy;
 
     println!("built at run time (Sequential, the same layers):");
-    let mut built = runtime_mlp()?;
+    let mut built = book::built::fashion_mlp().build()?;
     let mut timer = EpochTimer::new(train_samples);
     let data = Data::<DynamicModel>::new([&x_train, &x_valid, &x_test], labels);
     time_model(&mut built, data, &mut timer, args)?;

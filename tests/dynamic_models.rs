@@ -4,11 +4,10 @@
 
 mod common;
 
+use common::book::built::{fashion_mlp, multi_output, residual, wide_and_deep};
 use common::book::{FashionMlp, MultiOutput, Residual, WideAndDeep};
 use common::{check_gradients, rng, uniform};
-use densely::dynamic::{
-    activation, add, concatenate, dense, dropout, flatten, DynamicModel, Functional, Sequential,
-};
+use densely::dynamic::{add, dense, DynamicModel, Functional, Sequential};
 use densely::network::TargetsOf;
 use densely::prelude::*;
 
@@ -43,67 +42,6 @@ fn options<'a, N: Network>() -> FitOptions<'a, N> {
         .validation_split(0.25)
         .seed(11)
         .verbose(0)
-}
-
-fn fashion_mlp() -> Sequential {
-    Sequential::new("FashionMlp")
-        .input("image", &[28, 28])
-        .add(flatten().named("flatten"))
-        .add(dense(300).activation("relu").named("hidden1"))
-        .add(dense(100).activation("relu").named("hidden2"))
-        .add(dense(10).activation("softmax").named("probs"))
-        .loss("sparse_categorical_crossentropy")
-}
-
-fn wide_and_deep() -> Functional {
-    let mut f = Functional::new("WideAndDeep");
-    let wide = f.input("wide_input", &[5]);
-    let deep = f.input("deep_input", &[6]);
-    let hidden1 = f.apply(dense(30).activation("relu").named("hidden1"), &[deep]);
-    let hidden2 = f.apply(dense(30).activation("relu").named("hidden2"), &[hidden1]);
-    let concat = f.apply(concatenate().named("concat"), &[wide, hidden2]);
-    let main = f.apply(dense(1).named("main_output"), &[concat]);
-    let aux = f.apply(dense(1).named("aux_output"), &[hidden2]);
-    f.output(main, "mse", 0.9).output(aux, "mse", 0.1);
-    f
-}
-
-fn residual() -> Functional {
-    let mut f = Functional::new("Residual");
-    let x = f.input("x", &[8]);
-    let stem = f.apply(dense(12).activation("tanh").named("stem"), &[x]);
-    let branch1 = f.apply(dense(12).activation("elu").named("branch1"), &[stem]);
-    let branch2 = f.apply(dense(12).activation("swish").named("branch2"), &[branch1]);
-    let sum = f.apply(add().named("sum"), &[stem, branch2, branch1]);
-    let activated = f.apply(activation("gelu").named("activated"), &[sum]);
-    let y = f.apply(dense(3).activation("sigmoid").named("y"), &[activated]);
-    f.output(y, "huber", 1.0);
-    f
-}
-
-fn multi_output() -> Functional {
-    let mut f = Functional::new("MultiOutput");
-    let features = f.input("features", &[7]);
-    let hidden = f.apply(dense(16).activation("selu").named("hidden"), &[features]);
-    let leaky = f.apply(
-        dense(16)
-            .activation("leaky_relu")
-            .use_bias(false)
-            .named("leaky"),
-        &[hidden],
-    );
-    let soft = f.apply(dense(10).activation("softplus").named("soft"), &[leaky]);
-    let dropped = f.apply(dropout(0.3).named("dropped"), &[soft]);
-    let classes = f.apply(dense(4).activation("softmax").named("classes"), &[dropped]);
-    let score = f.apply(dense(1).activation("sigmoid").named("score"), &[classes]);
-    let logits = f.apply(dense(5).named("logits"), &[hidden]);
-    let labels = f.apply(activation("softmax").named("labels"), &[logits]);
-    let value = f.apply(dense(2).activation("linear").named("value"), &[hidden]);
-    f.output(classes, "categorical_crossentropy", 0.7)
-        .output(score, "binary_crossentropy", 0.5)
-        .output(labels, "sparse_categorical_crossentropy", 2.0)
-        .output(value, "mae", 0.25);
-    f
 }
 
 model! {

@@ -108,17 +108,7 @@ fn wide_deep() -> (WideAndDeep, Value) {
 
 /// The same Wide & Deep built at run time, as `Functional` builds it.
 fn runtime_wide_deep() -> (densely::DynamicModel, Value) {
-    use densely::dynamic::{concatenate, dense, Functional};
-    let mut f = Functional::new("runtime_wide_deep");
-    let wide = f.input("wide_input", &[5]);
-    let deep = f.input("deep_input", &[6]);
-    let hidden1 = f.apply(dense(30).activation("relu").named("hidden1"), &[deep]);
-    let hidden2 = f.apply(dense(30).activation("relu").named("hidden2"), &[hidden1]);
-    let concat = f.apply(concatenate().named("concat"), &[wide, hidden2]);
-    let main = f.apply(dense(1).named("main_output"), &[concat]);
-    let aux = f.apply(dense(1).named("aux_output"), &[hidden2]);
-    f.output(main, "mse", 0.9).output(aux, "mse", 0.1);
-    train_wide_deep(f.build_with_seed(6).unwrap())
+    train_wide_deep(built::wide_and_deep().build_with_seed(6).unwrap())
 }
 
 /// Trains a Wide & Deep two epochs with Adam and records its probe predictions.

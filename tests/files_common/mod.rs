@@ -14,7 +14,7 @@ mod common;
 
 /// Wide & Deep of the Keras fixtures, with densely's names for the hidden layers (Keras
 /// calls them dense_2 and dense_3).
-pub use common::book::WideAndDeep;
+pub use common::book::{built, WideAndDeep};
 pub use common::scratch;
 
 model! {
