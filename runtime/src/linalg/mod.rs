@@ -16,7 +16,8 @@
 //! Every value is a sum in order over the inner dimension, in chunks of 256 added to the
 //! result one after the other, with fused multiply-adds: the order of the matrixmultiply crate
 //! that densely used before, so results are the same to the last bit. The kernels are written
-//! for AVX2 and FMA (chosen at run time) with a portable fallback. Like matrixmultiply's, they
+//! for AVX-512 and for AVX2 with FMA (the best the CPU has, chosen at run time; see the `x86`
+//! module), with a portable fallback; the two SIMD kernels give the same bits. Like matrixmultiply's, they
 //! copy what they read into small blocks first (the values of `b` step after step, so the
 //! tiles read them in order), but on the stack: nothing is allocated, so a training step
 //! allocates nothing. Products big enough to pay for it are split between the threads of a
@@ -148,6 +149,11 @@ pub fn gemm(c: &mut [f32], a: Mat<'_>, b: Mat<'_>, beta: f32) {
 /// # Panics
 /// If the sizes don't agree, or `c` or the bias is too short.
 pub fn gemm_with(c: &mut [f32], a: Mat<'_>, b: Mat<'_>, epilogue: Epilogue<'_>) {
+    gemm_on(Kernel::here(), c, a, b, epilogue);
+}
+
+/// [`gemm_with`] with `kernel`.
+fn gemm_on(kernel: Kernel, c: &mut [f32], a: Mat<'_>, b: Mat<'_>, epilogue: Epilogue<'_>) {
     assert_eq!(a.cols, b.rows, "gemm: inner sizes differ");
     let (m, k, n) = (a.rows, a.cols, b.cols);
     assert!(
@@ -173,22 +179,51 @@ pub fn gemm_with(c: &mut [f32], a: Mat<'_>, b: Mat<'_>, epilogue: Epilogue<'_>) 
         bias: epilogue.bias.map_or(std::ptr::null(), <[f32]>::as_ptr),
         relu: epilogue.relu,
     };
-    product.run(simd());
+    product.run(kernel);
 }
 
-/// Whether the AVX2 and FMA kernels run here.
-fn simd() -> bool {
+/// The kernel that computes products.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kernel {
+    /// Plain Rust, on any machine.
+    Portable,
+    /// AVX2 and FMA: 16-row tiles.
     #[cfg(target_arch = "x86_64")]
-    {
-        avx2::available()
+    Avx2,
+    /// AVX-512: 32-row tiles.
+    #[cfg(target_arch = "x86_64")]
+    Avx512,
+}
+
+impl Kernel {
+    /// The best kernel this CPU runs (`$DENSELY_NO_AVX512` and `$DENSELY_NO_SIMD` step down),
+    /// detected once.
+    fn here() -> Self {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if x86::avx512_available() {
+                return Kernel::Avx512;
+            }
+            if x86::avx2_available() {
+                return Kernel::Avx2;
+            }
+        }
+        Kernel::Portable
     }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
+
+    /// The rows and columns of its tiles.
+    fn tile(self) -> (usize, usize) {
+        match self {
+            Kernel::Portable => portable::TILE,
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx2 => (x86::AVX2_ROWS, COLUMN_TILE.1),
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx512 => (x86::AVX512_ROWS, COLUMN_TILE.1),
+        }
     }
 }
 
-/// The rows and columns of a tile of the column kernel.
+/// The rows (of the AVX2 kernel) and columns of a tile of the column kernels.
 const COLUMN_TILE: (usize, usize) = (16, 6);
 /// Products with fewer multiply-adds than this run on the calling thread alone.
 const PARALLEL_MIN_WORK: usize = 1 << 19;
@@ -220,9 +255,9 @@ unsafe impl Send for Product<'_> {}
 unsafe impl Sync for Product<'_> {}
 
 impl Product<'_> {
-    /// Computes the product with the AVX2 kernel if `columns` (else the portable one), split
-    /// over the pool's threads when it is big enough.
-    fn run(&self, columns: bool) {
+    /// Computes the product with `kernel`, split over the pool's threads when it is big
+    /// enough.
+    fn run(&self, kernel: Kernel) {
         let work = self.m * self.n * self.k.max(1);
         let threads = if work >= PARALLEL_MIN_WORK {
             threads()
@@ -230,11 +265,11 @@ impl Product<'_> {
             1
         };
         if threads <= 1 {
-            self.block(columns, 0..self.m, 0..self.n);
+            self.block(kernel, 0..self.m, 0..self.n);
             return;
         }
         // Split the dimension with more tiles, in whole tiles, as evenly as possible.
-        let (mr, nr) = if columns { COLUMN_TILE } else { portable::TILE };
+        let (mr, nr) = kernel.tile();
         let (m_tiles, n_tiles) = (self.m.div_ceil(mr), self.n.div_ceil(nr));
         let split_rows = m_tiles >= n_tiles;
         let (tiles, step, len) = if split_rows {
@@ -257,28 +292,29 @@ impl Product<'_> {
         };
         pool::run(parts, &|part| {
             if split_rows {
-                self.block(columns, range(part), 0..self.n);
+                self.block(kernel, range(part), 0..self.n);
             } else {
-                self.block(columns, 0..self.m, range(part));
+                self.block(kernel, 0..self.m, range(part));
             }
         });
     }
 
     /// Computes the block `rows x cols` of `c`.
-    fn block(&self, columns: bool, rows: Range<usize>, cols: Range<usize>) {
+    fn block(&self, kernel: Kernel, rows: Range<usize>, cols: Range<usize>) {
         if rows.is_empty() || cols.is_empty() {
             return;
         }
-        #[cfg(target_arch = "x86_64")]
-        if columns {
-            // SAFETY: `columns` is only set where the CPU has AVX2 and FMA; the ranges lie
-            // within the checked sizes.
-            unsafe { avx2::columns(self, rows, cols) };
-            return;
+        // SAFETY: a kernel is only chosen where the CPU has its instructions; the ranges lie
+        // within the sizes checked by `gemm_with`.
+        unsafe {
+            match kernel {
+                Kernel::Portable => portable::block(self, rows, cols),
+                #[cfg(target_arch = "x86_64")]
+                Kernel::Avx2 => x86::columns_avx2(self, rows, cols),
+                #[cfg(target_arch = "x86_64")]
+                Kernel::Avx512 => x86::columns_avx512(self, rows, cols),
+            }
         }
-        let _ = columns;
-        // SAFETY: the ranges lie within the sizes checked by `gemm_with`.
-        unsafe { portable::block(self, rows, cols) }
     }
 }
 
@@ -346,472 +382,7 @@ mod portable {
 }
 
 #[cfg(target_arch = "x86_64")]
-mod avx2 {
-    use super::Product;
-    use std::arch::x86_64::*;
-    use std::ops::Range;
-    use std::sync::atomic::{AtomicU8, Ordering};
-
-    /// Rows and columns per tile: 12 accumulators, 2 vectors of `a` and a broadcast of `b`
-    /// take 15 of the 16 vector registers. (24 x 4 tiles, which would skip more zeros, spill.)
-    const MR: usize = super::COLUMN_TILE.0;
-    const NR: usize = super::COLUMN_TILE.1;
-    /// The inner dimension is summed in chunks of this many, added to the result one after
-    /// the other (matrixmultiply's order, so results don't change).
-    const KC: usize = 256;
-    /// Columns of `b` per block: their packed chunk (96 KB at most) stays in the L2 cache.
-    const NC: usize = 96;
-    /// The fewest rows for which skipping the zeros of `b` pays for looking for them.
-    const SKIP_MIN_ROWS: usize = 64;
-
-    /// Whether the CPU has AVX2 and FMA (and `$DENSELY_NO_SIMD` is not set), detected once.
-    pub(super) fn available() -> bool {
-        static DETECTED: AtomicU8 = AtomicU8::new(0);
-        match DETECTED.load(Ordering::Relaxed) {
-            1 => true,
-            2 => false,
-            _ => {
-                let yes = std::env::var_os("DENSELY_NO_SIMD").is_none()
-                    && is_x86_feature_detected!("avx2")
-                    && is_x86_feature_detected!("fma");
-                DETECTED.store(if yes { 1 } else { 2 }, Ordering::Relaxed);
-                yes
-            }
-        }
-    }
-
-    /// Lane masks for the first `rows` of 16 rows.
-    #[inline(always)]
-    unsafe fn row_masks(rows: usize) -> (__m256i, __m256i) {
-        unsafe {
-            let lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-            let rows = _mm256_set1_epi32(rows as i32);
-            let first = _mm256_cmpgt_epi32(rows, lanes);
-            let second = _mm256_cmpgt_epi32(rows, _mm256_add_epi32(lanes, _mm256_set1_epi32(8)));
-            (first, second)
-        }
-    }
-
-    /// What a tile does after its chunk of the inner dimension.
-    #[derive(Clone, Copy)]
-    struct Finish {
-        /// The factor of what `c` holds (0: not read).
-        beta: f32,
-        /// The bias of the tile's first row, or null.
-        bias: *const f32,
-        relu: bool,
-    }
-
-    /// One tile: `c[0..rows, 0..N] (+)= a[0..rows, q] * b[q, 0..N]` summed in order over the
-    /// `count` steps `q = steps[s]` (`q = s` if `steps` is null), with `a` column-major (stride `lda`), `b` at strides
-    /// `rsb` and `csb` (packed step after step by [`pack_b`]: `NR` and 1) and `c` column-major (stride
-    /// `csc`); 16 rows, all of them if `FULL`, more than 8 if `TWO` (else the second vector of
-    /// rows is left out).
-    #[inline(always)]
-    #[allow(clippy::too_many_arguments)]
-    unsafe fn tile<const N: usize, const FULL: bool, const TWO: bool>(
-        count: usize,
-        steps: *const u8,
-        a: *const f32,
-        lda: usize,
-        (b, rsb, csb): (*const f32, usize, usize),
-        c: *mut f32,
-        csc: usize,
-        rows: usize,
-        finish: Finish,
-    ) {
-        unsafe {
-            let (mask0, mask1) = if FULL {
-                let all = _mm256_set1_epi32(-1);
-                (all, all)
-            } else {
-                row_masks(rows)
-            };
-            // Macros, not closures: the accumulators must stay in registers, and closures
-            // need not inherit the target features.
-            macro_rules! load {
-                ($p:expr, $mask:expr) => {{
-                    let p: *const f32 = $p;
-                    if FULL {
-                        _mm256_loadu_ps(p)
-                    } else {
-                        _mm256_maskload_ps(p, $mask)
-                    }
-                }};
-            }
-            let mut acc0 = [_mm256_setzero_ps(); N];
-            let mut acc1 = [_mm256_setzero_ps(); N];
-            macro_rules! step {
-                ($ap:expr, $bp:expr) => {{
-                    let (ap, bp): (*const f32, *const f32) = ($ap, $bp);
-                    let a0 = load!(ap, mask0);
-                    let a1 = if TWO {
-                        load!(ap.add(8), mask1)
-                    } else {
-                        _mm256_setzero_ps()
-                    };
-                    for j in 0..N {
-                        let bj = _mm256_broadcast_ss(&*bp.add(j * csb));
-                        acc0[j] = _mm256_fmadd_ps(a0, bj, acc0[j]);
-                        if TWO {
-                            acc1[j] = _mm256_fmadd_ps(a1, bj, acc1[j]);
-                        }
-                    }
-                }};
-            }
-            let mut bp = b;
-            if steps.is_null() {
-                // Every step, in order.
-                let mut ap = a;
-                for _ in 0..count {
-                    step!(ap, bp);
-                    ap = ap.add(lda);
-                    bp = bp.add(rsb);
-                }
-            } else {
-                for s in 0..count {
-                    step!(a.add(usize::from(*steps.add(s)) * lda), bp);
-                    bp = bp.add(rsb);
-                }
-            }
-            let zero = _mm256_setzero_ps();
-            let beta = _mm256_set1_ps(finish.beta);
-            let (bias0, bias1) = if finish.bias.is_null() {
-                (zero, zero)
-            } else if TWO {
-                (load!(finish.bias, mask0), load!(finish.bias.add(8), mask1))
-            } else {
-                (load!(finish.bias, mask0), zero)
-            };
-            macro_rules! finish {
-                ($value:expr, $cp:expr, $mask:expr, $bias:expr) => {{
-                    let cp: *mut f32 = $cp;
-                    let mut value = $value;
-                    if finish.beta != 0.0 {
-                        value = _mm256_fmadd_ps(beta, load!(cp, $mask), value);
-                    }
-                    if !finish.bias.is_null() {
-                        value = _mm256_add_ps(value, $bias);
-                    }
-                    if finish.relu {
-                        // maxps returns its second operand when either is NaN: NaN stays NaN.
-                        value = _mm256_max_ps(zero, value);
-                    }
-                    if FULL {
-                        _mm256_storeu_ps(cp, value)
-                    } else {
-                        _mm256_maskstore_ps(cp, $mask, value)
-                    }
-                }};
-            }
-            for j in 0..N {
-                let cp = c.add(j * csc);
-                finish!(acc0[j], cp, mask0, bias0);
-                if TWO {
-                    finish!(acc1[j], cp.add(8), mask1, bias1);
-                }
-            }
-        }
-    }
-
-    /// The transpose of 8 vectors of 8: lane `j` of vector `l` of the result is lane `l` of
-    /// vector `j`.
-    #[inline(always)]
-    unsafe fn transpose8(v: [__m256; 8]) -> [__m256; 8] {
-        unsafe {
-            let t0 = _mm256_unpacklo_ps(v[0], v[1]);
-            let t1 = _mm256_unpackhi_ps(v[0], v[1]);
-            let t2 = _mm256_unpacklo_ps(v[2], v[3]);
-            let t3 = _mm256_unpackhi_ps(v[2], v[3]);
-            let t4 = _mm256_unpacklo_ps(v[4], v[5]);
-            let t5 = _mm256_unpackhi_ps(v[4], v[5]);
-            let t6 = _mm256_unpacklo_ps(v[6], v[7]);
-            let t7 = _mm256_unpackhi_ps(v[6], v[7]);
-            let s0 = _mm256_shuffle_ps::<0x44>(t0, t2);
-            let s1 = _mm256_shuffle_ps::<0xEE>(t0, t2);
-            let s2 = _mm256_shuffle_ps::<0x44>(t1, t3);
-            let s3 = _mm256_shuffle_ps::<0xEE>(t1, t3);
-            let s4 = _mm256_shuffle_ps::<0x44>(t4, t6);
-            let s5 = _mm256_shuffle_ps::<0xEE>(t4, t6);
-            let s6 = _mm256_shuffle_ps::<0x44>(t5, t7);
-            let s7 = _mm256_shuffle_ps::<0xEE>(t5, t7);
-            [
-                _mm256_permute2f128_ps::<0x20>(s0, s4),
-                _mm256_permute2f128_ps::<0x20>(s1, s5),
-                _mm256_permute2f128_ps::<0x20>(s2, s6),
-                _mm256_permute2f128_ps::<0x20>(s3, s7),
-                _mm256_permute2f128_ps::<0x31>(s0, s4),
-                _mm256_permute2f128_ps::<0x31>(s1, s5),
-                _mm256_permute2f128_ps::<0x31>(s2, s6),
-                _mm256_permute2f128_ps::<0x31>(s3, s7),
-            ]
-        }
-    }
-
-    /// Copies `rows` (at most 16) rows of `kc` steps of `a` (strides `rsa`, `csa`) into
-    /// `packed`, 16 values per step, the missing rows as zeros.
-    #[inline(always)]
-    unsafe fn pack_a(
-        a: *const f32,
-        (rsa, csa): (usize, usize),
-        rows: usize,
-        kc: usize,
-        packed: *mut f32,
-    ) {
-        unsafe {
-            let zero = _mm256_setzero_ps();
-            let mut q = 0;
-            if csa == 1 {
-                // Each row is contiguous along the steps: blocks of 8 x 8, transposed.
-                while q + 8 <= kc {
-                    for half in 0..2 {
-                        let mut v = [zero; 8];
-                        for (r, v) in v.iter_mut().enumerate() {
-                            let row = half * 8 + r;
-                            if row < rows {
-                                *v = _mm256_loadu_ps(a.add(row * rsa + q));
-                            }
-                        }
-                        for (l, column) in transpose8(v).iter().enumerate() {
-                            _mm256_storeu_ps(packed.add((q + l) * MR + half * 8), *column);
-                        }
-                    }
-                    q += 8;
-                }
-            }
-            for q in q..kc {
-                for r in 0..MR {
-                    *packed.add(q * MR + r) = if r < rows {
-                        *a.add(r * rsa + q * csa)
-                    } else {
-                        0.0
-                    };
-                }
-            }
-        }
-    }
-
-    /// Packs a chunk of `kc` steps of `nc` columns of `b` (strides `rsb`, `csb`): for each step
-    /// kept, its `nc` values (`NR` apart, zero-padded) to `packed` and its index to `steps`;
-    /// returns the number kept. With `skip_zeros`, a step whose values are all zero is left out
-    /// (it adds nothing to a tile over these columns). `packed` has room for `kc * NR + 8`
-    /// values, `steps` for `kc`.
-    #[inline(always)]
-    #[allow(clippy::too_many_arguments)]
-    unsafe fn pack_b(
-        b: *const f32,
-        (rsb, csb): (usize, usize),
-        kc: usize,
-        nc: usize,
-        skip_zeros: bool,
-        packed: *mut f32,
-        steps: *mut u8,
-    ) -> usize {
-        unsafe {
-            let zero = _mm256_setzero_ps();
-            let lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-            let columns = _mm256_cmpgt_epi32(_mm256_set1_epi32(nc as i32), lanes);
-            let mut count = 0;
-            if rsb == 1 && nc <= 8 {
-                // Each column is contiguous along the steps: eight steps at a time, transposed.
-                let mut q = 0;
-                while q + 8 <= kc {
-                    let mut v = [zero; 8];
-                    for (j, v) in v.iter_mut().enumerate().take(nc) {
-                        *v = _mm256_loadu_ps(b.add(q + j * csb));
-                    }
-                    let rows = transpose8(v);
-                    for (l, row) in rows.iter().enumerate() {
-                        let nonzero = _mm256_movemask_ps(_mm256_cmp_ps::<_CMP_NEQ_UQ>(*row, zero));
-                        _mm256_storeu_ps(packed.add(count * NR), *row);
-                        *steps.add(count) = (q + l) as u8;
-                        count += usize::from(nonzero != 0 || !skip_zeros);
-                    }
-                    q += 8;
-                }
-                let mut values = [0.0f32; 8];
-                for q in q..kc {
-                    let mut any = false;
-                    for (j, value) in values.iter_mut().enumerate().take(nc) {
-                        *value = *b.add(q + j * csb);
-                        any |= *value != 0.0;
-                    }
-                    _mm256_storeu_ps(packed.add(count * NR), _mm256_loadu_ps(values.as_ptr()));
-                    *steps.add(count) = q as u8;
-                    count += usize::from(any || !skip_zeros);
-                }
-            } else if csb == 1 {
-                // The values of a step are contiguous: one masked load per step.
-                for q in 0..kc {
-                    let v = _mm256_maskload_ps(b.add(q * rsb), columns);
-                    let nonzero = _mm256_movemask_ps(_mm256_cmp_ps::<_CMP_NEQ_UQ>(v, zero));
-                    // Written in any case (the padding lanes are zeros); kept if it counts.
-                    _mm256_storeu_ps(packed.add(count * NR), v);
-                    *steps.add(count) = q as u8;
-                    count += usize::from(nonzero != 0 || !skip_zeros);
-                }
-            } else {
-                let mut values = [0.0f32; 8];
-                for q in 0..kc {
-                    let mut any = false;
-                    for (j, value) in values.iter_mut().enumerate().take(nc) {
-                        *value = *b.add(q * rsb + j * csb);
-                        any |= *value != 0.0;
-                    }
-                    _mm256_storeu_ps(packed.add(count * NR), _mm256_loadu_ps(values.as_ptr()));
-                    *steps.add(count) = q as u8;
-                    count += usize::from(any || !skip_zeros);
-                }
-            }
-            count
-        }
-    }
-
-    /// The block `rows x cols` of a product whose `a` has contiguous columns.
-    ///
-    /// The inner dimension is walked in chunks of [`KC`]. For each chunk, the values of `b`
-    /// each tile of columns reads are first packed step after step (the packing of
-    /// matrixmultiply), leaving out the steps where they are all zero, when there are rows
-    /// enough to pay for looking (adding a zero product changes no sum); the tiles of rows
-    /// then read the packed values in order.
-    ///
-    /// # Safety
-    /// The CPU must have AVX2 and FMA, and the ranges lie within the product's sizes.
-    #[target_feature(enable = "avx2,fma")]
-    pub(super) unsafe fn columns(p: &Product<'_>, rows: Range<usize>, cols: Range<usize>) {
-        const TILES: usize = NC / NR;
-        let (a, b) = (p.a, p.b);
-        let lda = a.col_stride;
-        let (rsb, csb) = (b.row_stride, b.col_stride);
-        let skip_zeros = p.m >= SKIP_MIN_ROWS;
-        // The values of `b` are packed when several tiles of rows read them.
-        let pack = rows.len() > MR;
-        // The packed values and steps of each tile of columns of a chunk; written before they
-        // are read, and not zeroed (this runs for every product, small ones too).
-        let mut packed = std::mem::MaybeUninit::<[f32; TILES * KC * NR + 8]>::uninit();
-        let packed = packed.as_mut_ptr().cast::<f32>();
-        let mut steps = std::mem::MaybeUninit::<[u8; TILES * KC]>::uninit();
-        let steps = steps.as_mut_ptr().cast::<u8>();
-        let mut counts = [0usize; TILES];
-        let mut a_packed = std::mem::MaybeUninit::<[f32; MR * KC]>::uninit();
-        let a_packed = a_packed.as_mut_ptr().cast::<f32>();
-        let mut n0 = cols.start;
-        while n0 < cols.end {
-            let n1 = (n0 + NC).min(cols.end);
-            let tiles = (n1 - n0).div_ceil(NR);
-            let mut q0 = 0;
-            loop {
-                let kc = KC.min(p.k - q0);
-                let last = q0 + kc == p.k;
-                for (t, count) in counts
-                    .iter_mut()
-                    .enumerate()
-                    .take(if pack { tiles } else { 0 })
-                {
-                    let j0 = n0 + t * NR;
-                    // SAFETY: the chunk of these columns lies within b; tile t's part of the
-                    // buffers holds KC steps (and the last one 8 values more).
-                    *count = unsafe {
-                        pack_b(
-                            b.ptr().add(q0 * rsb + j0 * csb),
-                            (rsb, csb),
-                            kc,
-                            NR.min(n1 - j0),
-                            skip_zeros,
-                            packed.add(t * KC * NR),
-                            steps.add(t * KC),
-                        )
-                    };
-                }
-                let mut i0 = rows.start;
-                while i0 < rows.end {
-                    let mr = MR.min(rows.end - i0);
-                    let finish = Finish {
-                        beta: if q0 == 0 { p.beta } else { 1.0 },
-                        bias: if last && !p.bias.is_null() {
-                            // SAFETY: the bias has m values.
-                            unsafe { p.bias.add(i0) }
-                        } else {
-                            std::ptr::null()
-                        },
-                        relu: last && p.relu,
-                    };
-                    // A chunk of `a` whose rows are strided (`K^T` in `dx = K^T dz`) is first
-                    // copied into a block with contiguous columns.
-                    let a_chunk = if a.row_stride == 1 {
-                        // SAFETY: the chunk lies within a.
-                        (unsafe { a.ptr().add(i0 + q0 * lda) }, lda)
-                    } else {
-                        // SAFETY: the chunk lies within a; `a_packed` holds MR x KC values.
-                        unsafe {
-                            pack_a(
-                                a.ptr().add(i0 * a.row_stride + q0 * lda),
-                                (a.row_stride, lda),
-                                mr,
-                                kc,
-                                a_packed,
-                            )
-                        };
-                        (a_packed.cast_const(), MR)
-                    };
-                    for (t, &count) in counts.iter().enumerate().take(tiles) {
-                        let count = if pack { count } else { kc };
-                        let j0 = n0 + t * NR;
-                        let nc = NR.min(n1 - j0);
-                        // SAFETY: the tile lies within a and c, and its packed values and
-                        // steps were written above.
-                        unsafe {
-                            let (ap, lda) = a_chunk;
-                            let bp = if pack {
-                                (packed.add(t * KC * NR).cast_const(), NR, 1)
-                            } else {
-                                (b.ptr().add(q0 * rsb + j0 * csb), rsb, csb)
-                            };
-                            let sp = if !pack || count == kc {
-                                std::ptr::null()
-                            } else {
-                                steps.add(t * KC).cast_const()
-                            };
-                            let cp = p.c.add(i0 + j0 * p.ldc);
-                            let cs = p.ldc;
-                            macro_rules! go {
-                                ($n:literal) => {
-                                    if mr == MR {
-                                        tile::<$n, true, true>(
-                                            count, sp, ap, lda, bp, cp, cs, mr, finish,
-                                        )
-                                    } else if mr > 8 {
-                                        tile::<$n, false, true>(
-                                            count, sp, ap, lda, bp, cp, cs, mr, finish,
-                                        )
-                                    } else {
-                                        tile::<$n, false, false>(
-                                            count, sp, ap, lda, bp, cp, cs, mr, finish,
-                                        )
-                                    }
-                                };
-                            }
-                            match nc {
-                                6 => go!(6),
-                                5 => go!(5),
-                                4 => go!(4),
-                                3 => go!(3),
-                                2 => go!(2),
-                                _ => go!(1),
-                            }
-                        }
-                    }
-                    i0 += mr;
-                }
-                q0 += kc;
-                if last {
-                    break;
-                }
-            }
-            n0 = n1;
-        }
-    }
-}
+mod x86;
 
 /// The number of threads products are split over: `$DENSELY_NUM_THREADS` if set (1 turns the
 /// pool off), else the number of cores, at most 8.
@@ -1160,9 +731,30 @@ mod tests {
         out
     }
 
+    /// The kernels this CPU runs, the best first.
+    fn kernels() -> Vec<Kernel> {
+        let mut kernels = vec![Kernel::Portable];
+        #[cfg(target_arch = "x86_64")]
+        {
+            if x86::avx2_available() {
+                kernels.insert(0, Kernel::Avx2);
+            }
+            if x86::avx512_available() {
+                kernels.insert(0, Kernel::Avx512);
+            }
+        }
+        kernels
+    }
+
     /// Every layout, edge and epilogue against the reference, on sizes that cross every tile,
-    /// chunk and thread boundary.
+    /// chunk and thread boundary, with the best kernel.
     fn check_every_layout() {
+        check_every_layout_on(Kernel::here());
+    }
+
+    /// [`check_every_layout`] with `kernel`; the products it computed, in order.
+    fn check_every_layout_on(kernel: Kernel) -> Vec<Vec<f32>> {
+        let mut products = Vec::new();
         let sizes = [
             (1, 1, 1),
             (3, 2, 5),
@@ -1222,23 +814,59 @@ mod tests {
                     } else {
                         c0.clone()
                     };
-                    gemm_with(&mut c, a_mat, b_mat, Epilogue { beta, bias, relu });
+                    gemm_on(kernel, &mut c, a_mat, b_mat, Epilogue { beta, bias, relu });
                     let expected = reference(&a, a_t, &b, b_t, (m, k, n), &c0, beta, bias, relu);
                     for (index, (got, want)) in c.iter().zip(&expected).enumerate() {
                         assert!(
                             (got - want).abs() <= 1e-4 * (1.0 + want.abs()) * (k as f32).sqrt(),
-                            "{m}x{k}x{n} a_t={a_t} b_t={b_t} sparse={sparse} beta={beta} bias={with_bias} \
-                             relu={relu} at {index}: {got} vs {want}"
+                            "{kernel:?} {m}x{k}x{n} a_t={a_t} b_t={b_t} sparse={sparse} beta={beta} \
+                             bias={with_bias} relu={relu} at {index}: {got} vs {want}"
                         );
                     }
+                    products.push(c);
                 }
             }
         }
+        products
     }
 
     #[test]
     fn products_match_a_reference_for_every_layout_edge_and_epilogue() {
-        check_every_layout();
+        for kernel in kernels() {
+            check_every_layout_on(kernel);
+        }
+    }
+
+    /// The SIMD kernels sum in the same order with the same fused multiply-adds: AVX-512 and
+    /// AVX2 give the same bits for every layout, edge and epilogue.
+    #[test]
+    fn every_simd_kernel_gives_the_same_bits() {
+        let simd: Vec<Kernel> = kernels()
+            .into_iter()
+            .filter(|&k| k != Kernel::Portable)
+            .collect();
+        #[cfg(target_arch = "x86_64")]
+        if is_x86_feature_detected!("avx512f")
+            && std::env::var_os("DENSELY_NO_AVX512").is_none()
+            && std::env::var_os("DENSELY_NO_SIMD").is_none()
+        {
+            assert_eq!(simd, [Kernel::Avx512, Kernel::Avx2], "both run here");
+        }
+        let bits = |kernel| -> Vec<Vec<u32>> {
+            check_every_layout_on(kernel)
+                .iter()
+                .map(|c| c.iter().map(|v| v.to_bits()).collect())
+                .collect()
+        };
+        if let [first, rest @ ..] = &simd[..] {
+            let expected = bits(*first);
+            for &kernel in rest {
+                assert!(
+                    bits(kernel) == expected,
+                    "{kernel:?} differs from {first:?}"
+                );
+            }
+        }
     }
 
     #[test]
@@ -1317,9 +945,12 @@ mod tests {
 
     #[test]
     fn sums_run_in_order_so_results_match_matrixmultiply_bit_for_bit() {
-        if !simd() {
-            return;
+        for kernel in kernels().into_iter().filter(|&k| k != Kernel::Portable) {
+            sums_run_in_order_on(kernel);
         }
+    }
+
+    fn sums_run_in_order_on(kernel: Kernel) {
         for &(m, k, n, sparse) in &[
             (300, 784, 32, true),
             (100, 300, 33, false),
@@ -1338,7 +969,8 @@ mod tests {
             let bias = values(m, 8);
             // The forward pass and the kernel gradient: contiguous columns of `a`.
             let mut c = vec![0.0; m * n];
-            gemm_with(
+            gemm_on(
+                kernel,
                 &mut c,
                 Mat::new(&a, m, k),
                 Mat::new(&b, k, n),
@@ -1351,13 +983,19 @@ mod tests {
                 .all(|(x, y)| x.to_bits() == y.to_bits()));
             // The input gradient: `a` transposed, accumulated into `c`.
             let mut c = c0.clone();
-            gemm(&mut c, Mat::new(&a, k, m).t(), Mat::new(&b, k, n), 1.0);
+            gemm_on(
+                kernel,
+                &mut c,
+                Mat::new(&a, k, m).t(),
+                Mat::new(&b, k, n),
+                Epilogue::ACCUMULATE,
+            );
             let expected = in_order(&a, true, &b, (m, k, n), &c0, 1.0, None, false);
             assert!(
                 c.iter()
                     .zip(&expected)
                     .all(|(x, y)| x.to_bits() == y.to_bits()),
-                "transposed {m}x{k}x{n}"
+                "{kernel:?}: transposed {m}x{k}x{n}"
             );
         }
     }
