@@ -13,16 +13,16 @@
 //! - input gradient, `dx = K^T dz`: the same again, once blocks of 16 rows of `K^T` are
 //!   copied (transposed) into contiguous columns.
 //!
-//! Every value is a sum in order over the inner dimension, in chunks of 256 added to the
-//! result one after the other, with fused multiply-adds: the order of the matrixmultiply crate
-//! that densely used before, so results are the same to the last bit. The kernels are written
-//! for AVX-512 and for AVX2 with FMA (the best the CPU has, chosen at run time; see the `x86`
-//! module), with a portable fallback; the two SIMD kernels give the same bits. Like matrixmultiply's, they
-//! copy what they read into small blocks first (the values of `b` step after step, so the
-//! tiles read them in order), but on the stack: nothing is allocated, so a training step
-//! allocates nothing. Products big enough to pay for it are split between the threads of a
-//! small persistent pool (see [`threads`]); the split never changes a result, since every value
-//! is computed whole by one thread.
+//! Every value is a sum in order over the inner dimension, in chunks of 256 added to the result one
+//! after the other, with fused multiply-adds: the order of the matrixmultiply crate that densely
+//! used before, so results are the same to the last bit. The kernels are written for AVX-512 and
+//! for AVX2 with FMA (the best the CPU has, chosen at run time; see the `x86` module), with a
+//! portable fallback; the two SIMD kernels give the same bits. Like matrixmultiply's, they copy
+//! what they read into small blocks first (the values of `b` step after step, so the tiles read
+//! them in order), but on the stack: nothing is allocated, so a training step allocates nothing.
+//! Products big enough to pay for it are split between the threads of a small persistent pool (see
+//! [`threads`]); the split never changes a result, since every value is computed whole by one
+//! thread.
 
 use std::ops::Range;
 
