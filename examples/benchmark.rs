@@ -10,8 +10,11 @@
 //! softmax), SGD 0.01, batch 32, trained on the last 55,000 training images and validated on the
 //! first 5,000, pixels scaled by 1/255. The images stay bytes in memory and are scaled batch by
 //! batch (`ImageSet::scaled_view`); `--floats` holds them as scaled `f32` values instead, for
-//! the memory that costs. Per epoch it prints the seconds (training and
-//! validation, as Keras's epoch time includes both), samples per second and val_accuracy; then
+//! the memory that costs. It first measures the rate densely's product kernel reaches on this
+//! machine (a 1024^3 product), then trains the model declared with `model!` and built at run
+//! time. Per epoch it prints the seconds (training and validation, as Keras's epoch time
+//! includes both), samples per second, GFLOP/s (zeros skipped count as done) and
+//! val_accuracy; then
 //! the predict time of the 10,000 test images (batch 1000, as the Keras script), the test
 //! accuracy and the peak memory (VmHWM).
 //!
@@ -124,6 +127,32 @@ fn parse_args() -> Result<Args, String> {
     Ok(args)
 }
 
+/// The multiply-adds of one sample through the MLP's three products, forward.
+const FORWARD_MACS: usize = 784 * 300 + 300 * 100 + 100 * 10;
+/// The floating-point operations of one training sample: the forward products, the kernel
+/// gradients (as many), and the input gradients of the two upper layers (the first layer's
+/// input needs none). Zeros skipped count as done.
+const TRAIN_FLOP: usize = 2 * (2 * FORWARD_MACS + 300 * 100 + 100 * 10);
+/// The validation samples of an epoch, forward only.
+const VALIDATION_SAMPLES: usize = 5000;
+
+/// The GFLOP/s densely's own kernel reaches here on a square product of 1024, the best of a
+/// few runs: the machine's reachable rate, beside which the epochs' rates are read.
+fn reachable_gflops() -> f64 {
+    use densely::linalg::{gemm, Mat};
+    const N: usize = 1024;
+    let a: Vec<f32> = (0..N * N).map(|i| (i % 17) as f32 / 17.0 - 0.5).collect();
+    let b: Vec<f32> = (0..N * N).map(|i| (i % 13) as f32 / 13.0 - 0.5).collect();
+    let mut c = vec![0.0f32; N * N];
+    let mut best = f64::INFINITY;
+    for _ in 0..5 {
+        let started = Instant::now();
+        gemm(&mut c, Mat::new(&a, N, N), Mat::new(&b, N, N), 0.0);
+        best = best.min(started.elapsed().as_secs_f64());
+    }
+    2.0 * (N * N * N) as f64 / best / 1e9
+}
+
 /// Times each epoch of `fit`, from `on_epoch_begin` to `on_epoch_end` (validation included).
 struct EpochTimer {
     train_samples: usize,
@@ -143,11 +172,13 @@ impl<N: Network> Callback<N> for EpochTimer {
             .take()
             .map_or(0.0, |t| t.elapsed().as_secs_f64());
         let val_accuracy = logs.get("val_accuracy").unwrap_or(f64::NAN);
+        let flop = (self.train_samples * TRAIN_FLOP + VALIDATION_SAMPLES * 2 * FORWARD_MACS) as f64;
         println!(
-            "  epoch {:>2}: {seconds:6.3} s  {:>9.0} samples/s  loss {:.4}  accuracy {:.4}  \
-             val_accuracy {val_accuracy:.4}",
+            "  epoch {:>2}: {seconds:6.3} s  {:>9.0} samples/s  {:5.1} GFLOP/s  loss {:.4}  \
+             accuracy {:.4}  val_accuracy {val_accuracy:.4}",
             epoch + 1,
             self.train_samples as f64 / seconds,
+            flop / seconds / 1e9,
             logs.get("loss").unwrap_or(f64::NAN),
             logs.get("accuracy").unwrap_or(f64::NAN),
         );
@@ -560,8 +591,10 @@ fn machine() -> String {
             format!(", load average {l} before the run")
         });
     format!(
-        "{cores} cores{load}; densely uses {} thread(s) (DENSELY_NUM_THREADS)",
-        densely::linalg::threads()
+        "{cores} cores{load}; densely uses {} thread(s) (DENSELY_NUM_THREADS); its kernel \
+         reaches {:.0} GFLOP/s on a 1024^3 product here",
+        densely::linalg::threads(),
+        reachable_gflops()
     )
 }
 
