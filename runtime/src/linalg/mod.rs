@@ -384,6 +384,31 @@ mod portable {
 #[cfg(target_arch = "x86_64")]
 mod x86;
 
+/// Element-wise work on `len` values below this stays on the calling thread.
+const PARALLEL_MIN_VALUES: usize = 1 << 16;
+
+/// Runs `task` on the ranges of `0..len`, one per thread of the product pool when `len` is
+/// big enough to pay for it (else `task(0..len)` alone); returns when all are done. For
+/// element-wise work (an optimizer's update), whose result doesn't depend on the split.
+pub(crate) fn for_each_part(len: usize, task: &(dyn Fn(Range<usize>) + Sync)) {
+    let parts = if len >= PARALLEL_MIN_VALUES {
+        threads()
+    } else {
+        1
+    };
+    if parts <= 1 {
+        return task(0..len);
+    }
+    // Ranges of whole cache lines, so that no two threads write the same one.
+    let lines = len.div_ceil(16);
+    let range = |part: usize| {
+        let start = (lines * part / parts * 16).min(len);
+        let end = (lines * (part + 1) / parts * 16).min(len);
+        start..end
+    };
+    pool::run(parts, &|part| task(range(part)));
+}
+
 /// The number of threads products are split over: `$DENSELY_NUM_THREADS` if set (1 turns the
 /// pool off), else the number of cores, at most 8.
 pub fn threads() -> usize {

@@ -41,7 +41,7 @@ impl Rule for AdagradRule {
         _iteration: u64,
         value: &mut [f32],
         grad: &[f32],
-        slots: &mut [Vec<f32>],
+        slots: &mut [&mut [f32]],
     ) {
         let accumulator = &mut slots[0];
         for ((w, g), a) in value.iter_mut().zip(grad).zip(accumulator.iter_mut()) {

@@ -49,7 +49,7 @@ impl Rule for AdamRule {
         iteration: u64,
         value: &mut [f32],
         grad: &[f32],
-        slots: &mut [Vec<f32>],
+        slots: &mut [&mut [f32]],
     ) {
         let step = (iteration + 1) as f32;
         let (beta_1, beta_2) = (self.beta_1 as f32, self.beta_2 as f32);
@@ -105,7 +105,7 @@ impl Rule for AdamWRule {
         iteration: u64,
         value: &mut [f32],
         grad: &[f32],
-        slots: &mut [Vec<f32>],
+        slots: &mut [&mut [f32]],
     ) {
         self.0.update(learning_rate, iteration, value, grad, slots);
     }

@@ -120,7 +120,7 @@ pub trait Rule: Clone + fmt::Debug + Send + Sync + 'static {
         iteration: u64,
         value: &mut [f32],
         grad: &[f32],
-        slots: &mut [Vec<f32>],
+        slots: &mut [&mut [f32]],
     );
     /// The rule's hyperparameters, added to Keras's config.
     fn config(&self, config: &mut Map<String, Value>);
@@ -296,9 +296,9 @@ impl<R: Rule> Optim<R> {
                         .collect(),
                 );
             }
-            rule.update(
-                *learning_rate,
-                *iterations,
+            update_in_parts(
+                rule,
+                (*learning_rate, *iterations),
                 param.value,
                 param.grad,
                 &mut slots[index],
@@ -317,6 +317,57 @@ impl<R: Rule> Optim<R> {
         params(&mut |param| squares += param.grad.iter().map(|g| g * g).sum::<f32>());
         limit / squares.sqrt().max(limit)
     }
+}
+
+/// The most slots a rule has (Adam's and RMSprop's three).
+const MAX_SLOTS: usize = 3;
+
+/// `rule.update` on one tensor, split over the threads of the product pool when the tensor is
+/// big enough to pay for it: every rule moves each value on its own, so the parts give the
+/// same bits as one pass.
+fn update_in_parts<R: Rule>(
+    rule: &R,
+    (learning_rate, iteration): (f32, u64),
+    value: &mut [f32],
+    grad: &[f32],
+    slots: &mut [Vec<f32>],
+) {
+    const { assert!(R::SLOTS.len() <= MAX_SLOTS) };
+    /// A pointer the parts share; each part reaches its own range only.
+    #[derive(Clone, Copy)]
+    struct Shared(*mut f32);
+    impl Shared {
+        /// The pointer (a method, so that closures capture the whole `Shared`).
+        fn at(self, offset: usize) -> *mut f32 {
+            self.0.wrapping_add(offset)
+        }
+    }
+    // SAFETY: the parts write disjoint ranges, and `for_each_part` returns when all are done.
+    unsafe impl Sync for Shared {}
+    unsafe impl Send for Shared {}
+    let len = value.len();
+    let value_ptr = Shared(value.as_mut_ptr());
+    let grad_ptr = Shared(grad.as_ptr().cast_mut());
+    let mut slot_ptrs = [(Shared(std::ptr::null_mut()), 0usize); MAX_SLOTS];
+    for (ptr, slot) in slot_ptrs.iter_mut().zip(slots.iter_mut()) {
+        *ptr = (Shared(slot.as_mut_ptr()), slot.len());
+    }
+    let count = slots.len();
+    crate::linalg::for_each_part(len, &|range: std::ops::Range<usize>| {
+        // SAFETY: `range` lies within the tensor, and no other part touches it; a slot not in
+        // use (length 0) is given empty.
+        unsafe {
+            let value = std::slice::from_raw_parts_mut(value_ptr.at(range.start), range.len());
+            let grad = std::slice::from_raw_parts(grad_ptr.at(range.start), range.len());
+            let mut views: [&mut [f32]; MAX_SLOTS] = [&mut [], &mut [], &mut []];
+            for (view, &(ptr, slot_len)) in views.iter_mut().zip(&slot_ptrs[..count]) {
+                if slot_len == len {
+                    *view = std::slice::from_raw_parts_mut(ptr.at(range.start), range.len());
+                }
+            }
+            rule.update(learning_rate, iteration, value, grad, &mut views[..count]);
+        }
+    });
 }
 
 /// Gradients below this magnitude, with a [`MODERATE_LEARNING_RATE`] and a bounded rule,
@@ -529,6 +580,61 @@ mod tests {
             })
         })
     }
+
+    /// A big tensor's update, split over the pool's threads, gives the bits of one pass over
+    /// it: for every rule, with its slots, over several steps.
+    #[test]
+    fn updates_split_over_threads_give_the_same_bits() {
+        fn check<R: Rule>(mut optimizer: Optim<R>) {
+            let len = 3 * PARALLEL_TEST_LEN + 5;
+            let mut split = (0..len)
+                .map(|i| (i % 97) as f32 / 97.0 - 0.5)
+                .collect::<Vec<_>>();
+            let mut whole = split.clone();
+            let mut whole_slots: Vec<Vec<f32>> = (0..R::SLOTS.len())
+                .map(|slot| {
+                    let used = optimizer.rule.uses_slot(slot);
+                    vec![optimizer.rule.initial_slot_value(slot); if used { len } else { 0 }]
+                })
+                .collect();
+            for step in 0..3u64 {
+                let grad: Vec<f32> = (0..len)
+                    .map(|i| ((i * 7 + step as usize) % 31) as f32 / 31.0 - 0.4)
+                    .collect();
+                let mut g = grad.clone();
+                optimizer
+                    .apply(&mut |visit| {
+                        visit(ParamMut {
+                            name: "kernel",
+                            shape: &[len],
+                            value: &mut split,
+                            grad: &mut g,
+                            grad_is_calm: false,
+                        })
+                    })
+                    .unwrap();
+                // The same step in one pass, on the side.
+                let mut views: Vec<&mut [f32]> =
+                    whole_slots.iter_mut().map(|s| &mut s[..]).collect();
+                let mut rule = optimizer.rule.clone();
+                rule.begin_step(step);
+                rule.update(optimizer.learning_rate, step, &mut whole, &grad, &mut views);
+                let same = split
+                    .iter()
+                    .zip(&whole)
+                    .all(|(a, b)| a.to_bits() == b.to_bits());
+                assert!(same, "{} step {step}", R::CLASS_NAME);
+            }
+        }
+        check(Sgd::new(0.1).momentum(0.9).nesterov(true));
+        check(Adam::new(1e-2).amsgrad(true));
+        check(RmsProp::new(1e-2).momentum(0.5).centered(true));
+        check(Adagrad::new(0.05));
+        check(Nadam::new(2e-3));
+    }
+
+    /// A length above which updates are split, when the pool has threads.
+    const PARALLEL_TEST_LEN: usize = 1 << 16;
 
     #[test]
     fn the_largest_magnitude_is_found_and_non_finite_values_are_not_hidden() {

@@ -66,7 +66,7 @@ impl Rule for NadamRule {
         iteration: u64,
         value: &mut [f32],
         grad: &[f32],
-        slots: &mut [Vec<f32>],
+        slots: &mut [&mut [f32]],
     ) {
         let step = (iteration + 1) as f32;
         let (u_t, u_t_1) = (self.u(step), self.u(step + 1.0));

@@ -53,7 +53,7 @@ impl Rule for RmsPropRule {
         _iteration: u64,
         value: &mut [f32],
         grad: &[f32],
-        slots: &mut [Vec<f32>],
+        slots: &mut [&mut [f32]],
     ) {
         let [velocity, momentum, average] = slots else {
             unreachable!("RMSprop has three slots")

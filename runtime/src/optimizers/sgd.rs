@@ -32,7 +32,7 @@ impl Rule for SgdRule {
         _iteration: u64,
         value: &mut [f32],
         grad: &[f32],
-        slots: &mut [Vec<f32>],
+        slots: &mut [&mut [f32]],
     ) {
         if self.momentum == 0.0 {
             value
