@@ -56,8 +56,9 @@ enum Command {
         /// One .npy file per input of the model, in its input order.
         #[arg(required = true)]
         inputs: Vec<PathBuf>,
-        /// Where to write the predictions: OUT.npy for a single output, OUT_<name>.npy for
-        /// each of several. Without it, they are printed as comma-separated rows.
+        /// Where to write the predictions: OUT.npy for a single output, OUT_NAME.npy for
+        /// each of several, NAME the output's name. Without it, they are printed as
+        /// comma-separated rows.
         #[arg(long, short)]
         output: Option<PathBuf>,
         /// Samples per batch.

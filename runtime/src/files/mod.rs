@@ -13,7 +13,8 @@
 //!   both tf-keras 2 and Keras 3 (see [`KerasFlavor`] for the optimizer state); `.keras`
 //!   archives load in Keras 3, compiled, with the optimizer's iteration count and slots.
 //! - [`load_model`] reads a Keras file whose architecture Rust has not seen into a
-//!   [`DynamicModel`], and [`declaration`] prints the `model!` declaration that matches it.
+//!   [`DynamicModel`](crate::DynamicModel), which trains, evaluates and saves as a declared
+//!   model does, and [`declaration`] prints the `model!` declaration that matches it.
 //! - Writes are atomic ([`crate::io::write_atomically`]); a truncated, corrupted or foreign
 //!   file is an error, never a panic.
 //!
