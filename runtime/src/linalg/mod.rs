@@ -182,6 +182,13 @@ fn gemm_on(kernel: Kernel, c: &mut [f32], a: Mat<'_>, b: Mat<'_>, epilogue: Epil
     product.run(kernel);
 }
 
+/// Whether the CPU has AVX2 and FMA (and `$DENSELY_NO_SIMD` is not set): what the other
+/// vectorized passes (an optimizer's checks) may compile for.
+#[cfg(target_arch = "x86_64")]
+pub(crate) fn avx2_available() -> bool {
+    x86::avx2_available()
+}
+
 /// The kernel that computes products.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kernel {
