@@ -405,3 +405,67 @@ fn a_built_model_plots_as_its_declared_twin() {
     assert_eq!(read("built.dot"), read("declared.dot"));
     assert!(read("built.dot").contains("main_output"));
 }
+
+/// A file saved without a loss loads and predicts; it asks for a loss before it evaluates,
+/// and `set_loss` gives it one (with the checks `build` makes).
+#[test]
+fn a_file_without_a_loss_predicts_and_takes_one_from_set_loss() {
+    use densely::files::SaveOptions;
+    let dir = common::scratch("dynamic-no-loss");
+    let path = dir.join("model.h5");
+    // Without an optimizer, no training config (and no loss) is written.
+    let model = residual().build_with_seed(3).unwrap();
+    model
+        .save_with(&path, SaveOptions::default().include_optimizer(false))
+        .unwrap();
+    let mut loaded = densely::load_model(&path).unwrap();
+    assert_eq!(loaded.losses(), [(None, 1.0)]);
+    let mut data = rng(21);
+    let x = Batch::<Shape1<8>>::from_vec(uniform(&mut data, 10 * 8)).unwrap();
+    let y = Batch::<Shape1<3>>::from_vec(uniform(&mut data, 10 * 3)).unwrap();
+    assert_eq!(loaded.predict(&x).unwrap()[0].shape(), [10, 3]);
+    let message = loaded.evaluate(&x, &y).unwrap_err().to_string();
+    assert!(
+        message.contains("output `y` has no loss") && message.contains("set_loss"),
+        "{message}"
+    );
+    let refused = |loaded: &mut DynamicModel, output, loss, weight| {
+        loaded
+            .set_loss(output, loss, weight)
+            .unwrap_err()
+            .to_string()
+    };
+    let message = refused(&mut loaded, "why", "huber", 1.0);
+    assert!(
+        message.contains("`why` is no output") && message.contains("`y`"),
+        "{message}"
+    );
+    let message = refused(&mut loaded, "y", "hubber", 1.0);
+    assert!(
+        message.contains("`hubber`") && message.contains("huber"),
+        "{message}"
+    );
+    let message = refused(&mut loaded, "y", "binary_crossentropy", 1.0);
+    assert!(
+        message.contains("3 units") && message.contains("exactly 1"),
+        "{message}"
+    );
+    let message = refused(&mut loaded, "y", "huber", 0.0);
+    assert!(message.contains("loss weight 0"), "{message}");
+    assert_eq!(
+        loaded.losses(),
+        [(None, 1.0)],
+        "a refused loss changes nothing"
+    );
+    loaded.set_loss("y", "huber", 1.0).unwrap();
+    assert_eq!(
+        loaded.losses(),
+        [(Some(densely::loss::LossKind::Huber), 1.0)]
+    );
+    let mut original = residual().build_with_seed(3).unwrap();
+    let (a, b) = (
+        loaded.evaluate(&x, &y).unwrap(),
+        original.evaluate(&x, &y).unwrap(),
+    );
+    assert_eq!(a, b);
+}

@@ -368,6 +368,40 @@ impl Sequential {
     }
 }
 
+/// The loss called `loss` for output `name` of `units` units, weighing `weight`; the error
+/// says what doesn't fit. What `build` and [`DynamicModel::set_loss`] check.
+pub(crate) fn output_loss(
+    name: &str,
+    units: usize,
+    loss: &str,
+    weight: f32,
+) -> std::result::Result<LossKind, String> {
+    let kind = LossKind::from_name(loss).ok_or_else(|| {
+        format!(
+            "output `{name}` has the unknown loss `{loss}`.{}",
+            did_you_mean(loss, LossKind::ALL.iter().map(|l| l.name()))
+        )
+    })?;
+    let range = kind.units();
+    if !range.contains(&units) {
+        let wants = if range.start() == range.end() {
+            format!("exactly {}", range.start())
+        } else {
+            format!("at least {}", range.start())
+        };
+        return Err(format!(
+            "output `{name}` has {units} units, and {} needs {wants}",
+            kind.name()
+        ));
+    }
+    if !(weight.is_finite() && weight > 0.0) {
+        return Err(format!(
+            "output `{name}` has loss weight {weight}; a loss weight is a positive number"
+        ));
+    }
+    Ok(kind)
+}
+
 fn build_error(model: &str, reason: impl Into<String>) -> Error {
     Error::Model {
         model: model.into(),
@@ -613,35 +647,19 @@ impl Checker<'_> {
             if !seen.insert(output.node.0) {
                 return Err(self.error(format!("`{name}` is an output twice")));
             }
-            let loss = match &output.loss {
-                Some(loss) => Some(self.loss(name, loss)?),
-                None => None,
-            };
             if node.shape.len() != 1 {
                 return Err(self.error(format!(
                     "output `{name}` has shape {:?}; an output is rank 1 (put a Flatten before it)",
                     node.shape
                 )));
             }
-            let units = node.shape[0];
-            if let Some(loss) = loss.filter(|loss| !loss.units().contains(&units)) {
-                let range = loss.units();
-                let wants = if range.start() == range.end() {
-                    format!("exactly {}", range.start())
-                } else {
-                    format!("at least {}", range.start())
-                };
-                return Err(self.error(format!(
-                    "output `{name}` has {units} units, and {} needs {wants}",
-                    loss.name()
-                )));
-            }
-            if !(output.weight.is_finite() && output.weight > 0.0) {
-                return Err(self.error(format!(
-                    "output `{name}` has loss weight {}; a loss weight is a positive number",
-                    output.weight
-                )));
-            }
+            let loss = match &output.loss {
+                Some(loss) => Some(
+                    output_loss(name, node.shape[0], loss, output.weight)
+                        .map_err(|reason| self.error(reason))?,
+                ),
+                None => None,
+            };
             outputs.push(Output {
                 node: output.node.0,
                 loss,
@@ -649,15 +667,6 @@ impl Checker<'_> {
             });
         }
         Ok(outputs)
-    }
-
-    fn loss(&self, output: &str, name: &str) -> Result<LossKind> {
-        LossKind::from_name(name).ok_or_else(|| {
-            self.error(format!(
-                "output `{output}` has the unknown loss `{name}`.{}",
-                did_you_mean(name, LossKind::ALL.iter().map(|l| l.name()))
-            ))
-        })
     }
 
     /// Every input and layer leads to an output, as in a `model!` declaration.

@@ -175,23 +175,8 @@ impl DynamicModel {
                     did_you_mean(output, names.iter().copied())
                 ))
             })?;
-        let kind = LossKind::from_name(loss).ok_or_else(|| {
-            error(format!(
-                "`{loss}` is no loss densely knows.{}",
-                did_you_mean(loss, LossKind::ALL.iter().map(|l| l.name()))
-            ))
-        })?;
         let units = self.plan.outputs[index].units;
-        if !kind.units().contains(&units) {
-            return Err(error(format!(
-                "output `{output}` has {units} units, and {loss} can't train it"
-            )));
-        }
-        if !(weight.is_finite() && weight > 0.0) {
-            return Err(error(format!(
-                "output `{output}` can't weigh {weight}; a loss weight is a positive number"
-            )));
-        }
+        let kind = build::output_loss(output, units, loss, weight).map_err(error)?;
         let outputs = self.graph.outputs.to_mut();
         outputs[index].loss = Some(kind);
         outputs[index].weight = weight;
