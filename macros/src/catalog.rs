@@ -1,6 +1,15 @@
 //! The names a declaration may use, and the nearest valid name for a misspelt one.
 
-/// The layers, as written in a declaration.
+/// Every layer a declaration may name: those with code of their own ([`LAYERS`]) and those
+/// described in [`densely_spec::KINDS`].
+pub fn layer_names() -> impl Iterator<Item = &'static str> {
+    LAYERS
+        .iter()
+        .copied()
+        .chain(densely_spec::KINDS.iter().map(|spec| spec.dsl))
+}
+
+/// The layers with code of their own, as written in a declaration.
 pub const LAYERS: &[&str] = &[
     "Dense",
     "Flatten",

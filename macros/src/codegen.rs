@@ -69,9 +69,10 @@ impl<'a> Plan<'a> {
         let mut owner = Vec::with_capacity(model.nodes.len());
         let mut needs_grad = Vec::with_capacity(model.nodes.len());
         for (index, node) in model.nodes.iter().enumerate() {
-            owner.push(match node.kind {
-                Kind::Flatten => owner[node.sources[0]],
-                _ => index,
+            owner.push(if node.kind.is_view() {
+                owner[node.sources[0]]
+            } else {
+                index
             });
             let has_params = matches!(node.kind, Kind::Dense { .. });
             needs_grad.push(has_params || node.sources.iter().any(|&s| needs_grad[s]));
@@ -178,6 +179,7 @@ impl<'a> Plan<'a> {
             Kind::Flatten => format!("Flatten, output {shape}"),
             Kind::Concatenate => format!("concatenate, output {shape}"),
             Kind::Add => format!("add, output {shape}"),
+            Kind::Op { kind, .. } => format!("{}, output {shape}", kind.spec().class),
             Kind::Input | Kind::Invalid => shape,
         }
     }
@@ -208,6 +210,7 @@ impl<'a> Plan<'a> {
             }
             Kind::Concatenate => quote! { ::densely::layers::Concatenate },
             Kind::Add => quote! { ::densely::layers::Add },
+            Kind::Op { .. } => quote! { ::densely::layers::OpLayer },
             Kind::Input | Kind::Invalid => unreachable!("inputs and invalid nodes have no layer"),
         }
     }
@@ -405,6 +408,16 @@ impl<'a> Plan<'a> {
                 Kind::Activation { activation } => quote!(Activation { activation: #activation }),
                 Kind::Concatenate => quote!(Concatenate),
                 Kind::Add => quote!(Add),
+                Kind::Op { kind, args } => {
+                    let variant = op_kind(*kind);
+                    let args = args.iter().map(value);
+                    quote! {
+                        Op {
+                            kind: #variant,
+                            args: ::std::borrow::Cow::Borrowed(&[#(#args),*]),
+                        }
+                    }
+                }
                 Kind::Invalid => unreachable!("codegen runs on clean graphs"),
             };
             let shape = node.shape.as_deref().unwrap_or_default();
@@ -445,9 +458,12 @@ impl<'a> Plan<'a> {
 
     fn with_seed(&self) -> TokenStream {
         let state = &self.state;
-        let fields = self.layers().map(|(_, node)| {
+        let fields = self.layers().map(|(index, node)| {
             let name = &node.name;
             let value = match &node.kind {
+                Kind::Op { .. } => quote! {
+                    ::densely::layers::OpLayer::of_node(&<Self as ::densely::network::Declared>::GRAPH.nodes[#index])
+                },
                 Kind::Dense {
                     use_bias,
                     kernel_initializer,
@@ -677,6 +693,12 @@ impl<'a> Plan<'a> {
                     let width = node.width();
                     quote! { self.#name.forward(&[#(&workspace.#parts[..]),*], &mut workspace.#out, #width * samples); }
                 }
+                Kind::Op { .. } if node.kind.is_view() => quote! {},
+                Kind::Op { .. } => {
+                    let parts = node.sources.iter().map(|&s| self.buffer(s, "out"));
+                    let width = node.width();
+                    quote! { self.#name.forward(&[#(&workspace.#parts[..]),*], &mut workspace.#out, #width, samples); }
+                }
                 Kind::Flatten => quote! {},
                 Kind::Input | Kind::Invalid => unreachable!("not a layer"),
             }
@@ -775,7 +797,7 @@ impl<'a> Plan<'a> {
         let output_terms = self.losses(Some(&mut written));
         let mut steps = Vec::new();
         for (index, node) in self.layers().collect::<Vec<_>>().into_iter().rev() {
-            if !self.needs_grad[index] || matches!(node.kind, Kind::Flatten) {
+            if !self.needs_grad[index] || node.kind.is_view() {
                 continue;
             }
             let name = &node.name;
@@ -844,6 +866,24 @@ impl<'a> Plan<'a> {
                         .iter()
                         .filter_map(|&source| dx(source))
                         .map(|dx| quote! { self.#name.backward_to(&workspace.#grad, #dx, #width * samples); })
+                        .collect();
+                    quote! { #(#parts)* }
+                }
+                Kind::Op { .. } => {
+                    let width = node.width();
+                    let sources: Vec<Ident> = node
+                        .sources
+                        .iter()
+                        .map(|&s| self.buffer(s, "out"))
+                        .collect();
+                    let parts: Vec<TokenStream> = node
+                        .sources
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(k, &source)| dx(source).map(|dx| (k, dx)))
+                        .map(|(k, dx)| quote! {
+                            self.#name.backward_to(#k, &[#(&workspace.#sources[..]),*], &workspace.#out, &workspace.#grad, #dx, #width, samples);
+                        })
                         .collect();
                     quote! { #(#parts)* }
                 }
@@ -1009,6 +1049,31 @@ fn activation_type(name: &str) -> TokenStream {
 fn loss_type(loss: &catalog::LossInfo) -> TokenStream {
     let ty = format_ident!("{}", loss.type_name);
     quote! { ::densely::loss::#ty }
+}
+
+fn op_kind(kind: densely_spec::OpKind) -> TokenStream {
+    let variant = format_ident!("{}", format!("{kind:?}"));
+    quote! { ::densely::spec::OpKind::#variant }
+}
+
+/// An argument's value as the runtime's `densely::spec::Value`.
+fn value(value: &densely_spec::Value) -> TokenStream {
+    use densely_spec::Value;
+    match value {
+        Value::None => quote! { ::densely::spec::Value::None },
+        Value::Float(x) => {
+            let x = Literal::f64_suffixed(*x);
+            quote! { ::densely::spec::Value::Float(#x) }
+        }
+        Value::Int(x) => {
+            let x = Literal::i64_suffixed(*x);
+            quote! { ::densely::spec::Value::Int(#x) }
+        }
+        Value::Dims(dims) => {
+            let dims = dims.iter().map(|d| Literal::i64_suffixed(*d));
+            quote! { ::densely::spec::Value::Dims(::std::borrow::Cow::Borrowed(&[#(#dims),*])) }
+        }
+    }
 }
 
 fn initializer(name: &str) -> TokenStream {

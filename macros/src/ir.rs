@@ -4,6 +4,8 @@ use proc_macro2::Span;
 use syn::ext::IdentExt;
 use syn::{Attribute, Ident, Visibility};
 
+use densely_spec::{OpKind, Role, Value};
+
 use crate::catalog::LossInfo;
 
 /// A model whose names are resolved and shapes computed.
@@ -52,6 +54,11 @@ pub enum Kind {
     },
     Concatenate,
     Add,
+    /// A kind described in [`densely_spec::KINDS`], with every argument of its spec.
+    Op {
+        kind: OpKind,
+        args: Vec<Value>,
+    },
     /// A layer that could not be resolved (its error is already recorded).
     Invalid,
 }
@@ -74,6 +81,17 @@ impl Model {
             .enumerate()
             .filter(move |(_, node)| node.sources.contains(&index))
             .map(|(consumer, _)| consumer)
+    }
+}
+
+impl Kind {
+    /// Whether the node is its source's values under another shape, sharing its buffers.
+    pub fn is_view(&self) -> bool {
+        match self {
+            Kind::Flatten => true,
+            Kind::Op { kind, .. } => kind.spec().role == Role::View,
+            _ => false,
+        }
     }
 }
 

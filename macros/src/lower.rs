@@ -11,7 +11,9 @@ use quote::ToTokens;
 use syn::spanned::Spanned;
 use syn::{Expr, Ident, Lit};
 
-use crate::catalog::{self, ACTIVATIONS, INITIALIZERS, LAYERS, LOSSES};
+use densely_spec::{ArgType, OpKind, Source, SpecError, Value};
+
+use crate::catalog::{self, ACTIVATIONS, INITIALIZERS, LOSSES};
 use crate::ctxt::Ctxt;
 use crate::ir::{Kind, Model, Node, Output};
 use crate::parse::{Arg, InputDecl, LayerCall, ModelDecl, NamedArg, NodeDecl, Statement};
@@ -302,16 +304,19 @@ impl Lowering<'_> {
             "Activation" => self.activation_layer(call, &positional, &named),
             "concatenate" => Kind::Concatenate,
             "add" => Kind::Add,
-            _ => {
-                self.ctxt.error_at(
-                    &call.layer,
-                    format!(
-                        "unknown layer `{name}`{}",
-                        catalog::suggestion(&name, LAYERS.iter().copied())
-                    ),
-                );
-                Kind::Invalid
-            }
+            other => match OpKind::from_dsl(other) {
+                Some(kind) => self.described(kind, call, &positional, &named),
+                None => {
+                    self.ctxt.error_at(
+                        &call.layer,
+                        format!(
+                            "unknown layer `{name}`{}",
+                            catalog::suggestion(&name, catalog::layer_names())
+                        ),
+                    );
+                    Kind::Invalid
+                }
+            },
         };
         (kind, sources)
     }
@@ -448,6 +453,91 @@ impl Lowering<'_> {
                 bias_initializer: bias_initializer.unwrap_or("zeros"),
             },
             None => Kind::Invalid,
+        }
+    }
+
+    /// A layer described in [`densely_spec::KINDS`]: its arguments by position in Keras's
+    /// order or by name, each read and checked as its spec says.
+    fn described(
+        &mut self,
+        kind: OpKind,
+        call: &LayerCall,
+        positional: &[&Expr],
+        named: &[&NamedArg],
+    ) -> Kind {
+        let spec = kind.spec();
+        let mut given: Vec<Option<Value>> = vec![None; spec.args.len()];
+        let mut exprs: Vec<Option<&Expr>> = vec![None; spec.args.len()];
+        let mut valid = true;
+        for (index, expr) in positional.iter().enumerate() {
+            if index >= spec.args.len() {
+                let names: Vec<&str> = spec.args.iter().map(|a| a.name).collect();
+                self.ctxt.error_at(
+                    expr,
+                    if names.is_empty() {
+                        format!("`{}` takes no arguments", spec.dsl)
+                    } else {
+                        format!(
+                            "`{}` takes at most {} positional argument{}: {}",
+                            spec.dsl,
+                            names.len(),
+                            if names.len() == 1 { "" } else { "s" },
+                            names.join(", ")
+                        )
+                    },
+                );
+                valid = false;
+                break;
+            }
+            exprs[index] = Some(expr);
+        }
+        for arg in named {
+            let name = arg.name.to_string();
+            match spec.arg(&name) {
+                Some((index, _)) => exprs[index] = Some(&arg.value),
+                None => {
+                    let names = spec.args.iter().map(|a| a.name);
+                    self.ctxt.error_at(
+                        &arg.name,
+                        format!(
+                            "unknown argument `{name}` of `{}`{}",
+                            spec.dsl,
+                            if spec.args.is_empty() {
+                                "; it takes none".to_owned()
+                            } else {
+                                catalog::suggestion(&name, names)
+                            }
+                        ),
+                    );
+                    valid = false;
+                }
+            }
+        }
+        for (index, expr) in exprs.iter().enumerate() {
+            let Some(expr) = expr else { continue };
+            let arg = &spec.args[index];
+            match arg_value(arg.ty, expr).map(|value| arg.check(value)) {
+                Some(Ok(value)) => given[index] = Some(value),
+                Some(Err(error)) => {
+                    self.ctxt.error_at(expr, error.message);
+                    valid = false;
+                }
+                None => {
+                    self.ctxt
+                        .error_at(expr, format!("`{}` takes {}", arg.name, arg.expects()));
+                    valid = false;
+                }
+            }
+        }
+        if !valid {
+            return Kind::Invalid;
+        }
+        match spec.arguments(given) {
+            Ok(args) => Kind::Op { kind, args },
+            Err(error) => {
+                self.ctxt.error_at(&call.layer, error.message);
+                Kind::Invalid
+            }
         }
     }
 
@@ -742,6 +832,30 @@ impl Lowering<'_> {
                 }
                 Some(shapes[0].clone())
             }
+            Kind::Op { kind, args } => {
+                let spec = kind.spec();
+                let names: Vec<String> = (0..shapes.len()).map(source_name).collect();
+                let sources: Vec<Source<'_>> = (0..shapes.len())
+                    .map(|i| Source {
+                        name: &names[i],
+                        shape: shapes[i],
+                    })
+                    .collect();
+                match spec.output_shape(&format!("`{}`", spec.dsl), args, &sources) {
+                    Ok(shape) => Some(shape),
+                    Err(SpecError::Shape(message)) => {
+                        self.ctxt.error_at(layer, message);
+                        None
+                    }
+                    Err(SpecError::Arg(error)) => {
+                        match arg_expr(&decl.call, spec, error.arg) {
+                            Some(expr) => self.ctxt.error_at(expr, error.message),
+                            None => self.ctxt.error_at(layer, error.message),
+                        }
+                        None
+                    }
+                }
+            }
             Kind::Concatenate | Kind::Add if shapes.len() < 2 => {
                 self.ctxt
                     .error_at(layer, format!("`{layer}` needs at least two sources"));
@@ -920,6 +1034,60 @@ fn source_group(call: &LayerCall) -> Option<&crate::parse::ParenGroup> {
         call.groups.first()
     } else {
         call.groups.get(1)
+    }
+}
+
+/// The expression given for argument `arg` of a described layer, by name or position.
+fn arg_expr<'c>(call: &'c LayerCall, spec: &densely_spec::KindSpec, arg: &str) -> Option<&'c Expr> {
+    let (position, _) = spec.arg(arg)?;
+    let (positional, named) = split_args(call.groups.first().map(|group| &group.args));
+    named
+        .iter()
+        .find(|named| named.name == arg)
+        .map(|named| &named.value)
+        .or_else(|| positional.get(position).copied())
+}
+
+/// The value an expression writes for an argument of type `ty`: a number, `None`, a whole
+/// number, or a tuple (or array) of whole numbers; `None` when it writes none of these.
+fn arg_value(ty: ArgType, expr: &Expr) -> Option<Value> {
+    let whole = |expr: &Expr| match float_value(expr) {
+        Some(x)
+            if x.fract() == 0.0
+                && x.abs() < 1e15
+                && !matches!(
+                    expr,
+                    Expr::Lit(syn::ExprLit {
+                        lit: Lit::Float(_),
+                        ..
+                    })
+                ) =>
+        {
+            Some(x as i64)
+        }
+        _ => None,
+    };
+    match ty {
+        ArgType::OptionalFloat { .. } if ident_of(expr).is_some_and(|i| i == "None") => {
+            Some(Value::None)
+        }
+        ArgType::Float { .. } | ArgType::OptionalFloat { .. } => {
+            float_value(expr).map(Value::Float)
+        }
+        ArgType::Int { .. } => whole(expr).map(Value::Int),
+        ArgType::Dims => {
+            let elems: Vec<&Expr> = match expr {
+                Expr::Tuple(tuple) => tuple.elems.iter().collect(),
+                Expr::Array(array) => array.elems.iter().collect(),
+                Expr::Paren(paren) => vec![&*paren.expr],
+                _ => return None,
+            };
+            elems
+                .into_iter()
+                .map(whole)
+                .collect::<Option<Vec<i64>>>()
+                .map(|dims| Value::Dims(dims.into()))
+        }
     }
 }
 

@@ -220,10 +220,13 @@ impl Parse for NamedArg {
 }
 
 impl LayerCall {
-    /// Whether it is `concatenate` or `add`, which take their sources in their first
-    /// parentheses.
+    /// Whether it is a merge (`concatenate`, `add`, `multiply`, ...), which takes its
+    /// sources in its first parentheses.
     pub fn is_merge(&self) -> bool {
-        self.layer == "concatenate" || self.layer == "add"
+        let name = self.layer.to_string();
+        name == "concatenate"
+            || name == "add"
+            || densely_spec::OpKind::from_dsl(&name).is_some_and(|kind| kind.spec().is_merge())
     }
 }
 
@@ -261,7 +264,7 @@ fn layer_statement_follows(input: ParseStream) -> bool {
         return false;
     };
     !crate::catalog::OPTIONS.contains(&name.to_string().as_str())
-        && (fork.peek(Paren) || crate::catalog::LAYERS.contains(&value.to_string().as_str()))
+        && (fork.peek(Paren) || crate::catalog::layer_names().any(|layer| value == layer))
 }
 
 /// What a statement that failed to parse declares, when its start says so, so that the

@@ -6,6 +6,8 @@
 
 use std::borrow::Cow;
 
+use densely_spec::{OpKind, Role, Value};
+
 use crate::loss::LossKind;
 
 /// A model's graph: its nodes in declaration (topological) order.
@@ -39,7 +41,7 @@ pub struct Node {
 }
 
 /// The kind of a node, with its hyperparameters.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum NodeKind {
     /// A model input (Keras's `InputLayer`).
     Input,
@@ -72,6 +74,14 @@ pub enum NodeKind {
     Concatenate,
     /// Sums its sources.
     Add,
+    /// A layer kind described in [`densely_spec::KINDS`], with every argument of its spec
+    /// in order.
+    Op {
+        /// The kind.
+        kind: OpKind,
+        /// Its arguments.
+        args: Cow<'static, [Value]>,
+    },
 }
 
 /// An output of the model, with the loss that trains it.
@@ -98,6 +108,26 @@ impl NodeKind {
             NodeKind::Activation { .. } => "Activation",
             NodeKind::Concatenate => "Concatenate",
             NodeKind::Add => "Add",
+            NodeKind::Op { kind, .. } => kind.spec().class,
+        }
+    }
+
+    /// Whether the node's output is its one source's values under another shape (`Flatten`,
+    /// `Reshape`): it computes nothing and shares its source's buffers.
+    pub fn is_view(&self) -> bool {
+        match self {
+            NodeKind::Flatten => true,
+            NodeKind::Op { kind, .. } => kind.spec().role == Role::View,
+            _ => false,
+        }
+    }
+
+    /// Whether the node merges several sources.
+    pub fn is_merge(&self) -> bool {
+        match self {
+            NodeKind::Concatenate | NodeKind::Add => true,
+            NodeKind::Op { kind, .. } => kind.spec().is_merge(),
+            _ => false,
         }
     }
 }

@@ -292,8 +292,8 @@ macro_rules! layer_description {
         }
 
         /// What the layer computes, with its hyperparameters.
-        pub fn kind(&self) -> NodeKind {
-            self.node().kind
+        pub fn kind(&self) -> &NodeKind {
+            &self.node().kind
         }
 
         /// The node in the model's graph.

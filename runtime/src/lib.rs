@@ -57,6 +57,8 @@ pub mod weights;
 
 pub use data::{Batch, Labels};
 pub use densely_macros::model;
+/// The description of each layer kind densely describes by data ([`densely_spec`]).
+pub use densely_spec as spec;
 pub use dynamic::DynamicModel;
 pub use error::{Error, NonFinite, Result};
 pub use files::load_model;

@@ -5,6 +5,8 @@
 use std::borrow::Cow;
 use std::collections::HashSet;
 
+use densely_spec::{OpKind, Source, SpecError, Value, KINDS};
+
 use crate::activation::ActivationKind;
 use crate::error::{did_you_mean, Error, Result};
 use crate::graph::{Graph, Node, NodeKind, Output};
@@ -20,6 +22,8 @@ use super::DynamicModel;
 pub struct Layer {
     kind: LayerArgs,
     name: Option<String>,
+    /// Arguments given by name with [`Layer::with`].
+    given: Vec<(String, Value)>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -38,6 +42,31 @@ enum LayerArgs {
     Activation(String),
     Concatenate,
     Add,
+    /// A kind described in [`densely_spec::KINDS`], by its Keras class name.
+    Op(String),
+}
+
+/// Keras's layer of class `class`, for the kinds described in [`densely_spec::KINDS`]
+/// (`"LeakyReLU"`, `"ReLU"`, `"ELU"`, `"Softmax"`, `"Rescaling"`, `"Reshape"`, and the
+/// merges `"Multiply"`, `"Subtract"`, `"Average"`, `"Maximum"`, `"Minimum"`), its arguments
+/// given by name with [`Layer::with`] and the others at Keras's defaults.
+///
+/// ```
+/// use densely::dynamic::{dense, layer, Functional};
+///
+/// let mut f = Functional::new("gated");
+/// let x = f.input("pixels", &[8]);
+/// let scaled = f.apply(layer("Rescaling").with("scale", 1.0 / 255.0), &[x]);
+/// let a = f.apply(dense(4), &[scaled]);
+/// let a = f.apply(layer("LeakyReLU").with("negative_slope", 0.2), &[a]);
+/// let b = f.apply(dense(4).activation("sigmoid"), &[scaled]);
+/// let gated = f.apply(layer("Multiply"), &[a, b]);
+/// f.output(gated, "mse", 1.0);
+/// assert_eq!(f.build()?.count_params(), 72);
+/// # Ok::<(), densely::Error>(())
+/// ```
+pub fn layer(class: &str) -> Layer {
+    Layer::of(LayerArgs::Op(class.into()))
 }
 
 /// Keras's `Dense(units)`: linear unless [`Layer::activation`] says otherwise, with a bias,
@@ -79,7 +108,18 @@ pub fn add() -> Layer {
 
 impl Layer {
     fn of(kind: LayerArgs) -> Self {
-        Layer { kind, name: None }
+        Layer {
+            kind,
+            name: None,
+            given: Vec::new(),
+        }
+    }
+
+    /// Argument `arg` (Keras's name) of a [`layer`]: `.with("negative_slope", 0.2)`,
+    /// `.with("target_shape", [4, -1])`, `.with("max_value", None::<f64>)`.
+    pub fn with(mut self, arg: &str, value: impl Into<Value>) -> Self {
+        self.given.push((arg.into(), value.into()));
+        self
     }
 
     /// The layer's name (Keras's `name=`); without one it is named as Keras names it:
@@ -128,8 +168,9 @@ impl Layer {
     }
 
     /// Keras's class name, and the stem of the names it is given by default.
-    fn class_name(&self) -> &'static str {
-        match self.kind {
+    fn class_name(&self) -> &str {
+        match &self.kind {
+            LayerArgs::Op(class) => class,
             LayerArgs::Dense { .. } => "Dense",
             LayerArgs::Flatten => "Flatten",
             LayerArgs::Dropout { .. } => "Dropout",
@@ -368,6 +409,17 @@ impl Sequential {
     }
 }
 
+/// The layer classes with builders of their own: [`dense`], [`flatten`], [`dropout`],
+/// [`activation`], [`concatenate`] and [`add`].
+const DEDICATED: [&str; 6] = [
+    "Dense",
+    "Flatten",
+    "Dropout",
+    "Activation",
+    "Concatenate",
+    "Add",
+];
+
 /// The loss called `loss` for output `name` of `units` units, weighing `weight`; the error
 /// says what doesn't fit. What `build` and [`DynamicModel::set_loss`] check.
 pub(crate) fn output_loss(
@@ -497,6 +549,37 @@ impl Checker<'_> {
         }
         let shapes: Vec<&[usize]> = sources.iter().map(|s| &self.nodes[s.0].shape[..]).collect();
         let source_name = |i: usize| &self.nodes[sources[i].0].name;
+        if let LayerArgs::Op(_) = &layer.kind {
+            let (kind, args) = self.op(&at, layer)?;
+            let named: Vec<Source<'_>> = (0..shapes.len())
+                .map(|i| Source {
+                    name: source_name(i),
+                    shape: shapes[i],
+                })
+                .collect();
+            let shape =
+                kind.spec()
+                    .output_shape(&at, &args, &named)
+                    .map_err(|error| match error {
+                        SpecError::Arg(error) => self.error(format!("{at}: {}", error.message)),
+                        SpecError::Shape(message) => self.error(message),
+                    })?;
+            return Ok(Node {
+                name: Cow::Owned(name),
+                kind: NodeKind::Op {
+                    kind,
+                    args: Cow::Owned(args),
+                },
+                shape: Cow::Owned(shape),
+                sources: Cow::Owned(sources.iter().map(|s| s.0).collect()),
+                params: 0,
+            });
+        }
+        if let Some((arg, _)) = layer.given.first() {
+            return Err(self.error(format!(
+                "{at} has no argument `{arg}` to give with `with`; its own methods set its arguments"
+            )));
+        }
         let merge = matches!(layer.kind, LayerArgs::Concatenate | LayerArgs::Add);
         match (merge, shapes.len()) {
             (true, 0 | 1) => {
@@ -587,6 +670,7 @@ impl Checker<'_> {
                     })?;
                 (NodeKind::Concatenate, vec![width], 0)
             }
+            LayerArgs::Op(_) => unreachable!("built above"),
             LayerArgs::Add => {
                 if shapes.iter().any(|s| *s != shapes[0]) {
                     let listed: Vec<String> = (0..shapes.len())
@@ -607,6 +691,44 @@ impl Checker<'_> {
             sources: Cow::Owned(sources.iter().map(|s| s.0).collect()),
             params,
         })
+    }
+
+    /// The kind of a [`layer`] and its checked arguments.
+    fn op(&self, at: &str, layer: &Layer) -> Result<(OpKind, Vec<Value>)> {
+        let LayerArgs::Op(class) = &layer.kind else {
+            unreachable!("called for described kinds")
+        };
+        let kind = OpKind::from_class(class).ok_or_else(|| {
+            let classes = KINDS.iter().map(|spec| spec.class).chain(DEDICATED);
+            self.error(format!(
+                "{at}: `{class}` is no layer class densely knows.{}",
+                did_you_mean(class, classes)
+            ))
+        })?;
+        let spec = kind.spec();
+        let mut given = vec![None; spec.args.len()];
+        for (arg, value) in &layer.given {
+            let (index, _) = spec.arg(arg).ok_or_else(|| {
+                let names: Vec<&str> = spec.args.iter().map(|a| a.name).collect();
+                self.error(format!(
+                    "{at} has no argument `{arg}`; {}",
+                    if names.is_empty() {
+                        "it takes none".to_owned()
+                    } else {
+                        format!(
+                            "it takes {}.{}",
+                            crate::error::quoted_list(names.iter().copied()),
+                            did_you_mean(arg, names.iter().copied())
+                        )
+                    }
+                ))
+            })?;
+            given[index] = Some(value.clone());
+        }
+        let args = spec
+            .arguments(given)
+            .map_err(|error| self.error(format!("{at}: {}", error.message)))?;
+        Ok((kind, args))
     }
 
     fn activation(&self, at: &str, name: &str) -> Result<ActivationKind> {

@@ -36,7 +36,8 @@ mod plan;
 use std::sync::Arc;
 
 pub use build::{
-    activation, add, concatenate, dense, dropout, flatten, Functional, Layer, NodeId, Sequential,
+    activation, add, concatenate, dense, dropout, flatten, layer, Functional, Layer, NodeId,
+    Sequential,
 };
 pub use data::{AnySamples, AnyTargets, DynInputs, DynTargets, Parts, TargetRows};
 pub use passes::DynWorkspace;
@@ -46,7 +47,7 @@ use crate::error::{did_you_mean, quoted_list, Error, Result};
 use crate::graph::{Graph, NodeKind};
 use crate::init::Initializer;
 use crate::inspect::Array;
-use crate::layers::{DenseCore, DropoutCore, Generator, Layer as _, Param, ParamMut};
+use crate::layers::{DenseCore, DropoutCore, Generator, Layer as _, OpLayer, Param, ParamMut};
 use crate::loss::LossKind;
 use crate::network::{next_seed, seeded_rng, Network, TargetView};
 use crate::training::TrainingState;
@@ -70,11 +71,13 @@ pub struct DynamicModel {
 pub(crate) enum NodeLayer {
     Input,
     Dense(DenseCore, ActivationKind),
-    Flatten,
+    /// A node whose output is its source's values under another shape.
+    View,
     Dropout(Box<DropoutCore>),
     Activation(ActivationKind),
     Concatenate,
     Add,
+    Op(OpLayer),
 }
 
 impl DynamicModel {
@@ -86,6 +89,7 @@ impl DynamicModel {
             .nodes
             .iter()
             .map(|node| match node.kind {
+                _ if node.kind.is_view() => NodeLayer::View,
                 NodeKind::Dense {
                     units,
                     activation,
@@ -114,9 +118,10 @@ impl DynamicModel {
                     ActivationKind::from_name(activation).expect("checked when built"),
                 ),
                 NodeKind::Input => NodeLayer::Input,
-                NodeKind::Flatten => NodeLayer::Flatten,
+                NodeKind::Flatten => NodeLayer::View,
                 NodeKind::Concatenate => NodeLayer::Concatenate,
                 NodeKind::Add => NodeLayer::Add,
+                NodeKind::Op { .. } => NodeLayer::Op(OpLayer::of_node(node)),
             })
             .collect();
         let plan = Arc::new(Plan::new(&graph));

@@ -5,7 +5,9 @@ use std::sync::Arc;
 
 use crate::activation::with_activation;
 use crate::error::{Error, Result};
-use crate::layers::{activation_backward, activation_forward, pass_gradient, Add, Concatenate};
+use crate::layers::{
+    activation_backward, activation_forward, pass_gradient, Add, Concatenate, Sources,
+};
 use crate::loss::LossKind;
 use crate::network::{reserve, TargetView};
 use crate::weights::BatchWeights;
@@ -129,7 +131,16 @@ impl DynWorkspace {
             let width = plan.widths[index];
             let source = |k: usize| plan.owner[plan.sources[index][k]];
             match layer {
-                NodeLayer::Input | NodeLayer::Flatten => {}
+                NodeLayer::Input | NodeLayer::View => {}
+                NodeLayer::Op(op) => {
+                    // Sources always come before the nodes that read them.
+                    let (head, tail) = self.out.split_at_mut(index);
+                    let x = Buffers {
+                        buffers: head,
+                        owners: &plan.source_owners[index],
+                    };
+                    op.forward(&x, &mut tail[0], width, samples);
+                }
                 NodeLayer::Dense(core, kind) => {
                     let (x, y) = read_write(&mut self.out, source(0), index);
                     if plan.keeps_pre[index] {
@@ -205,7 +216,22 @@ impl DynWorkspace {
             let sources = &plan.sources[index];
             let accumulate = &plan.dx_accumulate[index];
             match layer {
-                NodeLayer::Input | NodeLayer::Flatten => {}
+                NodeLayer::Input | NodeLayer::View => {}
+                NodeLayer::Op(op) => {
+                    let x = Buffers {
+                        buffers: &self.out,
+                        owners: &plan.source_owners[index],
+                    };
+                    let y = &self.out[index];
+                    for (k, &source) in sources.iter().enumerate() {
+                        let owner = plan.owner[source];
+                        if let (grad, Some(dx)) =
+                            grad_and_dx(&mut self.grad, index, owner, accumulate[k])
+                        {
+                            op.backward_to(k, &x, y, grad, dx, width, samples);
+                        }
+                    }
+                }
                 NodeLayer::Dense(core, kind) => {
                     let source = plan.owner[sources[0]];
                     let x = &self.out[source];
@@ -262,6 +288,22 @@ impl DynWorkspace {
                 }
             }
         }
+    }
+}
+
+/// The outputs of a node's sources among the model's buffers.
+struct Buffers<'a> {
+    buffers: &'a [Vec<f32>],
+    /// The buffer of each source.
+    owners: &'a [usize],
+}
+
+impl Sources for Buffers<'_> {
+    fn count(&self) -> usize {
+        self.owners.len()
+    }
+    fn get(&self, k: usize) -> &[f32] {
+        &self.buffers[self.owners[k]]
     }
 }
 

@@ -18,6 +18,8 @@ pub(crate) struct Plan {
     pub sources: Vec<Vec<usize>>,
     /// The node whose buffers each node uses (a Flatten uses its source's).
     pub owner: Vec<usize>,
+    /// The buffers each node reads: its sources' owners.
+    pub source_owners: Vec<Vec<usize>>,
     /// Whether the loss depends on a parameter at or before the node.
     pub needs_grad: Vec<bool>,
     /// Whether an output node's loss is computed from its logits with its activation.
@@ -79,9 +81,10 @@ impl Plan {
         let mut owner = Vec::with_capacity(nodes.len());
         let mut needs_grad = Vec::with_capacity(nodes.len());
         for (index, node) in nodes.iter().enumerate() {
-            owner.push(match node.kind {
-                NodeKind::Flatten => owner[node.sources[0]],
-                _ => index,
+            owner.push(if node.kind.is_view() {
+                owner[node.sources[0]]
+            } else {
+                index
             });
             let has_params = matches!(node.kind, NodeKind::Dense { .. });
             needs_grad.push(has_params || node.sources.iter().any(|&s| needs_grad[s]));
@@ -126,8 +129,7 @@ impl Plan {
         let mut dx_accumulate = vec![Vec::new(); nodes.len()];
         for index in (0..nodes.len()).rev() {
             let node = &nodes[index];
-            if node.kind == NodeKind::Input || node.kind == NodeKind::Flatten || !needs_grad[index]
-            {
+            if node.kind == NodeKind::Input || node.kind.is_view() || !needs_grad[index] {
                 continue;
             }
             dx_accumulate[index] = node
@@ -153,6 +155,10 @@ impl Plan {
             model: graph.name.to_string(),
             widths: nodes.iter().map(|n| n.shape.iter().product()).collect(),
             sources: nodes.iter().map(|n| n.sources.to_vec()).collect(),
+            source_owners: nodes
+                .iter()
+                .map(|n| n.sources.iter().map(|&s| owner[s]).collect())
+                .collect(),
             owner,
             needs_grad,
             fused,

@@ -274,8 +274,19 @@ fn write_declaration(
             NodeKind::Activation { activation } => format!("Activation({activation})"),
             NodeKind::Concatenate => format!("concatenate({})", sources.join(", ")),
             NodeKind::Add => format!("add({})", sources.join(", ")),
+            NodeKind::Op { kind, args } if kind.spec().is_merge() => {
+                format!("{}({})", kind.spec().dsl, sources.join(", "))
+            }
+            NodeKind::Op { kind, args } => {
+                let given: Vec<String> = kind
+                    .spec()
+                    .given(args)
+                    .map(|(arg, value)| format!("{} = {value}", arg.name))
+                    .collect();
+                format!("{}({})", kind.spec().dsl, given.join(", "))
+            }
         };
-        let merge = matches!(node.kind, NodeKind::Concatenate | NodeKind::Add);
+        let merge = node.kind.is_merge();
         let call = if merge || sequential {
             call
         } else if node.kind == NodeKind::Flatten {

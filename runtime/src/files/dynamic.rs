@@ -6,7 +6,8 @@ use std::path::Path;
 use super::keras_config::{Architecture, LayerKind, TrainingSpec};
 use super::{format_error, of_file, read_model, restore_from};
 use crate::dynamic::{
-    activation, add, concatenate, dense, dropout, flatten, DynamicModel, Functional, Layer, NodeId,
+    activation, add, concatenate, dense, dropout, flatten, layer, DynamicModel, Functional, Layer,
+    NodeId,
 };
 use crate::error::{Error, Result};
 use crate::network::DEFAULT_SEED;
@@ -90,6 +91,15 @@ pub(crate) fn functional(
             LayerKind::Activation(kind) => activation(kind.name()),
             LayerKind::Concatenate => concatenate(),
             LayerKind::Add => add(),
+            LayerKind::Op { kind, args } => {
+                let spec = kind.spec();
+                spec.args
+                    .iter()
+                    .zip(args)
+                    .fold(layer(spec.class), |layer, (arg, value)| {
+                        layer.with(arg.name, value.clone())
+                    })
+            }
         };
         ids[index] = Some(f.apply(layer.named(&spec.name), &sources));
     }

@@ -18,7 +18,7 @@ use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipArchive, ZipWriter};
 
 use super::h5::{self, Layout, NamedArray, Values};
-use super::keras_config::ConfigStyle;
+use super::keras_config::{ArgNames, ConfigStyle};
 use super::{
     file_generators, file_layers, format_error, keras_config, keras_optimizer_arrays, slot_groups,
     Contents, FileLayer, FileTensor, KerasFlavor, OptimizerState, SaveOptions,
@@ -240,7 +240,7 @@ const KERAS_VERSION: &str = "3.15.1";
 pub(crate) fn write<N: Network>(model: &N, path: &Path, options: &SaveOptions) -> Result<()> {
     let graph = model.graph();
     let sequential = graph.is_sequential();
-    let model_config = keras_config::model_config(graph);
+    let model_config = keras_config::model_config(graph, ArgNames::Keras3);
     let mut config = json!({
         "module": if sequential { "keras" } else { "keras.src.models.functional" },
         "class_name": model_config["class_name"],

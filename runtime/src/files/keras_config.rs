@@ -12,6 +12,7 @@
 
 use std::collections::HashMap;
 
+use densely_spec as spec;
 use serde_json::{json, Map, Value};
 
 use crate::activation::ActivationKind;
@@ -79,14 +80,60 @@ fn initializer_json(name: &str) -> Value {
     })
 }
 
-/// One layer's `config`, as Keras 2 writes it.
-fn layer_config(name: &str, kind: &NodeKind) -> Value {
+/// Which names a layer's arguments get in a written config.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ArgNames {
+    /// tf-keras's, for `.h5` files (LeakyReLU's `alpha`).
+    Keras2,
+    /// Keras 3's, for `.keras` archives (LeakyReLU's `negative_slope`).
+    Keras3,
+}
+
+/// A described layer's argument as JSON.
+fn arg_json(value: &spec::Value) -> Value {
+    match value {
+        spec::Value::None => Value::Null,
+        spec::Value::Float(x) => json!(x),
+        spec::Value::Int(x) => json!(x),
+        spec::Value::Dims(dims) => json!(dims),
+    }
+}
+
+/// A described layer's argument read from JSON, as its spec takes it.
+fn arg_value(value: &Value) -> Option<spec::Value> {
+    match value {
+        Value::Null => Some(spec::Value::None),
+        Value::Number(n) => Some(match n.as_i64() {
+            Some(i) => spec::Value::Int(i),
+            None => spec::Value::Float(n.as_f64()?),
+        }),
+        Value::Array(items) => items
+            .iter()
+            .map(Value::as_i64)
+            .collect::<Option<Vec<i64>>>()
+            .map(|dims| spec::Value::Dims(dims.into())),
+        _ => None,
+    }
+}
+
+/// One layer's `config`, as Keras 2 writes it (with Keras 3's argument names, for
+/// `names` [`ArgNames::Keras3`]).
+fn layer_config(name: &str, kind: &NodeKind, names: ArgNames) -> Value {
     let mut config = Map::new();
     config.insert("name".into(), json!(name));
     config.insert("trainable".into(), json!(true));
     config.insert("dtype".into(), json!("float32"));
     match *kind {
         NodeKind::Input => {}
+        NodeKind::Op { kind, ref args } => {
+            for (arg, value) in kind.spec().args.iter().zip(args.iter()) {
+                let key = match (names, arg.keras2_name) {
+                    (ArgNames::Keras2, Some(keras2)) => keras2,
+                    _ => arg.name,
+                };
+                config.insert(key.into(), arg_json(value));
+            }
+        }
         NodeKind::Dense {
             units,
             activation,
@@ -150,7 +197,7 @@ fn input_layer(name: &str, shape: &[usize]) -> Value {
 }
 
 /// Keras's `model_config` for `graph`, in Keras 2's layout.
-pub(crate) fn model_config(graph: &Graph) -> Value {
+pub(crate) fn model_config(graph: &Graph, names: ArgNames) -> Value {
     let name = snake_case(&graph.name);
     if graph.is_sequential() {
         let input = &graph.nodes[0];
@@ -158,7 +205,7 @@ pub(crate) fn model_config(graph: &Graph) -> Value {
         layers.extend(graph.layers().map(|node| {
             json!({
                 "class_name": node.kind.keras_class_name(),
-                "config": layer_config(&node.name, &node.kind),
+                "config": layer_config(&node.name, &node.kind, names),
             })
         }));
         return json!({
@@ -183,7 +230,7 @@ pub(crate) fn model_config(graph: &Graph) -> Value {
                 .collect();
             json!({
                 "class_name": node.kind.keras_class_name(),
-                "config": layer_config(&node.name, &node.kind),
+                "config": layer_config(&node.name, &node.kind, names),
                 "name": node.name,
                 "inbound_nodes": [sources],
             })
@@ -387,6 +434,13 @@ pub enum LayerKind {
     Concatenate,
     /// `Add`.
     Add,
+    /// A kind described in [`densely_spec::KINDS`], with every argument of its spec.
+    Op {
+        /// The kind.
+        kind: spec::OpKind,
+        /// Its arguments, checked.
+        args: Vec<spec::Value>,
+    },
 }
 
 impl LayerKind {
@@ -400,6 +454,7 @@ impl LayerKind {
             LayerKind::Activation(_) => "Activation",
             LayerKind::Concatenate => "Concatenate",
             LayerKind::Add => "Add",
+            LayerKind::Op { kind, .. } => kind.spec().class,
         }
     }
 }
@@ -636,12 +691,10 @@ fn raw_layer(layer: &Value, functional: bool, position: usize) -> Parse<RawLayer
             LayerKind::Dense {
                 units,
                 activation: activation(config.get("activation"), &name)?,
-                use_bias: config
-                    .get("use_bias")
-                    .map_or(Ok(true), |v| {
-                        v.as_bool()
-                            .ok_or_else(|| format!("layer `{name}`: use_bias is {v}"))
-                    })?,
+                use_bias: config.get("use_bias").map_or(Ok(true), |v| {
+                    v.as_bool()
+                        .ok_or_else(|| format!("layer `{name}`: use_bias is {v}"))
+                })?,
                 kernel_initializer: initializer(config.get("kernel_initializer")),
                 bias_initializer: initializer(config.get("bias_initializer")),
             }
@@ -658,11 +711,16 @@ fn raw_layer(layer: &Value, functional: bool, position: usize) -> Parse<RawLayer
         "Activation" => LayerKind::Activation(activation(config.get("activation"), &name)?),
         "Concatenate" => LayerKind::Concatenate,
         "Add" => LayerKind::Add,
-        other => {
-            return Err(format!(
-                "layer `{name}`: unsupported layer class `{other}` (supported: InputLayer, Dense, Flatten, Dropout, Activation, Concatenate, Add)"
-            ))
-        }
+        other => match spec::OpKind::from_class(other) {
+            Some(kind) => described_layer(kind, config, &name)?,
+            None => {
+                let described: Vec<&str> = spec::KINDS.iter().map(|s| s.class).collect();
+                return Err(format!(
+                    "layer `{name}`: unsupported layer class `{other}` (supported: InputLayer, Dense, Flatten, Dropout, Activation, Concatenate, Add, {})",
+                    described.join(", ")
+                ));
+            }
+        },
     };
     let axis = match config.get("axis") {
         None => -1,
@@ -702,6 +760,33 @@ fn raw_layer(layer: &Value, functional: bool, position: usize) -> Parse<RawLayer
         sources,
         axis,
     })
+}
+
+/// A described layer from its config: each argument under Keras 3's name or tf-keras's,
+/// checked by its spec.
+fn described_layer(kind: spec::OpKind, config: &Value, name: &str) -> Parse<LayerKind> {
+    let spec = kind.spec();
+    let mut given = Vec::with_capacity(spec.args.len());
+    for arg in spec.args {
+        let value = config
+            .get(arg.name)
+            .or_else(|| arg.keras2_name.and_then(|keras2| config.get(keras2)));
+        given.push(match value {
+            None => None,
+            Some(value) => Some(arg_value(value).ok_or_else(|| {
+                format!(
+                    "layer `{name}` ({}): `{}` is {value}, and it takes {}",
+                    spec.class,
+                    arg.name,
+                    arg.expects()
+                )
+            })?),
+        });
+    }
+    let args = spec
+        .arguments(given)
+        .map_err(|e| format!("layer `{name}` ({}): {}", spec.class, e.message))?;
+    Ok(LayerKind::Op { kind, args })
 }
 
 /// Parses a `model_config` JSON text.
@@ -943,6 +1028,19 @@ fn output_shape(layer: &RawLayer, sources: &[&[usize]]) -> Parse<Vec<usize>> {
             shape[rank - 1] = last;
             elements(&shape)?;
             shape
+        }
+        LayerKind::Op { kind, args } => {
+            let named: Vec<spec::Source<'_>> = sources
+                .iter()
+                .map(|shape| spec::Source { name: "", shape })
+                .collect();
+            let at = format!("layer `{name}` ({})", kind.spec().class);
+            kind.spec()
+                .output_shape(&at, args, &named)
+                .map_err(|error| match error {
+                    spec::SpecError::Arg(e) => format!("{at}: {}", e.message),
+                    spec::SpecError::Shape(message) => message,
+                })?
         }
         LayerKind::Add => {
             let first = sources

@@ -654,8 +654,9 @@ fn check_architecture(
                 use_bias: file_bias,
                 ..
             },
-        ) = (node.kind, &spec.kind)
+        ) = (&node.kind, &spec.kind)
         {
+            let (units, activation, use_bias) = (*units, *activation, *use_bias);
             if units != *file_units
                 || activation != file_activation.name()
                 || use_bias != *file_bias
@@ -1155,7 +1156,8 @@ fn saved_model<'m, N: Network>(
     let layers = file_layers(model, true);
     let optimizer = optimizer.map(|o| (o, optimizer_state(o, &layers)));
     SavedModel {
-        model_config: keras_config::model_config(model.graph()).to_string(),
+        model_config: keras_config::model_config(model.graph(), keras_config::ArgNames::Keras2)
+            .to_string(),
         training_config,
         layers,
         optimizer,

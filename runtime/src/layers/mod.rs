@@ -6,6 +6,7 @@ mod dropout;
 mod flatten;
 mod generator;
 mod merge;
+mod ops;
 
 pub use activation::{activation_backward, activation_forward, ActivationLayer};
 pub use dense::{Dense, DenseCore};
@@ -13,6 +14,7 @@ pub use dropout::{Dropout, DropoutCore};
 pub use flatten::Flatten;
 pub use generator::{Generator, GeneratorState};
 pub use merge::{Add, Concatenate};
+pub use ops::{OpLayer, Sources};
 
 /// A trainable tensor of a layer, read-only, with the gradient of the last backward pass.
 #[derive(Debug)]

@@ -1,0 +1,307 @@
+//! The math of the layer kinds described in [`densely_spec`]: one forward and one backward
+//! function per kind, called alike by a declared model's generated code and by a model
+//! built at run time.
+
+use std::borrow::Cow;
+
+use densely_spec::{OpKind, Value};
+
+use super::{Layer, Param, ParamMut};
+use crate::graph::{Node, NodeKind};
+
+/// The outputs of a layer's sources, as the layer reads them: a slice of slices in a
+/// declared model's code, the buffers of a model built at run time.
+pub trait Sources {
+    /// The number of sources.
+    fn count(&self) -> usize;
+    /// The values of source `k`.
+    fn get(&self, k: usize) -> &[f32];
+}
+
+impl Sources for [&[f32]] {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn get(&self, k: usize) -> &[f32] {
+        self[k]
+    }
+}
+
+impl<const N: usize> Sources for [&[f32]; N] {
+    fn count(&self) -> usize {
+        N
+    }
+    fn get(&self, k: usize) -> &[f32] {
+        self[k]
+    }
+}
+
+/// A layer whose kind is described in [`densely_spec::KINDS`], with its arguments.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OpLayer {
+    kind: OpKind,
+    args: Cow<'static, [Value]>,
+    /// The length of the last axis of its output: the rows a softmax normalizes.
+    row: usize,
+}
+
+impl OpLayer {
+    /// The layer of `kind` with its checked `args` (every argument of its spec, in order),
+    /// whose output samples have `shape`.
+    pub fn new(kind: OpKind, args: Cow<'static, [Value]>, shape: &[usize]) -> Self {
+        OpLayer {
+            kind,
+            args,
+            row: shape.last().copied().unwrap_or(1).max(1),
+        }
+    }
+
+    /// The layer of a graph's node of kind [`NodeKind::Op`].
+    ///
+    /// # Panics
+    /// If the node is of another kind: declared and built models call it for these only.
+    pub fn of_node(node: &Node) -> Self {
+        match &node.kind {
+            NodeKind::Op { kind, args } => OpLayer::new(*kind, args.clone(), &node.shape),
+            other => panic!(
+                "`{}` is a {} layer, not a described one",
+                node.name,
+                other.keras_class_name()
+            ),
+        }
+    }
+
+    /// The layer's kind.
+    pub fn kind(&self) -> OpKind {
+        self.kind
+    }
+
+    /// Argument `index` as an `f32`, or `None` when it is `None`.
+    fn float(&self, index: usize) -> Option<f32> {
+        self.args
+            .get(index)
+            .and_then(Value::as_f64)
+            .map(|x| x as f32)
+    }
+
+    fn float_or(&self, index: usize, default: f32) -> f32 {
+        self.float(index).unwrap_or(default)
+    }
+
+    /// Writes the layer's output for `samples` samples of `width` values to `y`, from its
+    /// sources' outputs `x` (a view, such as `Reshape`, computes nothing).
+    pub fn forward<S: Sources + ?Sized>(&self, x: &S, y: &mut [f32], width: usize, samples: usize) {
+        let len = width * samples;
+        let y = &mut y[..len];
+        let x0 = &x.get(0)[..len];
+        match self.kind {
+            OpKind::LeakyRelu => {
+                let slope = self.float_or(0, 0.3);
+                map(x0, y, |x| if x >= 0.0 { x } else { slope * x });
+            }
+            OpKind::Relu => {
+                let relu = self.relu();
+                map(x0, y, |x| relu.value(x));
+            }
+            OpKind::Elu => {
+                let alpha = self.float_or(0, 1.0);
+                map(x0, y, |x| if x > 0.0 { x } else { alpha * x.exp_m1() });
+            }
+            OpKind::Softmax => {
+                for (x, y) in x0.chunks_exact(self.row).zip(y.chunks_exact_mut(self.row)) {
+                    let max = x.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+                    let mut sum = 0.0;
+                    for (y, &x) in y.iter_mut().zip(x) {
+                        *y = (x - max).exp();
+                        sum += *y;
+                    }
+                    y.iter_mut().for_each(|y| *y /= sum);
+                }
+            }
+            OpKind::Rescaling => {
+                let (scale, offset) = (self.float_or(0, 1.0), self.float_or(1, 0.0));
+                map(x0, y, |x| x * scale + offset);
+            }
+            OpKind::Reshape => {}
+            OpKind::Multiply | OpKind::Average | OpKind::Subtract => {
+                y.copy_from_slice(x0);
+                for part in (1..x.count()).map(|k| &x.get(k)[..len]) {
+                    match self.kind {
+                        OpKind::Multiply => y.iter_mut().zip(part).for_each(|(y, p)| *y *= p),
+                        OpKind::Subtract => y.iter_mut().zip(part).for_each(|(y, p)| *y -= p),
+                        _ => y.iter_mut().zip(part).for_each(|(y, p)| *y += p),
+                    }
+                }
+                if self.kind == OpKind::Average {
+                    let n = x.count() as f32;
+                    y.iter_mut().for_each(|y| *y /= n);
+                }
+            }
+            OpKind::Maximum | OpKind::Minimum => {
+                y.copy_from_slice(x0);
+                let max = self.kind == OpKind::Maximum;
+                for part in (1..x.count()).map(|k| &x.get(k)[..len]) {
+                    for (y, &p) in y.iter_mut().zip(part) {
+                        // Keras's `maximum(y, p)` in turn: NaN in either gives NaN.
+                        *y = if p.is_nan() || y.is_nan() {
+                            f32::NAN
+                        } else if max {
+                            y.max(p)
+                        } else {
+                            y.min(p)
+                        };
+                    }
+                }
+            }
+        }
+    }
+
+    /// Writes (or adds, with `dx.1`) dL/d(source `k`) to `dx.0`, from dL/dy in `grad`, the
+    /// sources' outputs `x` and the layer's output `y`.
+    #[allow(clippy::too_many_arguments)] // the buffers of one step, each read once
+    pub fn backward_to<S: Sources + ?Sized>(
+        &self,
+        k: usize,
+        x: &S,
+        y: &[f32],
+        grad: &[f32],
+        dx: (&mut [f32], bool),
+        width: usize,
+        samples: usize,
+    ) {
+        let len = width * samples;
+        let (dx, accumulate) = (&mut dx.0[..len], dx.1);
+        let grad = &grad[..len];
+        let xk = &x.get(k)[..len];
+        let y = &y[..len];
+        let mut write = |values: &mut dyn Iterator<Item = f32>| {
+            if accumulate {
+                dx.iter_mut().zip(values).for_each(|(d, v)| *d += v);
+            } else {
+                dx.iter_mut().zip(values).for_each(|(d, v)| *d = v);
+            }
+        };
+        match self.kind {
+            OpKind::LeakyRelu => {
+                let slope = self.float_or(0, 0.3);
+                write(
+                    &mut xk
+                        .iter()
+                        .zip(grad)
+                        .map(|(&x, &g)| if x >= 0.0 { g } else { slope * g }),
+                );
+            }
+            OpKind::Relu => {
+                let relu = self.relu();
+                write(&mut xk.iter().zip(grad).map(|(&x, &g)| g * relu.slope(x)));
+            }
+            OpKind::Elu => {
+                let alpha = self.float_or(0, 1.0);
+                write(&mut xk.iter().zip(y).zip(grad).map(|((&x, &y), &g)| {
+                    if x > 0.0 {
+                        g
+                    } else {
+                        g * (y + alpha)
+                    }
+                }));
+            }
+            OpKind::Softmax => {
+                let row = self.row;
+                write(
+                    &mut y
+                        .chunks_exact(row)
+                        .zip(grad.chunks_exact(row))
+                        .flat_map(|(y, g)| {
+                            let dot: f32 = g.iter().zip(y).map(|(g, y)| g * y).sum();
+                            y.iter().zip(g).map(move |(&y, &g)| y * (g - dot))
+                        }),
+                );
+            }
+            OpKind::Rescaling => {
+                let scale = self.float_or(0, 1.0);
+                write(&mut grad.iter().map(|&g| g * scale));
+            }
+            OpKind::Reshape => write(&mut grad.iter().copied()),
+            OpKind::Multiply => {
+                // The product of the other sources, value by value.
+                write(&mut (0..len).map(|i| {
+                    let others: f32 = (0..x.count())
+                        .filter(|&j| j != k)
+                        .map(|j| x.get(j)[i])
+                        .product();
+                    grad[i] * others
+                }));
+            }
+            OpKind::Subtract => {
+                let sign = if k == 0 { 1.0 } else { -1.0 };
+                write(&mut grad.iter().map(|&g| sign * g));
+            }
+            OpKind::Average => {
+                let n = x.count() as f32;
+                write(&mut grad.iter().map(|&g| g / n));
+            }
+            OpKind::Maximum | OpKind::Minimum => {
+                // The value goes to the first source that holds the result, as Keras's
+                // pairwise `maximum` with its `>=` rule passes it.
+                write(&mut (0..len).map(|i| {
+                    let first = (0..x.count()).position(|j| x.get(j)[i] == y[i]);
+                    if first == Some(k) {
+                        grad[i]
+                    } else {
+                        0.0
+                    }
+                }));
+            }
+        }
+    }
+
+    fn relu(&self) -> Relu {
+        Relu {
+            max_value: self.float(0),
+            negative_slope: self.float_or(1, 0.0),
+            threshold: self.float_or(2, 0.0),
+        }
+    }
+}
+
+/// Keras's `ReLU` with its three arguments.
+struct Relu {
+    max_value: Option<f32>,
+    negative_slope: f32,
+    threshold: f32,
+}
+
+impl Relu {
+    /// Keras's `relu(x, negative_slope, max_value, threshold)`.
+    fn value(&self, x: f32) -> f32 {
+        let positive = if x > self.threshold { x } else { 0.0 };
+        let clipped = match self.max_value {
+            Some(max) => positive.clamp(0.0, max),
+            None => positive,
+        };
+        clipped - self.negative_slope * (self.threshold - x).max(0.0)
+    }
+
+    /// d(value)/dx.
+    fn slope(&self, x: f32) -> f32 {
+        if x > self.threshold {
+            match self.max_value {
+                Some(max) if x >= max => 0.0,
+                _ => 1.0,
+            }
+        } else if x < self.threshold {
+            self.negative_slope
+        } else {
+            0.0
+        }
+    }
+}
+
+fn map(x: &[f32], y: &mut [f32], f: impl Fn(f32) -> f32) {
+    y.iter_mut().zip(x).for_each(|(y, &x)| *y = f(x));
+}
+
+impl Layer for OpLayer {
+    fn visit_params(&self, _visit: &mut dyn FnMut(Param<'_>)) {}
+    fn visit_params_mut(&mut self, _visit: &mut dyn FnMut(ParamMut<'_>)) {}
+}

@@ -1,0 +1,531 @@
+//! The layer kinds described here, one entry each: Keras's class name, the name a `model!`
+//! declaration writes, the arguments and the shape rule.
+
+use std::borrow::Cow;
+
+use crate::value::{ArgError, ArgSpec, ArgType, Value};
+
+/// A layer kind described by a [`KindSpec`]: the macro checks and generates it, and the
+/// runtime builds, runs, summarizes, plots, reads and writes it, all from its entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum OpKind {
+    /// Keras's `LeakyReLU(negative_slope=0.3)`.
+    LeakyRelu,
+    /// Keras's `ReLU(max_value=None, negative_slope=0.0, threshold=0.0)`.
+    Relu,
+    /// Keras's `ELU(alpha=1.0)`.
+    Elu,
+    /// Keras's `Softmax(axis=-1)`.
+    Softmax,
+    /// Keras's `Rescaling(scale, offset=0.0)`: `x * scale + offset`.
+    Rescaling,
+    /// Keras's `Reshape(target_shape)`.
+    Reshape,
+    /// Keras's `Multiply()`, or `multiply(a, b)`: the product of its sources.
+    Multiply,
+    /// Keras's `Subtract()`, or `subtract(a, b)`: the first source minus the second.
+    Subtract,
+    /// Keras's `Average()`, or `average(a, b)`: the mean of its sources.
+    Average,
+    /// Keras's `Maximum()`, or `maximum(a, b)`: the largest of its sources, value by value.
+    Maximum,
+    /// Keras's `Minimum()`, or `minimum(a, b)`: the smallest of its sources, value by value.
+    Minimum,
+}
+
+/// How a layer kind reads its sources.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// One source, written to a buffer of its own.
+    Layer,
+    /// The source's values under another shape: it shares its source's buffers.
+    View,
+    /// Several sources, at least `min` and at most `max`.
+    Merge {
+        /// The fewest sources.
+        min: usize,
+        /// The most sources, if there is a limit.
+        max: Option<usize>,
+    },
+}
+
+/// The one description of a layer kind.
+#[derive(Debug)]
+pub struct KindSpec {
+    /// The kind.
+    pub kind: OpKind,
+    /// Keras's class name, as configs and summaries write it.
+    pub class: &'static str,
+    /// The name a `model!` declaration writes: the class for a layer, Keras's lowercase
+    /// function for a merge (`multiply(a, b)`).
+    pub dsl: &'static str,
+    /// How it reads its sources.
+    pub role: Role,
+    /// Its arguments, in Keras's positional order.
+    pub args: &'static [ArgSpec],
+    /// What it computes, in a line.
+    pub doc: &'static str,
+    shape: ShapeRule,
+}
+
+/// How a layer kind's output shape follows from its sources' shapes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ShapeRule {
+    /// The shape of its one source.
+    Same,
+    /// The shape of its sources, which must all have one shape.
+    AllSame,
+    /// The source's values under `target_shape`.
+    Reshape,
+}
+
+/// A source of a layer as a shape rule sees it: its name and sample shape.
+#[derive(Clone, Copy, Debug)]
+pub struct Source<'a> {
+    /// The name of the node read.
+    pub name: &'a str,
+    /// The shape of one of its samples.
+    pub shape: &'a [usize],
+}
+
+/// Why a layer can't be built: one of its arguments, or the shapes it is given.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SpecError {
+    /// An argument's value breaks its rule.
+    Arg(ArgError),
+    /// The sources don't fit the layer; the message reads after the layer's name.
+    Shape(String),
+}
+
+const fn float(name: &'static str, default: f64, min: Option<f64>, doc: &'static str) -> ArgSpec {
+    ArgSpec {
+        name,
+        ty: ArgType::Float { min },
+        default: Value::Float(default),
+        keras2_name: None,
+        doc,
+    }
+}
+
+const fn merge(
+    kind: OpKind,
+    class: &'static str,
+    dsl: &'static str,
+    min: usize,
+    max: Option<usize>,
+    doc: &'static str,
+) -> KindSpec {
+    KindSpec {
+        kind,
+        class,
+        dsl,
+        role: Role::Merge { min, max },
+        args: &[],
+        doc,
+        shape: ShapeRule::AllSame,
+    }
+}
+
+/// Every described kind, in [`OpKind`]'s order.
+pub static KINDS: [KindSpec; 11] = [
+    KindSpec {
+        kind: OpKind::LeakyRelu,
+        class: "LeakyReLU",
+        dsl: "LeakyReLU",
+        role: Role::Layer,
+        args: &[ArgSpec {
+            name: "negative_slope",
+            ty: ArgType::Float { min: Some(0.0) },
+            default: Value::Float(0.3),
+            keras2_name: Some("alpha"),
+            doc: "the slope below zero",
+        }],
+        doc: "`x` above zero, `negative_slope * x` below",
+        shape: ShapeRule::Same,
+    },
+    KindSpec {
+        kind: OpKind::Relu,
+        class: "ReLU",
+        dsl: "ReLU",
+        role: Role::Layer,
+        args: &[
+            ArgSpec {
+                name: "max_value",
+                ty: ArgType::OptionalFloat { min: Some(0.0) },
+                default: Value::None,
+                keras2_name: None,
+                doc: "the largest output, if any",
+            },
+            float(
+                "negative_slope",
+                0.0,
+                Some(0.0),
+                "the slope below the threshold",
+            ),
+            float("threshold", 0.0, Some(0.0), "where the slope changes"),
+        ],
+        doc:
+            "`x` above `threshold` (at most `max_value`), `negative_slope * (x - threshold)` below",
+        shape: ShapeRule::Same,
+    },
+    KindSpec {
+        kind: OpKind::Elu,
+        class: "ELU",
+        dsl: "ELU",
+        role: Role::Layer,
+        args: &[float("alpha", 1.0, None, "the scale below zero")],
+        doc: "`x` above zero, `alpha * (exp(x) - 1)` below",
+        shape: ShapeRule::Same,
+    },
+    KindSpec {
+        kind: OpKind::Softmax,
+        class: "Softmax",
+        dsl: "Softmax",
+        role: Role::Layer,
+        args: &[ArgSpec {
+            name: "axis",
+            ty: ArgType::Int { allowed: &[-1] },
+            default: Value::Int(-1),
+            keras2_name: None,
+            doc: "the axis normalized",
+        }],
+        doc: "the softmax along the last axis",
+        shape: ShapeRule::Same,
+    },
+    KindSpec {
+        kind: OpKind::Rescaling,
+        class: "Rescaling",
+        dsl: "Rescaling",
+        role: Role::Layer,
+        args: &[
+            ArgSpec {
+                name: "scale",
+                ty: ArgType::Float { min: None },
+                default: Value::None,
+                keras2_name: None,
+                doc: "the factor",
+            },
+            float("offset", 0.0, None, "the value added after scaling"),
+        ],
+        doc: "`x * scale + offset`",
+        shape: ShapeRule::Same,
+    },
+    KindSpec {
+        kind: OpKind::Reshape,
+        class: "Reshape",
+        dsl: "Reshape",
+        role: Role::View,
+        args: &[ArgSpec {
+            name: "target_shape",
+            ty: ArgType::Dims,
+            default: Value::None,
+            keras2_name: None,
+            doc: "the shape of a sample, one dimension of it `-1` to be inferred",
+        }],
+        doc: "each sample under another shape",
+        shape: ShapeRule::Reshape,
+    },
+    merge(
+        OpKind::Multiply,
+        "Multiply",
+        "multiply",
+        2,
+        None,
+        "the product of its sources",
+    ),
+    merge(
+        OpKind::Subtract,
+        "Subtract",
+        "subtract",
+        2,
+        Some(2),
+        "the first source minus the second",
+    ),
+    merge(
+        OpKind::Average,
+        "Average",
+        "average",
+        2,
+        None,
+        "the mean of its sources",
+    ),
+    merge(
+        OpKind::Maximum,
+        "Maximum",
+        "maximum",
+        2,
+        None,
+        "the largest of its sources, value by value",
+    ),
+    merge(
+        OpKind::Minimum,
+        "Minimum",
+        "minimum",
+        2,
+        None,
+        "the smallest of its sources, value by value",
+    ),
+];
+
+impl OpKind {
+    /// Every kind.
+    pub fn all() -> impl Iterator<Item = OpKind> {
+        KINDS.iter().map(|spec| spec.kind)
+    }
+
+    /// The kind's description.
+    pub fn spec(self) -> &'static KindSpec {
+        &KINDS[self as usize]
+    }
+
+    /// The kind whose Keras class is `class`.
+    pub fn from_class(class: &str) -> Option<OpKind> {
+        KINDS
+            .iter()
+            .find(|spec| spec.class == class)
+            .map(|s| s.kind)
+    }
+
+    /// The kind a `model!` declaration writes as `name`.
+    pub fn from_dsl(name: &str) -> Option<OpKind> {
+        KINDS.iter().find(|spec| spec.dsl == name).map(|s| s.kind)
+    }
+}
+
+impl KindSpec {
+    /// Whether the kind merges several sources.
+    pub fn is_merge(&self) -> bool {
+        matches!(self.role, Role::Merge { .. })
+    }
+
+    /// The argument called `name`, with its position.
+    pub fn arg(&self, name: &str) -> Option<(usize, &'static ArgSpec)> {
+        self.args.iter().enumerate().find(|(_, a)| a.name == name)
+    }
+
+    /// The complete arguments from those `given` by position in Keras's order, each checked
+    /// and the others at their defaults.
+    pub fn arguments(&self, given: Vec<Option<Value>>) -> Result<Vec<Value>, ArgError> {
+        let mut values = Vec::with_capacity(self.args.len());
+        for (index, arg) in self.args.iter().enumerate() {
+            match given.get(index).cloned().flatten() {
+                Some(value) => values.push(arg.check(value)?),
+                None if arg.required() => {
+                    return Err(ArgError {
+                        arg: arg.name,
+                        message: format!(
+                            "`{}` needs `{}`: {}, {}",
+                            self.class,
+                            arg.name,
+                            arg.doc,
+                            arg.expects()
+                        ),
+                    })
+                }
+                None => values.push(arg.default.clone()),
+            }
+        }
+        Ok(values)
+    }
+
+    /// The shape of one sample of the layer's output, given its checked arguments and its
+    /// sources. `layer` names the layer in the message of an error.
+    pub fn output_shape(
+        &self,
+        layer: &str,
+        args: &[Value],
+        sources: &[Source<'_>],
+    ) -> Result<Vec<usize>, SpecError> {
+        let count = sources.len();
+        match self.role {
+            Role::Merge { min, max } if count < min || max.is_some_and(|max| count > max) => {
+                let wanted = match max {
+                    Some(max) if max == min => format!("exactly {min}"),
+                    Some(max) => format!("{min} to {max}"),
+                    None => format!("at least {min}"),
+                };
+                return Err(SpecError::Shape(format!(
+                    "{layer} merges {wanted} sources, and it is given {count}"
+                )));
+            }
+            Role::Layer | Role::View if count != 1 => {
+                return Err(SpecError::Shape(format!(
+                    "{layer} reads one source, and it is given {count}"
+                )));
+            }
+            _ => {}
+        }
+        let first = sources[0].shape;
+        match self.shape {
+            ShapeRule::Same => Ok(first.to_vec()),
+            ShapeRule::AllSame => {
+                if sources.iter().all(|s| s.shape == first) {
+                    return Ok(first.to_vec());
+                }
+                let listed: Vec<String> = sources
+                    .iter()
+                    .map(|s| format!("`{}` {:?}", s.name, s.shape))
+                    .collect();
+                Err(SpecError::Shape(format!(
+                    "{layer} combines sources of one shape, value by value, and they are {}",
+                    listed.join(", ")
+                )))
+            }
+            ShapeRule::Reshape => reshape(layer, &args[0], sources[0]),
+        }
+    }
+
+    /// The arguments that differ from their defaults, with their specs: what a declaration
+    /// or a summary needs to write.
+    pub fn given<'a>(
+        &'static self,
+        args: &'a [Value],
+    ) -> impl Iterator<Item = (&'static ArgSpec, &'a Value)> + 'a {
+        self.args
+            .iter()
+            .zip(args)
+            .filter(|(spec, value)| spec.required() || spec.default != **value)
+    }
+}
+
+/// `Reshape`'s rule: the target shape with its `-1` inferred, holding as many values as
+/// the source.
+fn reshape(layer: &str, target: &Value, source: Source<'_>) -> Result<Vec<usize>, SpecError> {
+    let arg_error = |message: String| {
+        SpecError::Arg(ArgError {
+            arg: "target_shape",
+            message,
+        })
+    };
+    let dims = target.as_dims().unwrap_or_default();
+    let written = Value::Dims(Cow::Owned(dims.to_vec()));
+    if dims.is_empty() || dims.len() > 4 {
+        return Err(arg_error(format!(
+            "`target_shape` is {written}; give 1 to 4 dimensions"
+        )));
+    }
+    if dims.iter().filter(|&&d| d == -1).count() > 1 || dims.iter().any(|&d| d == 0 || d < -1) {
+        return Err(arg_error(format!(
+            "`target_shape` is {written}; each dimension is positive, except one that may be -1"
+        )));
+    }
+    let values: usize = source.shape.iter().product();
+    let known = dims
+        .iter()
+        .filter(|&&d| d > 0)
+        .try_fold(1usize, |p, &d| p.checked_mul(d as usize));
+    let fits = match (known, dims.contains(&-1)) {
+        (Some(known), true) => values % known == 0,
+        (Some(known), false) => values == known,
+        (None, _) => false,
+    };
+    if !fits {
+        return Err(SpecError::Shape(format!(
+            "{layer} reshapes `{}` of shape {:?} ({values} values) to {written}, which can't hold them",
+            source.name, source.shape
+        )));
+    }
+    let known = known.unwrap_or(1);
+    Ok(dims
+        .iter()
+        .map(|&d| if d == -1 { values / known } else { d as usize })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn src<'a>(name: &'a str, shape: &'a [usize]) -> Source<'a> {
+        Source { name, shape }
+    }
+
+    #[test]
+    fn the_table_is_in_the_enum_order() {
+        for (index, spec) in KINDS.iter().enumerate() {
+            assert_eq!(spec.kind as usize, index, "{}", spec.class);
+            assert_eq!(OpKind::from_class(spec.class), Some(spec.kind));
+            assert_eq!(OpKind::from_dsl(spec.dsl), Some(spec.kind));
+        }
+    }
+
+    #[test]
+    fn arguments_take_their_defaults_and_refuse_what_breaks_their_rule() {
+        let relu = OpKind::Relu.spec();
+        let args = relu.arguments(vec![Some(Value::Int(6))]).unwrap();
+        assert_eq!(
+            args,
+            [Value::Float(6.0), Value::Float(0.0), Value::Float(0.0)]
+        );
+        assert_eq!(
+            relu.given(&args).map(|(a, _)| a.name).collect::<Vec<_>>(),
+            ["max_value"]
+        );
+        let error = OpKind::Rescaling.spec().arguments(vec![]).unwrap_err();
+        assert_eq!(
+            error.message,
+            "`Rescaling` needs `scale`: the factor, a number"
+        );
+        let error = OpKind::Softmax
+            .spec()
+            .arguments(vec![Some(Value::Int(1))])
+            .unwrap_err();
+        assert_eq!(
+            error.message,
+            "`axis` is 1, and densely computes it only with `axis = -1`"
+        );
+    }
+
+    #[test]
+    fn merges_need_sources_of_one_shape() {
+        let spec = OpKind::Maximum.spec();
+        let shape = spec
+            .output_shape("m", &[], &[src("a", &[3]), src("b", &[3]), src("c", &[3])])
+            .unwrap();
+        assert_eq!(shape, [3]);
+        let error = spec
+            .output_shape("layer `m`", &[], &[src("a", &[3]), src("b", &[4])])
+            .unwrap_err();
+        assert_eq!(
+            error,
+            SpecError::Shape(
+                "layer `m` combines sources of one shape, value by value, and they are `a` [3], `b` [4]"
+                    .into()
+            )
+        );
+        let error = OpKind::Subtract
+            .spec()
+            .output_shape(
+                "`s`",
+                &[],
+                &[src("a", &[3]), src("b", &[3]), src("c", &[3])],
+            )
+            .unwrap_err();
+        assert_eq!(
+            error,
+            SpecError::Shape("`s` merges exactly 2 sources, and it is given 3".into())
+        );
+    }
+
+    #[test]
+    fn reshape_infers_one_dimension_and_keeps_every_value() {
+        let spec = OpKind::Reshape.spec();
+        let target = |dims: &[i64]| vec![Value::Dims(dims.to_vec().into())];
+        let shape = spec
+            .output_shape("r", &target(&[4, -1]), &[src("x", &[12])])
+            .unwrap();
+        assert_eq!(shape, [4, 3]);
+        assert!(matches!(
+            spec.output_shape("r", &target(&[5, -1]), &[src("x", &[12])]),
+            Err(SpecError::Shape(_))
+        ));
+        assert!(matches!(
+            spec.output_shape("r", &target(&[-1, -1]), &[src("x", &[12])]),
+            Err(SpecError::Arg(_))
+        ));
+        assert!(matches!(
+            spec.output_shape("r", &target(&[3, 5]), &[src("x", &[12])]),
+            Err(SpecError::Shape(_))
+        ));
+    }
+}

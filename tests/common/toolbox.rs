@@ -1,0 +1,77 @@
+//! A model with every layer kind described in `densely::spec`, declared with `model!` and
+//! built at run time, layer for layer: what the tests of those kinds train, check and save.
+
+use densely::dynamic::{dense, flatten, layer, Functional};
+use densely::model;
+
+model! {
+    /// Rescaling, Reshape, Softmax, LeakyReLU, ReLU with its three arguments, ELU, and the
+    /// five merges, on 12 features, regressing 2 values.
+    pub struct Toolbox {
+        input features: [12];
+        scaled = Rescaling(0.5, offset = -0.25);
+        grid = Reshape((3, -1))(scaled);
+        rows = Softmax()(grid);
+        flat = Flatten()(rows);
+        a = Dense(8)(scaled);
+        leaky = LeakyReLU(0.2)(a);
+        b = Dense(8)(flat);
+        capped = ReLU(max_value = 1.5, negative_slope = 0.1, threshold = 0.05)(b);
+        c = Dense(8)(scaled);
+        smooth = ELU(alpha = 0.7)(c);
+        product = multiply(leaky, capped);
+        difference = subtract(smooth, capped);
+        mean = average(product, difference, leaky);
+        high = maximum(mean, smooth);
+        low = minimum(high, product, leaky);
+        output value = Dense(2)(low), loss = mse;
+    }
+}
+
+/// [`Toolbox`], built at run time.
+pub fn built() -> Functional {
+    let mut f = Functional::new("Toolbox");
+    let features = f.input("features", &[12]);
+    let scaled = f.apply(
+        layer("Rescaling")
+            .with("scale", 0.5)
+            .with("offset", -0.25)
+            .named("scaled"),
+        &[features],
+    );
+    let grid = f.apply(
+        layer("Reshape").with("target_shape", [3, -1]).named("grid"),
+        &[scaled],
+    );
+    let rows = f.apply(layer("Softmax").named("rows"), &[grid]);
+    let flat = f.apply(flatten().named("flat"), &[rows]);
+    let a = f.apply(dense(8).named("a"), &[scaled]);
+    let leaky = f.apply(
+        layer("LeakyReLU")
+            .with("negative_slope", 0.2)
+            .named("leaky"),
+        &[a],
+    );
+    let b = f.apply(dense(8).named("b"), &[flat]);
+    let capped = f.apply(
+        layer("ReLU")
+            .with("max_value", 1.5)
+            .with("negative_slope", 0.1)
+            .with("threshold", 0.05)
+            .named("capped"),
+        &[b],
+    );
+    let c = f.apply(dense(8).named("c"), &[scaled]);
+    let smooth = f.apply(layer("ELU").with("alpha", 0.7).named("smooth"), &[c]);
+    let product = f.apply(layer("Multiply").named("product"), &[leaky, capped]);
+    let difference = f.apply(layer("Subtract").named("difference"), &[smooth, capped]);
+    let mean = f.apply(
+        layer("Average").named("mean"),
+        &[product, difference, leaky],
+    );
+    let high = f.apply(layer("Maximum").named("high"), &[mean, smooth]);
+    let low = f.apply(layer("Minimum").named("low"), &[high, product, leaky]);
+    let value = f.apply(dense(2).named("value"), &[low]);
+    f.output(value, "mse", 1.0);
+    f
+}
