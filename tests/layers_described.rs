@@ -7,6 +7,8 @@ mod common;
 
 use common::toolbox::{built, Toolbox};
 use common::{check_gradients, rng, uniform};
+use std::path::{Path, PathBuf};
+
 use densely::dynamic::{dense, layer, Functional};
 use densely::network::TargetsOf;
 use densely::prelude::*;
@@ -82,4 +84,56 @@ fn gradients_through_every_described_kind_match_finite_differences() {
     let mut runtime = built().build_with_seed(7).unwrap();
     let targets = TargetsOf::<DynamicModel>::into_targets(&y);
     check_gradients(&mut runtime, &x, targets, 12);
+}
+
+/// The files real Keras wrote of [`Toolbox`] (`tools/keras_described_layers.py`).
+const KERAS_FILES: [&str; 3] = [
+    "keras3_toolbox.keras",
+    "keras3_toolbox.h5",
+    "keras2_toolbox.h5",
+];
+
+fn keras_fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/keras")
+        .join(name)
+}
+
+fn record(file: &str) -> serde_json::Value {
+    let path = keras_fixture(file).with_extension("json");
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn rows(value: &serde_json::Value) -> Vec<f32> {
+    value
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|row| row.as_array().unwrap())
+        .map(|v| v.as_f64().unwrap() as f32)
+        .collect()
+}
+
+fn assert_close(actual: &[f32], expected: &[f32], what: &str) {
+    assert_eq!(actual.len(), expected.len(), "{what}");
+    for (i, (a, e)) in actual.iter().zip(expected).enumerate() {
+        assert!((a - e).abs() <= 1e-5, "{what}[{i}]: densely {a}, Keras {e}");
+    }
+}
+
+#[test]
+fn keras_files_of_every_described_kind_predict_what_keras_predicted() {
+    for file in KERAS_FILES {
+        let record = record(file);
+        let x = Batch::<Shape1<12>>::from_vec(rows(&record["inputs"]["features"])).unwrap();
+        let expected = rows(&record["outputs"]["value"]);
+        let mut loaded = densely::load_model(keras_fixture(file)).unwrap();
+        let predicted = loaded.predict(&x).unwrap();
+        assert_close(predicted[0].values(), &expected, file);
+        let mut declared = Toolbox::load(keras_fixture(file)).unwrap();
+        assert_close(declared.predict(&x).unwrap().as_slice(), &expected, file);
+        let summary = keras_fixture(file).with_extension("summary.txt");
+        let expected = std::fs::read_to_string(summary).unwrap();
+        assert_eq!(loaded.summary_string(), expected, "{file}");
+    }
 }

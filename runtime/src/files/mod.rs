@@ -1156,6 +1156,9 @@ fn saved_model<'m, N: Network>(
     let layers = file_layers(model, true);
     let optimizer = optimizer.map(|o| (o, optimizer_state(o, &layers)));
     SavedModel {
+        // tf-keras's argument names, which Keras 3 reads too (it warns that LeakyReLU's
+        // `alpha` is now `negative_slope`, as it does for tf-keras's own files): an `.h5`
+        // file of either flavor loads in both.
         model_config: keras_config::model_config(model.graph(), keras_config::ArgNames::Keras2)
             .to_string(),
         training_config,

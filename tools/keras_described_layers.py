@@ -1,0 +1,93 @@
+"""Writes Keras files of the `Toolbox` model of `tests/common/toolbox.rs` (every layer kind
+densely describes in `densely::spec`) with real Keras, and what Keras predicted with them.
+
+Usage (by hand, not in CI; needs tensorflow-cpu 2.21, keras 3.15 and tf_keras 2.21):
+
+    ~/keras-env/bin/python tools/keras_described_layers.py tests/fixtures/keras
+    ~/keras-env/bin/python tools/keras_fixture_summaries.py tests/fixtures/keras
+
+For each Keras (Keras 3 and tf-keras 2) the same architecture is built with the same layer
+names, its weights drawn from a fixed seed, compiled with Adam(1e-2) and mse, and trained two
+epochs on 64 deterministic rows in batches of 16, so the files hold Adam's slots. It writes:
+  - keras3_toolbox.keras (Keras 3's archive), keras3_toolbox.h5 (Keras 3's legacy HDF5) and
+    keras2_toolbox.h5 (tf-keras);
+  - NAME.json beside each: {"inputs": {"features": rows}, "outputs": {"value": rows}} for 8
+    probe rows, and {"train": {"x": rows, "y": rows, "batch_size": 16}};
+Each file is loaded back and must predict the same; the script exits non-zero otherwise.
+"""
+import json
+import os
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+import numpy as np  # noqa: E402
+
+out = sys.argv[1] if len(sys.argv) > 1 else "tests/fixtures/keras"
+
+
+def toolbox(keras):
+    L = keras.layers
+    features = keras.Input(shape=(12,), name="features")
+    scaled = L.Rescaling(0.5, offset=-0.25, name="scaled")(features)
+    grid = L.Reshape((3, -1), name="grid")(scaled)
+    rows = L.Softmax(name="rows")(grid)
+    flat = L.Flatten(name="flat")(rows)
+    a = L.Dense(8, name="a")(scaled)
+    leaky = L.LeakyReLU(0.2, name="leaky")(a)
+    b = L.Dense(8, name="b")(flat)
+    capped = L.ReLU(max_value=1.5, negative_slope=0.1, threshold=0.05, name="capped")(b)
+    c = L.Dense(8, name="c")(scaled)
+    smooth = L.ELU(alpha=0.7, name="smooth")(c)
+    product = L.Multiply(name="product")([leaky, capped])
+    difference = L.Subtract(name="difference")([smooth, capped])
+    mean = L.Average(name="mean")([product, difference, leaky])
+    high = L.Maximum(name="high")([mean, smooth])
+    low = L.Minimum(name="low")([high, product, leaky])
+    value = L.Dense(2, name="value")(low)
+    return keras.Model(features, value, name="toolbox")
+
+
+def data():
+    rng = np.random.default_rng(7)
+    x = rng.uniform(-3.0, 3.0, size=(64, 12)).astype("float32")
+    y = np.stack([x[:, :6].mean(axis=1), (x[:, 6:] ** 2).sum(axis=1) / 12.0], axis=1)
+    return x, y.astype("float32")
+
+
+def main():
+    import keras
+    import tf_keras
+
+    x, y = data()
+    probe = x[:8]
+    written = []
+    for tag, lib in (("keras3", keras), ("keras2", tf_keras)):
+        lib.utils.set_random_seed(5)
+        model = toolbox(lib)
+        model.compile(optimizer=lib.optimizers.Adam(1e-2), loss="mse")
+        model.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
+        names = [f"{tag}_toolbox.h5"] + ([f"{tag}_toolbox.keras"] if tag == "keras3" else [])
+        for name in names:
+            path = os.path.join(out, name)
+            model.save(path)
+            record = {
+                "inputs": {"features": probe.tolist()},
+                "outputs": {"value": model.predict(probe, verbose=0).tolist()},
+                "train": {"x": x.tolist(), "y": y.tolist(), "batch_size": 16},
+            }
+            stem = os.path.splitext(path)[0]
+            with open(stem + ".json", "w") as f:
+                json.dump(record, f)
+            written.append((path, stem, record))
+    failed = False
+    for path, stem, record in written:
+        loaded = keras.models.load_model(path, compile=False)
+        again = loaded.predict(np.asarray(record["inputs"]["features"]), verbose=0)
+        gap = float(np.abs(again - np.asarray(record["outputs"]["value"])).max())
+        print(f"{path}: reloaded by Keras {keras.__version__}, predictions {gap:.2e} apart")
+        failed |= gap > 1e-5
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
