@@ -137,3 +137,165 @@ fn keras_files_of_every_described_kind_predict_what_keras_predicted() {
         assert_eq!(loaded.summary_string(), expected, "{file}");
     }
 }
+
+/// The declaration `files::declaration` prints for a file of either Keras, which compiles
+/// (below) and loads the file.
+const PRINTED: &str = "model! {
+    /// The Functional model `toolbox` of `keras2_toolbox.h5` (Keras 2.21.0).
+    pub struct Toolbox {
+        input features: [12];
+        scaled = Rescaling(scale = 0.5, offset = -0.25)(features);
+        grid = Reshape(target_shape = (3, -1))(scaled);
+        rows = Softmax()(grid);
+        flat = Flatten()(rows);
+        a = Dense(8)(scaled);
+        b = Dense(8)(flat);
+        c = Dense(8)(scaled);
+        leaky = LeakyReLU(negative_slope = 0.2)(a);
+        capped = ReLU(max_value = 1.5, negative_slope = 0.1, threshold = 0.05)(b);
+        smooth = ELU(alpha = 0.7)(c);
+        product = multiply(leaky, capped);
+        difference = subtract(smooth, capped);
+        mean = average(product, difference, leaky);
+        high = maximum(mean, smooth);
+        low = minimum(high, product, leaky);
+        output value = Dense(2)(low), loss = mse;
+    }
+}
+";
+
+model! {
+    /// The Functional model `toolbox` of `keras2_toolbox.h5` (Keras 2.21.0).
+    pub struct ToolboxPrinted {
+        input features: [12];
+        scaled = Rescaling(scale = 0.5, offset = -0.25)(features);
+        grid = Reshape(target_shape = (3, -1))(scaled);
+        rows = Softmax()(grid);
+        flat = Flatten()(rows);
+        a = Dense(8)(scaled);
+        b = Dense(8)(flat);
+        c = Dense(8)(scaled);
+        leaky = LeakyReLU(negative_slope = 0.2)(a);
+        capped = ReLU(max_value = 1.5, negative_slope = 0.1, threshold = 0.05)(b);
+        smooth = ELU(alpha = 0.7)(c);
+        product = multiply(leaky, capped);
+        difference = subtract(smooth, capped);
+        mean = average(product, difference, leaky);
+        high = maximum(mean, smooth);
+        low = minimum(high, product, leaky);
+        output value = Dense(2)(low), loss = mse;
+    }
+}
+
+#[test]
+fn the_printed_declaration_of_a_keras_file_compiles_and_loads_it() {
+    let printed = densely::files::declaration(keras_fixture("keras2_toolbox.h5")).unwrap();
+    assert_eq!(printed, PRINTED);
+    let archive = densely::files::declaration(keras_fixture("keras3_toolbox.keras")).unwrap();
+    assert_eq!(
+        archive,
+        PRINTED.replace(
+            "of `keras2_toolbox.h5` (Keras 2.21.0)",
+            "of `keras3_toolbox.keras` (Keras 3.15.1)"
+        )
+    );
+    let record = record("keras2_toolbox.h5");
+    let x = Batch::<Shape1<12>>::from_vec(rows(&record["inputs"]["features"])).unwrap();
+    let mut model = ToolboxPrinted::load(keras_fixture("keras2_toolbox.h5")).unwrap();
+    let predicted = model.predict(&x).unwrap();
+    assert_close(
+        predicted.as_slice(),
+        &rows(&record["outputs"]["value"]),
+        "printed",
+    );
+}
+
+/// Training resumed from each format, read back by `load_model` or by the declared struct,
+/// ends where training that did not stop ends.
+#[test]
+fn training_resumes_bit_for_bit_from_every_format() {
+    let (x, y) = data(64, 9);
+    let mut whole = Toolbox::with_seed(4);
+    whole.compile(Nadam::default(), []);
+    whole.fit(&x, &y, options().epochs(2)).unwrap();
+    let mut first = Toolbox::with_seed(4);
+    first.compile(Nadam::default(), []);
+    first.fit(&x, &y, options().epochs(1)).unwrap();
+    let dir = common::scratch("layers-described-resume");
+    for file in ["toolbox.h5", "toolbox.keras", "toolbox.densely"] {
+        let path = dir.join(file);
+        first.save(&path).unwrap();
+        let mut declared = Toolbox::load(&path).unwrap();
+        declared
+            .fit(&x, &y, options().epochs(2).initial_epoch(1))
+            .unwrap();
+        assert_eq!(weight_bits(&declared), weight_bits(&whole), "{file}");
+        let mut loaded = densely::load_model(&path).unwrap();
+        loaded
+            .fit(&x, &y, options().epochs(2).initial_epoch(1))
+            .unwrap();
+        assert_eq!(weight_bits(&loaded), weight_bits(&whole), "{file}");
+    }
+}
+
+/// A mistake in a described layer is an error of `build` naming the layer and what is wrong.
+#[test]
+fn described_layer_mistakes_name_the_layer() {
+    let build = |apply: &dyn Fn(
+        &mut Functional,
+        densely::dynamic::NodeId,
+        densely::dynamic::NodeId,
+    ) -> densely::dynamic::NodeId| {
+        let mut f = Functional::new("m");
+        let a = f.input("a", &[6]);
+        let b = f.input("b", &[4]);
+        let node = apply(&mut f, a, b);
+        let out = f.apply(dense(1), &[node]);
+        f.output(out, "mse", 1.0);
+        f.build().unwrap_err().to_string()
+    };
+    let cases: Vec<(String, &str)> = vec![
+        (
+            build(&|f, a, _| f.apply(layer("LeakyRelu"), &[a])),
+            "layer `leaky_relu` (LeakyRelu): `LeakyRelu` is no layer class densely knows. Did you mean `LeakyReLU`?",
+        ),
+        (
+            build(&|f, a, _| f.apply(layer("ReLU").with("max_valu", 6.0), &[a])),
+            "layer `re_lu` (ReLU) has no argument `max_valu`; it takes `max_value`, `negative_slope`, `threshold`. Did you mean `max_value`?",
+        ),
+        (
+            build(&|f, a, _| f.apply(layer("LeakyReLU").with("negative_slope", -0.1), &[a])),
+            "layer `leaky_re_lu` (LeakyReLU): `negative_slope` is -0.1, and it must be at least 0",
+        ),
+        (
+            build(&|f, a, _| f.apply(layer("Rescaling"), &[a])),
+            "layer `rescaling` (Rescaling): `Rescaling` needs `scale`: the factor, a number",
+        ),
+        (
+            build(&|f, a, _| f.apply(layer("Reshape").with("target_shape", [4, -1]), &[a])),
+            "layer `reshape` (Reshape) reshapes `a` of shape [6] (6 values) to (4, -1), which can't hold them",
+        ),
+        (
+            build(&|f, a, b| f.apply(layer("Maximum"), &[a, b])),
+            "layer `maximum` (Maximum) combines sources of one shape, value by value, and they are `a` [6], `b` [4]",
+        ),
+        (
+            build(&|f, a, _| f.apply(layer("Subtract"), &[a, a, a])),
+            "layer `subtract` (Subtract) merges exactly 2 sources, and it is given 3",
+        ),
+        (
+            build(&|f, a, _| f.apply(layer("Softmax").with("axis", 1), &[a])),
+            "layer `softmax` (Softmax): `axis` is 1, and densely computes it only with `axis = -1`",
+        ),
+        (
+            build(&|f, a, _| f.apply(dense(3).with("units", 4), &[a])),
+            "layer `dense` (Dense) has no argument `units` to give with `with`; its own methods set its arguments",
+        ),
+    ];
+    for (error, expected) in cases {
+        assert!(
+            error.ends_with(expected),
+            "{error}\nexpected the end: {expected}"
+        );
+    }
+}

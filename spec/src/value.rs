@@ -205,6 +205,9 @@ impl fmt::Display for Value {
         match self {
             Value::None => f.write_str("None"),
             Value::Float(x) if x.fract() == 0.0 && x.abs() < 1e15 => write!(f, "{x:.1}"),
+            // A value an `f32` holds exactly (tf-keras's configs widen them) prints as that
+            // `f32`: the number the layer computes with, written as short as it goes.
+            Value::Float(x) if (*x as f32) as f64 == *x => write!(f, "{}", *x as f32),
             Value::Float(x) => write!(f, "{x}"),
             Value::Int(x) => write!(f, "{x}"),
             Value::Dims(dims) => {
