@@ -497,17 +497,17 @@ impl Lowering<'_> {
                 Some((index, _)) => exprs[index] = Some(&arg.value),
                 None => {
                     let names = spec.args.iter().map(|a| a.name);
+                    let hint = match spec.renamed(&name) {
+                        Some(renamed) => format!(
+                            "; `{name}` is tf-keras's name of `{}`: write `{} = ...`",
+                            renamed.name, renamed.name
+                        ),
+                        None if spec.args.is_empty() => "; it takes none".to_owned(),
+                        None => catalog::suggestion(&name, names),
+                    };
                     self.ctxt.error_at(
                         &arg.name,
-                        format!(
-                            "unknown argument `{name}` of `{}`{}",
-                            spec.dsl,
-                            if spec.args.is_empty() {
-                                "; it takes none".to_owned()
-                            } else {
-                                catalog::suggestion(&name, names)
-                            }
-                        ),
+                        format!("unknown argument `{name}` of `{}`{hint}", spec.dsl),
                     );
                     valid = false;
                 }

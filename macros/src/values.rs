@@ -67,9 +67,21 @@ pub fn checked_product(dims: &[usize]) -> Option<usize> {
         .try_fold(1usize, |product, &d| product.checked_mul(d))
 }
 
-/// A numeric literal, possibly negated.
+/// A numeric literal, possibly negated, or arithmetic on such literals (`1.0 / 255.0`, as
+/// Keras's `Rescaling(1./255)` is written).
 pub fn float_value(expr: &Expr) -> Option<f64> {
     match expr {
+        Expr::Binary(binary) => {
+            let (left, right) = (float_value(&binary.left)?, float_value(&binary.right)?);
+            let value = match binary.op {
+                syn::BinOp::Add(_) => left + right,
+                syn::BinOp::Sub(_) => left - right,
+                syn::BinOp::Mul(_) => left * right,
+                syn::BinOp::Div(_) => left / right,
+                _ => return None,
+            };
+            value.is_finite().then_some(value)
+        }
         Expr::Lit(lit) => match &lit.lit {
             Lit::Int(int) => int.base10_parse().ok(),
             Lit::Float(float) => float.base10_parse().ok(),

@@ -303,6 +303,12 @@ impl KindSpec {
         self.args.iter().enumerate().find(|(_, a)| a.name == name)
     }
 
+    /// The argument tf-keras calls `name` where Keras 3 calls it otherwise (LeakyReLU's
+    /// `alpha`), for the hint that names it.
+    pub fn renamed(&self, name: &str) -> Option<&'static ArgSpec> {
+        self.args.iter().find(|a| a.keras2_name == Some(name))
+    }
+
     /// The complete arguments from those `given` by position in Keras's order, each checked
     /// and the others at their defaults.
     pub fn arguments(&self, given: Vec<Option<Value>>) -> Result<Vec<Value>, ArgError> {

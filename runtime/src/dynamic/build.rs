@@ -712,7 +712,12 @@ impl Checker<'_> {
                 let names: Vec<&str> = spec.args.iter().map(|a| a.name).collect();
                 self.error(format!(
                     "{at} has no argument `{arg}`; {}",
-                    if names.is_empty() {
+                    if let Some(renamed) = spec.renamed(arg) {
+                        format!(
+                            "`{arg}` is tf-keras's name of `{}`: give `{}`",
+                            renamed.name, renamed.name
+                        )
+                    } else if names.is_empty() {
                         "it takes none".to_owned()
                     } else {
                         format!(

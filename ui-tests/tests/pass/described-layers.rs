@@ -1,0 +1,28 @@
+use densely::prelude::*;
+
+model! {
+    /// Unscaled pixels straight into a model: Rescaling, then the parametrized activations
+    /// and the merges, in the Sequential shorthand where a layer reads the one above.
+    pub struct Described {
+        input pixels: [2, 6];
+        scaled = Rescaling(1.0 / 255.0);
+        grid = Reshape((3, 4));
+        rows = Softmax;
+        flat = Flatten;
+        hidden = Dense(6);
+        leaky = LeakyReLU;
+        capped = ReLU(6.0);
+        smooth = ELU(alpha = 0.5)(hidden);
+        product = multiply(capped, smooth);
+        low = minimum(product, leaky);
+        output value = Dense(1)(low), loss = mse;
+    }
+}
+
+fn main() {
+    let mut model = Described::new();
+    let x = Batch::<Shape2<2, 6>>::from_fn(3, |s, i| (40 * s + 7 * i) as f32);
+    let y: Batch<Shape1<1>> = model.predict(&x).unwrap();
+    assert_eq!(y.len(), 3);
+    assert!(y.as_slice().iter().all(|v| v.is_finite()));
+}
