@@ -421,7 +421,7 @@ fn reshape(layer: &str, target: &Value, source: Source<'_>) -> Result<Vec<usize>
         .filter(|&&d| d > 0)
         .try_fold(1usize, |p, &d| p.checked_mul(d as usize));
     let fits = match (known, dims.contains(&-1)) {
-        (Some(known), true) => values % known == 0,
+        (Some(known), true) => values.is_multiple_of(known),
         (Some(known), false) => values == known,
         (None, _) => false,
     };
