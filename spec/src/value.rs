@@ -255,10 +255,9 @@ mod tests {
     #[test]
     fn values_print_as_declarations_write_them() {
         assert_eq!(Value::Float(2.0).to_string(), "2.0");
-        assert_eq!(
-            Value::Float(0.003921568859368563).to_string(),
-            "0.003921568859368563"
-        );
+        // 1/255 as an f32 (as tf-keras writes it), and as an f64.
+        assert_eq!(Value::Float(0.003921568859368563).to_string(), "0.003921569");
+        assert_eq!(Value::Float(1.0 / 255.0).to_string(), "0.00392156862745098");
         assert_eq!(Value::Dims(vec![7, -1].into()).to_string(), "(7, -1)");
         assert_eq!(Value::None.to_string(), "None");
         assert_eq!(Value::from(0.2f32), Value::Float(0.2));

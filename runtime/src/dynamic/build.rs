@@ -47,12 +47,12 @@ enum LayerArgs {
 }
 
 /// Keras's layer of class `class`, for the kinds described in [`densely_spec::KINDS`]
-/// (`"LeakyReLU"`, `"ReLU"`, `"ELU"`, `"Softmax"`, `"Rescaling"`, `"Reshape"`, and the
-/// merges `"Multiply"`, `"Subtract"`, `"Average"`, `"Maximum"`, `"Minimum"`), its arguments
-/// given by name with [`Layer::with`] and the others at Keras's defaults.
+/// (each entry's `class`), its arguments given by name with [`Layer::with`] and the others at
+/// Keras's defaults.
 ///
 /// ```
 /// use densely::dynamic::{dense, layer, Functional};
+/// use densely::prelude::*;
 ///
 /// let mut f = Functional::new("gated");
 /// let x = f.input("pixels", &[8]);
