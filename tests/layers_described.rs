@@ -76,12 +76,25 @@ fn declared_and_built_twins_train_to_the_same_bits() {
     assert_eq!(p.as_slice(), q[0].values());
 }
 
+/// Gives PReLU's slopes, which start at zero, values of both signs.
+fn slopes<N: Network>(model: &mut N) {
+    model.visit_params_mut(&mut |_, param| {
+        if param.name == "alpha" {
+            for (i, v) in param.value.iter_mut().enumerate() {
+                *v = [0.25, -0.125, 0.5][i % 3];
+            }
+        }
+    });
+}
+
 #[test]
 fn gradients_through_every_described_kind_match_finite_differences() {
     let (x, y) = data(10, 5);
     let mut declared = Toolbox::with_seed(7);
+    slopes(&mut declared);
     check_gradients(&mut declared, &x, &y, 12);
     let mut runtime = built().build_with_seed(7).unwrap();
+    slopes(&mut runtime);
     let targets = TargetsOf::<DynamicModel>::into_targets(&y);
     check_gradients(&mut runtime, &x, targets, 12);
 }
@@ -146,14 +159,16 @@ const PRINTED: &str = "model! {
         input features: [12];
         scaled = Rescaling(scale = 0.5, offset = -0.25)(features);
         grid = Reshape(target_shape = (3, -1))(scaled);
-        rows = Softmax()(grid);
+        sloped = PReLU(shared_axes = (1,))(grid);
+        rows = Softmax()(sloped);
         flat = Flatten()(rows);
+        c = Dense(8)(scaled);
         a = Dense(8)(scaled);
         b = Dense(8)(flat);
-        c = Dense(8)(scaled);
+        learned = PReLU()(c);
         leaky = LeakyReLU(negative_slope = 0.2)(a);
         capped = ReLU(max_value = 1.5, negative_slope = 0.1, threshold = 0.05)(b);
-        smooth = ELU(alpha = 0.7)(c);
+        smooth = ELU(alpha = 0.7)(learned);
         product = multiply(leaky, capped);
         difference = subtract(smooth, capped);
         mean = average(product, difference, leaky);
@@ -170,14 +185,16 @@ model! {
         input features: [12];
         scaled = Rescaling(scale = 0.5, offset = -0.25)(features);
         grid = Reshape(target_shape = (3, -1))(scaled);
-        rows = Softmax()(grid);
+        sloped = PReLU(shared_axes = (1,))(grid);
+        rows = Softmax()(sloped);
         flat = Flatten()(rows);
+        c = Dense(8)(scaled);
         a = Dense(8)(scaled);
         b = Dense(8)(flat);
-        c = Dense(8)(scaled);
+        learned = PReLU()(c);
         leaky = LeakyReLU(negative_slope = 0.2)(a);
         capped = ReLU(max_value = 1.5, negative_slope = 0.1, threshold = 0.05)(b);
-        smooth = ELU(alpha = 0.7)(c);
+        smooth = ELU(alpha = 0.7)(learned);
         product = multiply(leaky, capped);
         difference = subtract(smooth, capped);
         mean = average(product, difference, leaky);
@@ -298,4 +315,37 @@ fn described_layer_mistakes_name_the_layer() {
             "{error}\nexpected the end: {expected}"
         );
     }
+}
+
+/// The names of a string-array attribute, whatever its string type.
+fn names(value: Option<&hdf5_pure::AttrValue>) -> Vec<String> {
+    match value {
+        Some(hdf5_pure::AttrValue::StringArray(names)) => names.clone(),
+        Some(hdf5_pure::AttrValue::StringArraySized { values, .. }) => values.clone(),
+        Some(hdf5_pure::AttrValue::VarLenStringArray(names)) => names.clone(),
+        other => panic!("not a string array: {other:?}"),
+    }
+}
+
+/// Keras pairs an `.h5` file's weights with its layers by position in its own `model.layers`
+/// order (by depth from the outputs), not by name: densely lists them in that order, which
+/// here differs from the declaration's, where the layers `a`, `b` and `c` of one shape would
+/// otherwise take each other's weights.
+#[test]
+fn h5_files_list_the_layers_in_keras_s_order() {
+    let keras_order = record("keras2_toolbox.h5")["keras_layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|name| name.as_str().unwrap().to_owned())
+        .collect::<Vec<_>>();
+    let declared: Vec<&str> = Toolbox::GRAPH.nodes.iter().map(|n| &n.name[..]).collect();
+    assert_ne!(declared, keras_order, "the test needs orders that differ");
+    let dir = common::scratch("layers-described-order");
+    let path = dir.join("toolbox.h5");
+    Toolbox::new().save(&path).unwrap();
+    let file = hdf5_pure::File::from_bytes(std::fs::read(&path).unwrap()).unwrap();
+    let weights = file.root().group("model_weights").unwrap();
+    let attrs = weights.attrs().unwrap();
+    assert_eq!(names(attrs.get("layer_names")), keras_order);
 }

@@ -12,7 +12,8 @@ epochs on 64 deterministic rows in batches of 16, so the files hold Adam's slots
   - keras3_toolbox.keras (Keras 3's archive), keras3_toolbox.h5 (Keras 3's legacy HDF5) and
     keras2_toolbox.h5 (tf-keras);
   - NAME.json beside each: {"inputs": {"features": rows}, "outputs": {"value": rows}} for 8
-    probe rows, and {"train": {"x": rows, "y": rows, "batch_size": 16}};
+    probe rows, {"train": {"x": rows, "y": rows, "batch_size": 16}}, and "keras_layers", the
+    names of Keras's `model.layers` in order;
 Each file is loaded back and must predict the same; the script exits non-zero otherwise.
 """
 import json
@@ -30,14 +31,16 @@ def toolbox(keras):
     features = keras.Input(shape=(12,), name="features")
     scaled = L.Rescaling(0.5, offset=-0.25, name="scaled")(features)
     grid = L.Reshape((3, -1), name="grid")(scaled)
-    rows = L.Softmax(name="rows")(grid)
+    sloped = L.PReLU(shared_axes=[1], name="sloped")(grid)
+    rows = L.Softmax(name="rows")(sloped)
     flat = L.Flatten(name="flat")(rows)
     a = L.Dense(8, name="a")(scaled)
     leaky = L.LeakyReLU(0.2, name="leaky")(a)
     b = L.Dense(8, name="b")(flat)
     capped = L.ReLU(max_value=1.5, negative_slope=0.1, threshold=0.05, name="capped")(b)
     c = L.Dense(8, name="c")(scaled)
-    smooth = L.ELU(alpha=0.7, name="smooth")(c)
+    learned = L.PReLU(name="learned")(c)
+    smooth = L.ELU(alpha=0.7, name="smooth")(learned)
     product = L.Multiply(name="product")([leaky, capped])
     difference = L.Subtract(name="difference")([smooth, capped])
     mean = L.Average(name="mean")([product, difference, leaky])
@@ -74,6 +77,8 @@ def main():
                 "inputs": {"features": probe.tolist()},
                 "outputs": {"value": model.predict(probe, verbose=0).tolist()},
                 "train": {"x": x.tolist(), "y": y.tolist(), "batch_size": 16},
+                # Keras's `model.layers` order, which pairs a file's weights with layers.
+                "keras_layers": [layer.name for layer in model.layers],
             }
             stem = os.path.splitext(path)[0]
             with open(stem + ".json", "w") as f:

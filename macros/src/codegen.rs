@@ -74,7 +74,7 @@ impl<'a> Plan<'a> {
             } else {
                 index
             });
-            let has_params = matches!(node.kind, Kind::Dense { .. });
+            let has_params = node.params(model) > 0;
             needs_grad.push(has_params || node.sources.iter().any(|&s| needs_grad[s]));
         }
         let fused = model
@@ -876,6 +876,9 @@ impl<'a> Plan<'a> {
                         .iter()
                         .map(|&s| self.buffer(s, "out"))
                         .collect();
+                    let params = (node.params(self.model) > 0).then(|| quote! {
+                        self.#name.backward_params(&[#(&workspace.#sources[..]),*], &workspace.#grad, #width, samples);
+                    });
                     let parts: Vec<TokenStream> = node
                         .sources
                         .iter()
@@ -885,7 +888,7 @@ impl<'a> Plan<'a> {
                             self.#name.backward_to(#k, &[#(&workspace.#sources[..]),*], &workspace.#out, &workspace.#grad, #dx, #width, samples);
                         })
                         .collect();
-                    quote! { #(#parts)* }
+                    quote! { #params #(#parts)* }
                 }
                 Kind::Flatten | Kind::Input | Kind::Invalid => unreachable!("skipped above"),
             };
@@ -961,18 +964,18 @@ impl<'a> Plan<'a> {
     }
 
     fn visit(&self) -> TokenStream {
-        let dense: Vec<(&Ident, String)> = self
+        let weighted: Vec<(&Ident, String)> = self
             .layers()
-            .filter(|(_, node)| matches!(node.kind, Kind::Dense { .. }))
+            .filter(|(_, node)| node.params(self.model) > 0)
             .map(|(_, node)| (&node.name, node.keras_name.clone()))
             .collect();
-        let visits = dense.iter().map(|(name, text)| {
+        let visits = weighted.iter().map(|(name, text)| {
             quote! { ::densely::layers::Layer::visit_params(&self.#name, &mut |param| visit(#text, param)); }
         });
-        let visits_mut = dense.iter().map(|(name, text)| {
+        let visits_mut = weighted.iter().map(|(name, text)| {
             quote! { ::densely::layers::Layer::visit_params_mut(&mut self.#name, &mut |param| visit(#text, param)); }
         });
-        let names: Vec<&Ident> = dense.iter().map(|(name, _)| *name).collect();
+        let names: Vec<&Ident> = weighted.iter().map(|(name, _)| *name).collect();
         // Locals the user's names can't reach: a layer may be called `visit` or `param`.
         let bound: Vec<Ident> = (0..names.len())
             .map(|i| format_ident!("layer_{}", i, span = Span::mixed_site()))

@@ -131,6 +131,10 @@ impl Node {
                     .saturating_mul(units)
                     .saturating_add(if use_bias { units } else { 0 })
             }
+            Kind::Op { kind, ref args } => self
+                .shape
+                .as_ref()
+                .map_or(0, |shape| kind.spec().trainable_params(args, shape)),
             _ => 0,
         }
     }

@@ -1075,7 +1075,8 @@ fn arg_value(ty: ArgType, expr: &Expr) -> Option<Value> {
             float_value(expr).map(Value::Float)
         }
         ArgType::Int { .. } => whole(expr).map(Value::Int),
-        ArgType::Dims => {
+        ArgType::OptionalDims if ident_of(expr).is_some_and(|i| i == "None") => Some(Value::None),
+        ArgType::Dims | ArgType::OptionalDims => {
             let elems: Vec<&Expr> = match expr {
                 Expr::Tuple(tuple) => tuple.elems.iter().collect(),
                 Expr::Array(array) => array.elems.iter().collect(),

@@ -15,6 +15,8 @@ pub enum OpKind {
     Relu,
     /// Keras's `ELU(alpha=1.0)`.
     Elu,
+    /// Keras's `PReLU(shared_axes=None)`: a leaky ReLU whose slopes are learned.
+    PRelu,
     /// Keras's `Softmax(axis=-1)`.
     Softmax,
     /// Keras's `Rescaling(scale, offset=0.0)`: `x * scale + offset`.
@@ -65,7 +67,37 @@ pub struct KindSpec {
     pub args: &'static [ArgSpec],
     /// What it computes, in a line.
     pub doc: &'static str,
+    /// Its weights, in Keras's order.
+    pub weights: &'static [WeightSpec],
+    /// Keys of Keras's config that densely does not compute with: a file that sets one
+    /// (to anything but `null`) is refused rather than computed wrong.
+    pub unsupported: &'static [&'static str],
     shape: ShapeRule,
+}
+
+/// A weight of a layer kind.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WeightSpec {
+    /// Keras's name of the weight (`alpha`, `gamma`).
+    pub name: &'static str,
+    /// How its shape follows from the layer's.
+    pub shape: WeightShape,
+    /// The value every entry starts from (Keras's `Zeros` or `Ones` initializer).
+    pub initial: f32,
+    /// Whether the optimizer trains it.
+    pub trainable: bool,
+}
+
+/// How a weight's shape follows from the shape of the layer's output samples.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WeightShape {
+    /// The samples' shape, except the axes listed by argument `arg` (`shared_axes`,
+    /// counting a sample's first axis as 1, as Keras does), which are 1: one value per
+    /// entry, shared along those axes.
+    SharedAxes {
+        /// The position of the argument listing the shared axes.
+        arg: usize,
+    },
 }
 
 /// How a layer kind's output shape follows from its sources' shapes.
@@ -122,12 +154,14 @@ const fn merge(
         role: Role::Merge { min, max },
         args: &[],
         doc,
+        weights: &[],
+        unsupported: &[],
         shape: ShapeRule::AllSame,
     }
 }
 
 /// Every described kind, in [`OpKind`]'s order.
-pub static KINDS: [KindSpec; 11] = [
+pub static KINDS: [KindSpec; 12] = [
     KindSpec {
         kind: OpKind::LeakyRelu,
         class: "LeakyReLU",
@@ -141,6 +175,8 @@ pub static KINDS: [KindSpec; 11] = [
             doc: "the slope below zero",
         }],
         doc: "`x` above zero, `negative_slope * x` below",
+        weights: &[],
+        unsupported: &[],
         shape: ShapeRule::Same,
     },
     KindSpec {
@@ -166,6 +202,8 @@ pub static KINDS: [KindSpec; 11] = [
         ],
         doc:
             "`x` above `threshold` (at most `max_value`), `negative_slope * (x - threshold)` below",
+        weights: &[],
+        unsupported: &[],
         shape: ShapeRule::Same,
     },
     KindSpec {
@@ -175,6 +213,30 @@ pub static KINDS: [KindSpec; 11] = [
         role: Role::Layer,
         args: &[float("alpha", 1.0, None, "the scale below zero")],
         doc: "`x` above zero, `alpha * (exp(x) - 1)` below",
+        weights: &[],
+        unsupported: &[],
+        shape: ShapeRule::Same,
+    },
+    KindSpec {
+        kind: OpKind::PRelu,
+        class: "PReLU",
+        dsl: "PReLU",
+        role: Role::Layer,
+        args: &[ArgSpec {
+            name: "shared_axes",
+            ty: ArgType::OptionalDims,
+            default: Value::None,
+            keras2_name: None,
+            doc: "the axes along which one slope is shared (a sample's first axis is 1)",
+        }],
+        doc: "`x` above zero, `alpha * x` below, with `alpha` learned",
+        weights: &[WeightSpec {
+            name: "alpha",
+            shape: WeightShape::SharedAxes { arg: 0 },
+            initial: 0.0,
+            trainable: true,
+        }],
+        unsupported: &["alpha_regularizer", "alpha_constraint"],
         shape: ShapeRule::Same,
     },
     KindSpec {
@@ -190,6 +252,8 @@ pub static KINDS: [KindSpec; 11] = [
             doc: "the axis normalized",
         }],
         doc: "the softmax along the last axis",
+        weights: &[],
+        unsupported: &[],
         shape: ShapeRule::Same,
     },
     KindSpec {
@@ -208,6 +272,8 @@ pub static KINDS: [KindSpec; 11] = [
             float("offset", 0.0, None, "the value added after scaling"),
         ],
         doc: "`x * scale + offset`",
+        weights: &[],
+        unsupported: &[],
         shape: ShapeRule::Same,
     },
     KindSpec {
@@ -223,6 +289,8 @@ pub static KINDS: [KindSpec; 11] = [
             doc: "the shape of a sample, one dimension of it `-1` to be inferred",
         }],
         doc: "each sample under another shape",
+        weights: &[],
+        unsupported: &[],
         shape: ShapeRule::Reshape,
     },
     merge(
@@ -361,6 +429,60 @@ impl KindSpec {
             }
             _ => {}
         }
+        let shape = self.shape_of(layer, args, sources)?;
+        self.weight_shapes(args, &shape)?;
+        Ok(shape)
+    }
+
+    /// The shape of each weight (in [`KindSpec::weights`]' order) of a layer whose output
+    /// samples have `shape`; an error when an argument names axes the samples lack.
+    pub fn weight_shapes(
+        &self,
+        args: &[Value],
+        shape: &[usize],
+    ) -> Result<Vec<Vec<usize>>, SpecError> {
+        self.weights
+            .iter()
+            .map(|weight| match weight.shape {
+                WeightShape::SharedAxes { arg } => {
+                    let mut dims = shape.to_vec();
+                    for &axis in args[arg].as_dims().unwrap_or_default() {
+                        if axis < 1 || axis as usize > shape.len() {
+                            return Err(SpecError::Arg(ArgError {
+                                arg: self.args[arg].name,
+                                message: format!(
+                                    "`{}` names axis {axis}, and a sample of shape {shape:?} has axes 1 to {}",
+                                    self.args[arg].name,
+                                    shape.len()
+                                ),
+                            }));
+                        }
+                        dims[axis as usize - 1] = 1;
+                    }
+                    Ok(dims)
+                }
+            })
+            .collect()
+    }
+
+    /// The number of trainable values in the weights of a layer whose output samples have
+    /// `shape`.
+    pub fn trainable_params(&self, args: &[Value], shape: &[usize]) -> usize {
+        let shapes = self.weight_shapes(args, shape).unwrap_or_default();
+        self.weights
+            .iter()
+            .zip(shapes)
+            .filter(|(weight, _)| weight.trainable)
+            .map(|(_, dims)| dims.iter().product::<usize>())
+            .sum()
+    }
+
+    fn shape_of(
+        &self,
+        layer: &str,
+        args: &[Value],
+        sources: &[Source<'_>],
+    ) -> Result<Vec<usize>, SpecError> {
         let first = sources[0].shape;
         match self.shape {
             ShapeRule::Same => Ok(first.to_vec()),
@@ -510,6 +632,26 @@ mod tests {
         assert_eq!(
             error,
             SpecError::Shape("`s` merges exactly 2 sources, and it is given 3".into())
+        );
+    }
+
+    #[test]
+    fn prelu_shares_its_slopes_along_the_axes_named() {
+        let spec = OpKind::PRelu.spec();
+        let shared = vec![Value::Dims(vec![1].into())];
+        assert_eq!(spec.weight_shapes(&shared, &[3, 4]), Ok(vec![vec![1, 4]]));
+        assert_eq!(spec.trainable_params(&shared, &[3, 4]), 4);
+        assert_eq!(spec.trainable_params(&[Value::None], &[3, 4]), 12);
+        let error = spec
+            .output_shape("p", &[Value::Dims(vec![2].into())], &[src("x", &[8])])
+            .unwrap_err();
+        assert_eq!(
+            error,
+            SpecError::Arg(ArgError {
+                arg: "shared_axes",
+                message: "`shared_axes` names axis 2, and a sample of shape [8] has axes 1 to 1"
+                    .into()
+            })
         );
     }
 

@@ -20,5 +20,5 @@
 mod kinds;
 mod value;
 
-pub use kinds::{KindSpec, OpKind, Role, Source, SpecError, KINDS};
+pub use kinds::{KindSpec, OpKind, Role, Source, SpecError, WeightShape, WeightSpec, KINDS};
 pub use value::{ArgError, ArgSpec, ArgType, Value};

@@ -36,6 +36,8 @@ pub enum ArgType {
     },
     /// A tuple of whole numbers.
     Dims,
+    /// A tuple of whole numbers, or `None`.
+    OptionalDims,
 }
 
 /// One argument of a layer kind: its Keras name, type, default and meaning.
@@ -65,7 +67,11 @@ pub struct ArgError {
 impl ArgSpec {
     /// Whether the argument must be given.
     pub fn required(&self) -> bool {
-        self.default == Value::None && !matches!(self.ty, ArgType::OptionalFloat { .. })
+        self.default == Value::None
+            && !matches!(
+                self.ty,
+                ArgType::OptionalFloat { .. } | ArgType::OptionalDims
+            )
     }
 
     /// How the argument is written in Keras's terms: "a number", "a tuple of whole numbers".
@@ -75,6 +81,7 @@ impl ArgSpec {
             ArgType::OptionalFloat { .. } => "a number or `None`",
             ArgType::Int { .. } => "a whole number",
             ArgType::Dims => "a tuple of whole numbers, like `(7, 4)`",
+            ArgType::OptionalDims => "a tuple of whole numbers, like `(1,)`, or `None`",
         }
     }
 
@@ -119,7 +126,8 @@ impl ArgSpec {
                     )))
                 }
             }
-            (ArgType::Dims, Value::Dims(dims)) => Ok(Value::Dims(dims)),
+            (ArgType::Dims | ArgType::OptionalDims, Value::Dims(dims)) => Ok(Value::Dims(dims)),
+            (ArgType::OptionalDims, Value::None) => Ok(Value::None),
             (_, value) => Err(error(format!(
                 "`{}` takes {}, and it is given {value}",
                 self.name,
@@ -256,7 +264,10 @@ mod tests {
     fn values_print_as_declarations_write_them() {
         assert_eq!(Value::Float(2.0).to_string(), "2.0");
         // 1/255 as an f32 (as tf-keras writes it), and as an f64.
-        assert_eq!(Value::Float(0.003921568859368563).to_string(), "0.003921569");
+        assert_eq!(
+            Value::Float(0.003921568859368563).to_string(),
+            "0.003921569"
+        );
         assert_eq!(Value::Float(1.0 / 255.0).to_string(), "0.00392156862745098");
         assert_eq!(Value::Dims(vec![7, -1].into()).to_string(), "(7, -1)");
         assert_eq!(Value::None.to_string(), "None");

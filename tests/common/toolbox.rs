@@ -5,20 +5,23 @@ use densely::dynamic::{dense, flatten, layer, Functional};
 use densely::model;
 
 model! {
-    /// Rescaling, Reshape, Softmax, LeakyReLU, ReLU with its three arguments, ELU, and the
-    /// five merges, on 12 features, regressing 2 values.
+    /// Rescaling, Reshape, PReLU with shared and unshared slopes, Softmax, LeakyReLU, ReLU
+    /// with its three arguments, ELU, and the five merges, on 12 features, regressing 2
+    /// values.
     pub struct Toolbox {
         input features: [12];
         scaled = Rescaling(0.5, offset = -0.25);
         grid = Reshape((3, -1))(scaled);
-        rows = Softmax()(grid);
+        sloped = PReLU(shared_axes = (1,))(grid);
+        rows = Softmax()(sloped);
         flat = Flatten()(rows);
         a = Dense(8)(scaled);
         leaky = LeakyReLU(0.2)(a);
         b = Dense(8)(flat);
         capped = ReLU(max_value = 1.5, negative_slope = 0.1, threshold = 0.05)(b);
         c = Dense(8)(scaled);
-        smooth = ELU(alpha = 0.7)(c);
+        learned = PReLU()(c);
+        smooth = ELU(alpha = 0.7)(learned);
         product = multiply(leaky, capped);
         difference = subtract(smooth, capped);
         mean = average(product, difference, leaky);
@@ -43,7 +46,11 @@ pub fn built() -> Functional {
         layer("Reshape").with("target_shape", [3, -1]).named("grid"),
         &[scaled],
     );
-    let rows = f.apply(layer("Softmax").named("rows"), &[grid]);
+    let sloped = f.apply(
+        layer("PReLU").with("shared_axes", [1]).named("sloped"),
+        &[grid],
+    );
+    let rows = f.apply(layer("Softmax").named("rows"), &[sloped]);
     let flat = f.apply(flatten().named("flat"), &[rows]);
     let a = f.apply(dense(8).named("a"), &[scaled]);
     let leaky = f.apply(
@@ -62,7 +69,8 @@ pub fn built() -> Functional {
         &[b],
     );
     let c = f.apply(dense(8).named("c"), &[scaled]);
-    let smooth = f.apply(layer("ELU").with("alpha", 0.7).named("smooth"), &[c]);
+    let learned = f.apply(layer("PReLU").named("learned"), &[c]);
+    let smooth = f.apply(layer("ELU").with("alpha", 0.7).named("smooth"), &[learned]);
     let product = f.apply(layer("Multiply").named("product"), &[leaky, capped]);
     let difference = f.apply(layer("Subtract").named("difference"), &[smooth, capped]);
     let mean = f.apply(

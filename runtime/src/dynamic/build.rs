@@ -564,6 +564,7 @@ impl Checker<'_> {
                         SpecError::Arg(error) => self.error(format!("{at}: {}", error.message)),
                         SpecError::Shape(message) => self.error(message),
                     })?;
+            let params = kind.spec().trainable_params(&args, &shape);
             return Ok(Node {
                 name: Cow::Owned(name),
                 kind: NodeKind::Op {
@@ -572,7 +573,7 @@ impl Checker<'_> {
                 },
                 shape: Cow::Owned(shape),
                 sources: Cow::Owned(sources.iter().map(|s| s.0).collect()),
-                params: 0,
+                params,
             });
         }
         if let Some((arg, _)) = layer.given.first() {

@@ -305,8 +305,10 @@ impl Network for DynamicModel {
         let DynamicModel { state, layers, .. } = self;
         state.apply_gradients(&mut |visit| {
             for layer in layers.iter_mut() {
-                if let NodeLayer::Dense(core, _) = layer {
-                    core.visit_params_mut(&mut |param| visit(param));
+                match layer {
+                    NodeLayer::Dense(core, _) => core.visit_params_mut(&mut |param| visit(param)),
+                    NodeLayer::Op(op) => op.visit_params_mut(&mut |param| visit(param)),
+                    _ => {}
                 }
             }
         })
@@ -314,16 +316,24 @@ impl Network for DynamicModel {
 
     fn visit_params(&self, visit: &mut dyn FnMut(&str, Param<'_>)) {
         for (node, layer) in self.graph.nodes.iter().zip(&self.layers) {
-            if let NodeLayer::Dense(core, _) = layer {
-                core.visit_params(&mut |param| visit(&node.name, param));
+            match layer {
+                NodeLayer::Dense(core, _) => {
+                    core.visit_params(&mut |param| visit(&node.name, param))
+                }
+                NodeLayer::Op(op) => op.visit_params(&mut |param| visit(&node.name, param)),
+                _ => {}
             }
         }
     }
 
     fn visit_params_mut(&mut self, visit: &mut dyn FnMut(&str, ParamMut<'_>)) {
         for (node, layer) in self.graph.nodes.iter().zip(&mut self.layers) {
-            if let NodeLayer::Dense(core, _) = layer {
-                core.visit_params_mut(&mut |param| visit(&node.name, param));
+            match layer {
+                NodeLayer::Dense(core, _) => {
+                    core.visit_params_mut(&mut |param| visit(&node.name, param))
+                }
+                NodeLayer::Op(op) => op.visit_params_mut(&mut |param| visit(&node.name, param)),
+                _ => {}
             }
         }
     }

@@ -223,6 +223,7 @@ impl DynWorkspace {
                         owners: &plan.source_owners[index],
                     };
                     let y = &self.out[index];
+                    op.backward_params(&x, &self.grad[index], width, samples);
                     for (k, &source) in sources.iter().enumerate() {
                         let owner = plan.owner[source];
                         if let (grad, Some(dx)) =

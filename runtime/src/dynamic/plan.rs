@@ -86,7 +86,7 @@ impl Plan {
             } else {
                 index
             });
-            let has_params = matches!(node.kind, NodeKind::Dense { .. });
+            let has_params = node.params > 0;
             needs_grad.push(has_params || node.sources.iter().any(|&s| needs_grad[s]));
         }
         let output_of = |index: usize| graph.outputs.iter().position(|o| o.node == index);

@@ -256,7 +256,7 @@ pub(crate) fn write<N: Network>(model: &N, path: &Path, options: &SaveOptions) -
         let training = keras_config::training_config(graph, state, ConfigStyle::Keras3)
             .expect("a compiled model has a training config");
         config["compile_config"] = compile_config(training);
-        let mut saved = super::optimizer_state(optimizer, &layers);
+        let mut saved = super::optimizer_state(optimizer, &layers, &super::weight_names(model));
         if saved.slots.is_empty() {
             // Not stepped yet: Keras 3 wants every slot, and a fresh slot is zeros.
             saved.slots = zero_slots(&optimizer.slot_names(), &layers);

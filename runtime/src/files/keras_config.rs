@@ -21,6 +21,7 @@ use crate::init::Initializer;
 use crate::loss::LossKind;
 use crate::metrics::Metric;
 use crate::optimizers::{Adagrad, Adam, AdamW, Nadam, Optimizer, RmsProp, Sgd};
+use crate::summary::KerasLayout;
 use crate::training::TrainingState;
 
 /// The largest number of values one layer output or weight may have (2^40): beyond this a
@@ -55,14 +56,15 @@ pub(crate) fn snake_case(name: &str) -> String {
     out
 }
 
-/// The names of Keras's `model.layers`, in order: the layers of a Sequential model, every
-/// node (inputs included) of a Functional one.
+/// The names of Keras's `model.layers`, in Keras's order: the layers of a Sequential model,
+/// every node (inputs included) of a Functional one, by depth from the outputs. Keras pairs
+/// the weights of a file with its layers in this order, not by name.
 pub(crate) fn keras_layer_names(graph: &Graph) -> Vec<&str> {
-    if graph.is_sequential() {
-        graph.layers().map(|n| &n.name[..]).collect()
-    } else {
-        graph.nodes.iter().map(|n| &n.name[..]).collect()
-    }
+    KerasLayout::of(graph)
+        .rows
+        .iter()
+        .map(|&index| &graph.nodes[index].name[..])
+        .collect()
 }
 
 fn initializer_json(name: &str) -> Value {
@@ -481,13 +483,22 @@ impl Architecture {
             .collect()
     }
 
-    /// The names of Keras's `model.layers`: every layer of a Functional model, all but the
-    /// input of a Sequential one.
+    /// The names of Keras's `model.layers`, in Keras's order: all but the input of a
+    /// Sequential model, every layer of a Functional one by depth from the outputs.
     pub fn keras_layer_names(&self) -> Vec<&str> {
-        self.layers
+        if self.class_name == "Sequential" {
+            return self
+                .layers
+                .iter()
+                .filter(|l| l.kind != LayerKind::Input)
+                .map(|l| l.name.as_str())
+                .collect();
+        }
+        let sources: Vec<&[usize]> = self.layers.iter().map(|l| &l.sources[..]).collect();
+        KerasLayout::functional(&sources, &self.outputs)
+            .rows
             .iter()
-            .filter(|l| self.class_name != "Sequential" || l.kind != LayerKind::Input)
-            .map(|l| l.name.as_str())
+            .map(|&index| self.layers[index].name.as_str())
             .collect()
     }
 
@@ -505,6 +516,7 @@ impl Architecture {
                     .unwrap_or(0);
                 input * units + if use_bias { units } else { 0 }
             }
+            LayerKind::Op { kind, ref args } => kind.spec().trainable_params(args, &layer.shape),
             _ => 0,
         }
     }
@@ -766,6 +778,16 @@ fn raw_layer(layer: &Value, functional: bool, position: usize) -> Parse<RawLayer
 /// checked by its spec.
 fn described_layer(kind: spec::OpKind, config: &Value, name: &str) -> Parse<LayerKind> {
     let spec = kind.spec();
+    if let Some(key) = spec
+        .unsupported
+        .iter()
+        .find(|key| config.get(**key).is_some_and(|v| !v.is_null()))
+    {
+        return Err(format!(
+            "layer `{name}` ({}): `{key}` is {}, which densely does not support yet",
+            spec.class, config[*key]
+        ));
+    }
     let mut given = Vec::with_capacity(spec.args.len());
     for arg in spec.args {
         let value = config

@@ -912,7 +912,7 @@ fn file_layers<N: Network>(model: &N, all_layers: bool) -> Vec<FileLayer> {
     model.visit_params(&mut |layer, param| {
         if let Some(file_layer) = layers.iter_mut().find(|l| l.name == layer) {
             file_layer.weights.push(FileTensor {
-                name: format!("{layer}/{}:0", param.name),
+                name: file_weight_name(layer, param.name),
                 shape: param.shape.to_vec(),
                 values: param.value.to_vec(),
             });
@@ -921,17 +921,31 @@ fn file_layers<N: Network>(model: &N, all_layers: bool) -> Vec<FileLayer> {
     layers
 }
 
-/// The optimizer's state in file form, tensors named like the model's weights.
-fn optimizer_state(optimizer: &dyn Optimizer, layers: &[FileLayer]) -> OptimizerState {
+/// The optimizer's state in file form, tensors named like the model's weights and in the
+/// order of `layers` (Keras's), which Keras reads them in. `weight_names` are the names of
+/// the model's weights in its own order, which the optimizer's slots follow.
+fn optimizer_state(
+    optimizer: &dyn Optimizer,
+    layers: &[FileLayer],
+    weight_names: &[String],
+) -> OptimizerState {
     let flat: Vec<&FileTensor> = layers.iter().flat_map(|l| &l.weights).collect();
     let mut state = OptimizerState {
         iterations: optimizer.iterations(),
         slots: Vec::new(),
     };
-    for (tensor, slot, values) in optimizer.slots() {
-        let Some(weight) = flat.get(tensor) else {
-            continue;
-        };
+    let mut slots: Vec<(usize, &str, &[f32])> = optimizer
+        .slots()
+        .into_iter()
+        .filter_map(|(tensor, slot, values)| {
+            let name = weight_names.get(tensor)?;
+            let position = flat.iter().position(|weight| weight.name == *name)?;
+            Some((position, slot, values))
+        })
+        .collect();
+    slots.sort_by_key(|&(position, _, _)| position);
+    for (position, slot, values) in slots {
+        let weight = flat[position];
         state.push(
             slot,
             FileTensor {
@@ -942,6 +956,18 @@ fn optimizer_state(optimizer: &dyn Optimizer, layers: &[FileLayer]) -> Optimizer
         );
     }
     state
+}
+
+/// The file names of a model's weights (`dense/kernel:0`), in the model's own order.
+pub(crate) fn weight_names<N: Network>(model: &N) -> Vec<String> {
+    let mut names = Vec::new();
+    model.visit_params(&mut |layer, param| names.push(file_weight_name(layer, param.name)));
+    names
+}
+
+/// A weight's name in a file: `dense/kernel:0`.
+fn file_weight_name(layer: &str, weight: &str) -> String {
+    format!("{layer}/{weight}:0")
 }
 
 /// Keras's groups of slots, each created per variable in turn (`add_optimizer_variables`
@@ -1154,7 +1180,8 @@ fn saved_model<'m, N: Network>(
         .and_then(|o| keras_config::training_config(model.graph(), state, style(o)))
         .map(|c| c.to_string());
     let layers = file_layers(model, true);
-    let optimizer = optimizer.map(|o| (o, optimizer_state(o, &layers)));
+    let names = weight_names(model);
+    let optimizer = optimizer.map(|o| (o, optimizer_state(o, &layers, &names)));
     SavedModel {
         // tf-keras's argument names, which Keras 3 reads too (it warns that LeakyReLU's
         // `alpha` is now `negative_slope`, as it does for tf-keras's own files): an `.h5`

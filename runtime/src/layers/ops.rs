@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use densely_spec::{OpKind, Value};
+use densely_spec::{OpKind, Value, WeightShape};
 
 use super::{Layer, Param, ParamMut};
 use crate::graph::{Node, NodeKind};
@@ -43,17 +43,61 @@ pub struct OpLayer {
     args: Cow<'static, [Value]>,
     /// The length of the last axis of its output: the rows a softmax normalizes.
     row: usize,
+    /// Its weights, in Keras's order.
+    weights: Vec<OpWeight>,
+}
+
+/// A weight of an [`OpLayer`], with its gradient.
+#[derive(Clone, Debug, PartialEq)]
+struct OpWeight {
+    name: &'static str,
+    shape: Vec<usize>,
+    value: Vec<f32>,
+    grad: Vec<f32>,
+    /// For each value of a sample, the entry of the weight it uses.
+    entry_of: Vec<usize>,
 }
 
 impl OpLayer {
     /// The layer of `kind` with its checked `args` (every argument of its spec, in order),
     /// whose output samples have `shape`.
+    ///
+    /// # Panics
+    /// If `args` break the kind's rules for `shape`: models check them when they are built.
     pub fn new(kind: OpKind, args: Cow<'static, [Value]>, shape: &[usize]) -> Self {
+        let spec = kind.spec();
+        let shapes = spec
+            .weight_shapes(&args, shape)
+            .expect("arguments checked when the model is built");
+        let weights = spec
+            .weights
+            .iter()
+            .zip(shapes)
+            .map(|(weight, dims)| {
+                let len = dims.iter().product();
+                let entry_of = match weight.shape {
+                    WeightShape::SharedAxes { .. } => shared_entries(shape, &dims),
+                };
+                OpWeight {
+                    name: weight.name,
+                    value: vec![weight.initial; len],
+                    grad: vec![0.0; len],
+                    shape: dims,
+                    entry_of,
+                }
+            })
+            .collect();
         OpLayer {
             kind,
             args,
             row: shape.last().copied().unwrap_or(1).max(1),
+            weights,
         }
+    }
+
+    /// Whether the layer has weights the optimizer trains.
+    pub fn has_params(&self) -> bool {
+        self.kind.spec().weights.iter().any(|w| w.trainable)
     }
 
     /// The layer of a graph's node of kind [`NodeKind::Op`].
@@ -106,6 +150,14 @@ impl OpLayer {
             OpKind::Elu => {
                 let alpha = self.float_or(0, 1.0);
                 map(x0, y, |x| if x > 0.0 { x } else { alpha * x.exp_m1() });
+            }
+            OpKind::PRelu => {
+                let alpha = &self.weights[0];
+                for (x, y) in x0.chunks_exact(width).zip(y.chunks_exact_mut(width)) {
+                    for ((y, &x), &entry) in y.iter_mut().zip(x).zip(&alpha.entry_of) {
+                        *y = if x > 0.0 { x } else { alpha.value[entry] * x };
+                    }
+                }
             }
             OpKind::Softmax => {
                 for (x, y) in x0.chunks_exact(self.row).zip(y.chunks_exact_mut(self.row)) {
@@ -195,6 +247,21 @@ impl OpLayer {
                 let relu = self.relu();
                 write(&mut xk.iter().zip(grad).map(|(&x, &g)| g * relu.slope(x)));
             }
+            OpKind::PRelu => {
+                let alpha = &self.weights[0];
+                let entries = alpha.entry_of.iter().cycle();
+                write(
+                    &mut xk.iter().zip(grad).zip(entries).map(|((&x, &g), &entry)| {
+                        if x > 0.0 {
+                            g
+                        } else if x < 0.0 {
+                            alpha.value[entry] * g
+                        } else {
+                            0.0
+                        }
+                    }),
+                );
+            }
             OpKind::Elu => {
                 let alpha = self.float_or(0, 1.0);
                 write(&mut xk.iter().zip(y).zip(grad).map(|((&x, &y), &g)| {
@@ -255,6 +322,30 @@ impl OpLayer {
         }
     }
 
+    /// Writes the gradient of each weight the optimizer trains, from dL/dy in `grad` and the
+    /// sources' outputs `x`; does nothing for a layer without such weights.
+    pub fn backward_params<S: Sources + ?Sized>(
+        &mut self,
+        x: &S,
+        grad: &[f32],
+        width: usize,
+        samples: usize,
+    ) {
+        let len = width * samples;
+        if self.kind == OpKind::PRelu {
+            let alpha = &mut self.weights[0];
+            alpha.grad.fill(0.0);
+            let x = &x.get(0)[..len];
+            for (x, g) in x.chunks_exact(width).zip(grad[..len].chunks_exact(width)) {
+                for ((&x, &g), &entry) in x.iter().zip(g).zip(&alpha.entry_of) {
+                    if x < 0.0 {
+                        alpha.grad[entry] += g * x;
+                    }
+                }
+            }
+        }
+    }
+
     fn relu(&self) -> Relu {
         Relu {
             max_value: self.float(0),
@@ -301,7 +392,60 @@ fn map(x: &[f32], y: &mut [f32], f: impl Fn(f32) -> f32) {
     y.iter_mut().zip(x).for_each(|(y, &x)| *y = f(x));
 }
 
+/// For each value of a sample of `shape`, the entry of a weight of shape `weight` (the
+/// sample's shape with some axes 1) it uses.
+fn shared_entries(shape: &[usize], weight: &[usize]) -> Vec<usize> {
+    let width: usize = shape.iter().product();
+    (0..width)
+        .map(|flat| {
+            let (mut rest, mut entry, mut stride) = (flat, 0, 1);
+            for (&dim, &kept) in shape.iter().zip(weight).rev() {
+                let index = rest % dim;
+                rest /= dim;
+                if kept != 1 {
+                    entry += index * stride;
+                }
+                stride *= kept;
+            }
+            entry
+        })
+        .collect()
+}
+
 impl Layer for OpLayer {
-    fn visit_params(&self, _visit: &mut dyn FnMut(Param<'_>)) {}
-    fn visit_params_mut(&mut self, _visit: &mut dyn FnMut(ParamMut<'_>)) {}
+    fn visit_params(&self, visit: &mut dyn FnMut(Param<'_>)) {
+        for weight in &self.weights {
+            visit(Param {
+                name: weight.name,
+                shape: &weight.shape,
+                value: &weight.value,
+                grad: &weight.grad,
+            });
+        }
+    }
+
+    fn visit_params_mut(&mut self, visit: &mut dyn FnMut(ParamMut<'_>)) {
+        for weight in &mut self.weights {
+            visit(ParamMut {
+                name: weight.name,
+                shape: &weight.shape,
+                value: &mut weight.value,
+                grad: &mut weight.grad,
+                grad_is_calm: false,
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shared_axes_map_each_value_to_its_slope() {
+        assert_eq!(shared_entries(&[2, 3], &[1, 3]), [0, 1, 2, 0, 1, 2]);
+        assert_eq!(shared_entries(&[2, 3], &[2, 1]), [0, 0, 0, 1, 1, 1]);
+        assert_eq!(shared_entries(&[2, 3], &[2, 3]), [0, 1, 2, 3, 4, 5]);
+        assert_eq!(shared_entries(&[2, 3], &[1, 1]), [0; 6]);
+    }
 }
