@@ -1,5 +1,6 @@
-"""Writes Keras files of the `Toolbox` model of `tests/common/toolbox.rs` (every layer kind
-densely describes in `densely::spec`) with real Keras, and what Keras predicted with them.
+"""Writes Keras files of the `Toolbox` and `Noisy` models of `tests/common/toolbox.rs` (every
+layer kind densely describes in `densely::spec`) with real Keras, and what Keras predicted
+with them.
 
 Usage (by hand, not in CI; needs tensorflow-cpu 2.21, keras 3.15 and tf_keras 2.21):
 
@@ -10,7 +11,7 @@ For each Keras (Keras 3 and tf-keras 2) the same architecture is built with the 
 names, its weights drawn from a fixed seed, compiled with Adam(1e-2) and mse, and trained two
 epochs on 64 deterministic rows in batches of 16, so the files hold Adam's slots. It writes:
   - keras3_toolbox.keras (Keras 3's archive), keras3_toolbox.h5 (Keras 3's legacy HDF5) and
-    keras2_toolbox.h5 (tf-keras);
+    keras2_toolbox.h5 (tf-keras), and the same three of `noisy` (on the first 6 features);
   - NAME.json beside each: {"inputs": {"features": rows}, "outputs": {"value": rows}} for 8
     probe rows, {"train": {"x": rows, "y": rows, "batch_size": 16}}, and "keras_layers", the
     names of Keras's `model.layers` in order;
@@ -50,6 +51,18 @@ def toolbox(keras):
     return keras.Model(features, value, name="toolbox")
 
 
+def noisy(keras):
+    L = keras.layers
+    features = keras.Input(shape=(6,), name="features")
+    hidden = L.Dense(16, activation="selu", name="hidden")(features)
+    jittered = L.GaussianNoise(0.1, name="jittered")(hidden)
+    scaled = L.GaussianDropout(0.2, name="scaled")(jittered)
+    deep = L.Dense(16, activation="selu", name="deep")(scaled)
+    dropped = L.AlphaDropout(0.1, name="dropped")(deep)
+    value = L.Dense(2, name="value")(dropped)
+    return keras.Model(features, value, name="noisy")
+
+
 def data():
     rng = np.random.default_rng(7)
     x = rng.uniform(-3.0, 3.0, size=(64, 12)).astype("float32")
@@ -62,30 +75,36 @@ def main():
     import tf_keras
 
     x, y = data()
-    probe = x[:8]
     written = []
-    for tag, lib in (("keras3", keras), ("keras2", tf_keras)):
+    for tag, lib, stem, build in (
+        ("keras3", keras, "toolbox", toolbox),
+        ("keras2", tf_keras, "toolbox", toolbox),
+        ("keras3", keras, "noisy", noisy),
+        ("keras2", tf_keras, "noisy", noisy),
+    ):
+        x_model = x if stem == "toolbox" else x[:, :6]
+        probe = x_model[:8]
         lib.utils.set_random_seed(5)
-        model = toolbox(lib)
+        model = build(lib)
         model.compile(optimizer=lib.optimizers.Adam(1e-2), loss="mse")
-        model.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
-        names = [f"{tag}_toolbox.h5"] + ([f"{tag}_toolbox.keras"] if tag == "keras3" else [])
+        model.fit(x_model, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
+        names = [f"{tag}_{stem}.h5"] + ([f"{tag}_{stem}.keras"] if tag == "keras3" else [])
         for name in names:
             path = os.path.join(out, name)
             model.save(path)
             record = {
                 "inputs": {"features": probe.tolist()},
                 "outputs": {"value": model.predict(probe, verbose=0).tolist()},
-                "train": {"x": x.tolist(), "y": y.tolist(), "batch_size": 16},
+                "train": {"x": x_model.tolist(), "y": y.tolist(), "batch_size": 16},
                 # Keras's `model.layers` order, which pairs a file's weights with layers.
                 "keras_layers": [layer.name for layer in model.layers],
             }
-            stem = os.path.splitext(path)[0]
-            with open(stem + ".json", "w") as f:
+            base = os.path.splitext(path)[0]
+            with open(base + ".json", "w") as f:
                 json.dump(record, f)
-            written.append((path, stem, record))
+            written.append((path, record))
     failed = False
-    for path, stem, record in written:
+    for path, record in written:
         loaded = keras.models.load_model(path, compile=False)
         again = loaded.predict(np.asarray(record["inputs"]["features"]), verbose=0)
         gap = float(np.abs(again - np.asarray(record["outputs"]["value"])).max())

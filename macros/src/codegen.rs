@@ -462,7 +462,7 @@ impl<'a> Plan<'a> {
             let name = &node.name;
             let value = match &node.kind {
                 Kind::Op { .. } => quote! {
-                    ::densely::layers::OpLayer::of_node(&<Self as ::densely::network::Declared>::GRAPH.nodes[#index])
+                    ::densely::layers::OpLayer::of_node(&<Self as ::densely::network::Declared>::GRAPH.nodes[#index], &mut rng)
                 },
                 Kind::Dense {
                     use_bias,
@@ -697,7 +697,7 @@ impl<'a> Plan<'a> {
                 Kind::Op { .. } => {
                     let parts = node.sources.iter().map(|&s| self.buffer(s, "out"));
                     let width = node.width();
-                    quote! { self.#name.forward(&[#(&workspace.#parts[..]),*], &mut workspace.#out, #width, samples); }
+                    quote! { self.#name.forward(&[#(&workspace.#parts[..]),*], &mut workspace.#out, #width, samples, training); }
                 }
                 Kind::Flatten => quote! {},
                 Kind::Input | Kind::Invalid => unreachable!("not a layer"),
@@ -992,6 +992,18 @@ impl<'a> Plan<'a> {
         let generators_mut = dropout.iter().map(|(name, text)| {
             quote! { visit(#text, self.#name.generator_mut()); }
         });
+        // The described kinds that draw: their generator is an `Option`.
+        let drawing: Vec<(&Ident, String)> = self
+            .layers()
+            .filter(|(_, node)| matches!(node.kind, Kind::Op { kind, .. } if kind.spec().random))
+            .map(|(_, node)| (&node.name, node.keras_name.clone()))
+            .collect();
+        let generators = generators.chain(drawing.iter().map(|(name, text)| {
+            quote! { if let ::core::option::Option::Some(generator) = self.#name.generator() { visit(#text, generator); } }
+        }));
+        let generators_mut = generators_mut.chain(drawing.iter().map(|(name, text)| {
+            quote! { if let ::core::option::Option::Some(generator) = self.#name.generator_mut() { visit(#text, generator); } }
+        }));
         quote! {
             fn training_state(&self) -> &::densely::training::TrainingState {
                 &self.#state

@@ -1071,7 +1071,7 @@ fn arg_value(ty: ArgType, expr: &Expr) -> Option<Value> {
         ArgType::OptionalFloat { .. } if ident_of(expr).is_some_and(|i| i == "None") => {
             Some(Value::None)
         }
-        ArgType::Float { .. } | ArgType::OptionalFloat { .. } => {
+        ArgType::Float { .. } | ArgType::OptionalFloat { .. } | ArgType::Rate => {
             float_value(expr).map(Value::Float)
         }
         ArgType::Int { .. } => whole(expr).map(Value::Int),

@@ -23,6 +23,12 @@ pub enum OpKind {
     Rescaling,
     /// Keras's `Reshape(target_shape)`.
     Reshape,
+    /// Keras's `GaussianNoise(stddev)`: adds normal noise while training.
+    GaussianNoise,
+    /// Keras's `GaussianDropout(rate)`: multiplies by normal noise of mean 1 while training.
+    GaussianDropout,
+    /// Keras's `AlphaDropout(rate)`: dropout that keeps a SELU network's mean and variance.
+    AlphaDropout,
     /// Keras's `Multiply()`, or `multiply(a, b)`: the product of its sources.
     Multiply,
     /// Keras's `Subtract()`, or `subtract(a, b)`: the first source minus the second.
@@ -69,6 +75,9 @@ pub struct KindSpec {
     pub doc: &'static str,
     /// Its weights, in Keras's order.
     pub weights: &'static [WeightSpec],
+    /// Whether it draws from a generator of its own while training (its state is saved with
+    /// the model, as Dropout's is).
+    pub random: bool,
     /// Keys of Keras's config that densely does not compute with: a file that sets one
     /// (to anything but `null`) is refused rather than computed wrong.
     pub unsupported: &'static [&'static str],
@@ -155,13 +164,14 @@ const fn merge(
         args: &[],
         doc,
         weights: &[],
+        random: false,
         unsupported: &[],
         shape: ShapeRule::AllSame,
     }
 }
 
 /// Every described kind, in [`OpKind`]'s order.
-pub static KINDS: [KindSpec; 12] = [
+pub static KINDS: [KindSpec; 15] = [
     KindSpec {
         kind: OpKind::LeakyRelu,
         class: "LeakyReLU",
@@ -176,6 +186,7 @@ pub static KINDS: [KindSpec; 12] = [
         }],
         doc: "`x` above zero, `negative_slope * x` below",
         weights: &[],
+        random: false,
         unsupported: &[],
         shape: ShapeRule::Same,
     },
@@ -203,6 +214,7 @@ pub static KINDS: [KindSpec; 12] = [
         doc:
             "`x` above `threshold` (at most `max_value`), `negative_slope * (x - threshold)` below",
         weights: &[],
+        random: false,
         unsupported: &[],
         shape: ShapeRule::Same,
     },
@@ -214,6 +226,7 @@ pub static KINDS: [KindSpec; 12] = [
         args: &[float("alpha", 1.0, None, "the scale below zero")],
         doc: "`x` above zero, `alpha * (exp(x) - 1)` below",
         weights: &[],
+        random: false,
         unsupported: &[],
         shape: ShapeRule::Same,
     },
@@ -236,6 +249,7 @@ pub static KINDS: [KindSpec; 12] = [
             initial: 0.0,
             trainable: true,
         }],
+        random: false,
         unsupported: &["alpha_regularizer", "alpha_constraint"],
         shape: ShapeRule::Same,
     },
@@ -253,6 +267,7 @@ pub static KINDS: [KindSpec; 12] = [
         }],
         doc: "the softmax along the last axis",
         weights: &[],
+        random: false,
         unsupported: &[],
         shape: ShapeRule::Same,
     },
@@ -273,6 +288,7 @@ pub static KINDS: [KindSpec; 12] = [
         ],
         doc: "`x * scale + offset`",
         weights: &[],
+        random: false,
         unsupported: &[],
         shape: ShapeRule::Same,
     },
@@ -290,8 +306,63 @@ pub static KINDS: [KindSpec; 12] = [
         }],
         doc: "each sample under another shape",
         weights: &[],
+        random: false,
         unsupported: &[],
         shape: ShapeRule::Reshape,
+    },
+    KindSpec {
+        kind: OpKind::GaussianNoise,
+        class: "GaussianNoise",
+        dsl: "GaussianNoise",
+        role: Role::Layer,
+        args: &[ArgSpec {
+            name: "stddev",
+            ty: ArgType::Float { min: Some(0.0) },
+            default: Value::None,
+            keras2_name: None,
+            doc: "the standard deviation of the noise",
+        }],
+        doc: "`x` plus normal noise of deviation `stddev` while training, `x` otherwise",
+        weights: &[],
+        random: true,
+        unsupported: &[],
+        shape: ShapeRule::Same,
+    },
+    KindSpec {
+        kind: OpKind::GaussianDropout,
+        class: "GaussianDropout",
+        dsl: "GaussianDropout",
+        role: Role::Layer,
+        args: &[ArgSpec {
+            name: "rate",
+            ty: ArgType::Rate,
+            default: Value::None,
+            keras2_name: None,
+            doc: "the drop probability the noise stands for",
+        }],
+        doc: "`x` times normal noise of mean 1 and deviation `sqrt(rate / (1 - rate))` while training, `x` otherwise",
+        weights: &[],
+        random: true,
+        unsupported: &[],
+        shape: ShapeRule::Same,
+    },
+    KindSpec {
+        kind: OpKind::AlphaDropout,
+        class: "AlphaDropout",
+        dsl: "AlphaDropout",
+        role: Role::Layer,
+        args: &[ArgSpec {
+            name: "rate",
+            ty: ArgType::Rate,
+            default: Value::None,
+            keras2_name: None,
+            doc: "the fraction of values dropped",
+        }],
+        doc: "drops `rate` of its inputs to SELU's negative saturation while training, then rescales so that mean and variance are kept; `x` otherwise",
+        weights: &[],
+        random: true,
+        unsupported: &["noise_shape"],
+        shape: ShapeRule::Same,
     },
     merge(
         OpKind::Multiply,

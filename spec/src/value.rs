@@ -29,6 +29,8 @@ pub enum ArgType {
         /// The smallest value allowed.
         min: Option<f64>,
     },
+    /// A fraction in `[0, 1)`: a rate of dropped or noisy values.
+    Rate,
     /// A whole number, one of `allowed` when it isn't empty.
     Int {
         /// The only values densely computes with (empty: any).
@@ -78,6 +80,7 @@ impl ArgSpec {
     pub fn expects(&self) -> &'static str {
         match self.ty {
             ArgType::Float { .. } => "a number",
+            ArgType::Rate => "a number in [0, 1)",
             ArgType::OptionalFloat { .. } => "a number or `None`",
             ArgType::Int { .. } => "a whole number",
             ArgType::Dims => "a tuple of whole numbers, like `(7, 4)`",
@@ -111,6 +114,18 @@ impl ArgSpec {
                 at_least(x as f64, min)
             }
             (ArgType::OptionalFloat { .. }, Value::None) => Ok(Value::None),
+            (ArgType::Rate, value @ (Value::Float(_) | Value::Int(_))) => {
+                let x = value.as_f64().unwrap_or(f64::NAN);
+                // Checked as the `f32` the layer computes with: 0.99999999999 rounds to 1.
+                if (0.0..1.0).contains(&(x as f32)) {
+                    Ok(Value::Float(x))
+                } else {
+                    Err(error(format!(
+                        "`{}` is {x}, and a rate is a number in [0, 1)",
+                        self.name
+                    )))
+                }
+            }
             (ArgType::Int { allowed }, Value::Int(x)) => {
                 if allowed.is_empty() || allowed.contains(&x) {
                     Ok(Value::Int(x))

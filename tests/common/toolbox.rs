@@ -83,3 +83,30 @@ pub fn built() -> Functional {
     f.output(value, "mse", 1.0);
     f
 }
+
+model! {
+    /// The noise layers, active while training only: GaussianNoise, GaussianDropout and
+    /// AlphaDropout in a SELU network.
+    pub struct Noisy {
+        input features: [6];
+        hidden = Dense(16, selu);
+        jittered = GaussianNoise(0.1);
+        scaled = GaussianDropout(0.2);
+        deep = Dense(16, selu);
+        dropped = AlphaDropout(0.1);
+        output value = Dense(2), loss = mse;
+    }
+}
+
+/// [`Noisy`], built at run time.
+pub fn noisy() -> densely::dynamic::Sequential {
+    densely::dynamic::Sequential::new("Noisy")
+        .input("features", &[6])
+        .add(dense(16).activation("selu").named("hidden"))
+        .add(layer("GaussianNoise").with("stddev", 0.1).named("jittered"))
+        .add(layer("GaussianDropout").with("rate", 0.2).named("scaled"))
+        .add(dense(16).activation("selu").named("deep"))
+        .add(layer("AlphaDropout").with("rate", 0.1).named("dropped"))
+        .add(dense(2).named("value"))
+        .loss("mse")
+}

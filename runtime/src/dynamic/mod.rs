@@ -77,7 +77,7 @@ pub(crate) enum NodeLayer {
     Activation(ActivationKind),
     Concatenate,
     Add,
-    Op(OpLayer),
+    Op(Box<OpLayer>),
 }
 
 impl DynamicModel {
@@ -121,7 +121,7 @@ impl DynamicModel {
                 NodeKind::Flatten => NodeLayer::View,
                 NodeKind::Concatenate => NodeLayer::Concatenate,
                 NodeKind::Add => NodeLayer::Add,
-                NodeKind::Op { .. } => NodeLayer::Op(OpLayer::of_node(node)),
+                NodeKind::Op { .. } => NodeLayer::Op(Box::new(OpLayer::of_node(node, &mut rng))),
             })
             .collect();
         let plan = Arc::new(Plan::new(&graph));
@@ -340,16 +340,28 @@ impl Network for DynamicModel {
 
     fn visit_generators(&self, visit: &mut dyn FnMut(&str, &Generator)) {
         for (node, layer) in self.graph.nodes.iter().zip(&self.layers) {
-            if let NodeLayer::Dropout(core) = layer {
-                visit(&node.name, core.generator());
+            match layer {
+                NodeLayer::Dropout(core) => visit(&node.name, core.generator()),
+                NodeLayer::Op(op) => {
+                    if let Some(generator) = op.generator() {
+                        visit(&node.name, generator);
+                    }
+                }
+                _ => {}
             }
         }
     }
 
     fn visit_generators_mut(&mut self, visit: &mut dyn FnMut(&str, &mut Generator)) {
         for (node, layer) in self.graph.nodes.iter().zip(&mut self.layers) {
-            if let NodeLayer::Dropout(core) = layer {
-                visit(&node.name, core.generator_mut());
+            match layer {
+                NodeLayer::Dropout(core) => visit(&node.name, core.generator_mut()),
+                NodeLayer::Op(op) => {
+                    if let Some(generator) = op.generator_mut() {
+                        visit(&node.name, generator);
+                    }
+                }
+                _ => {}
             }
         }
     }

@@ -139,7 +139,7 @@ impl DynWorkspace {
                         buffers: head,
                         owners: &plan.source_owners[index],
                     };
-                    op.forward(&x, &mut tail[0], width, samples);
+                    op.forward(&x, &mut tail[0], width, samples, training);
                 }
                 NodeLayer::Dense(core, kind) => {
                     let (x, y) = read_write(&mut self.out, source(0), index);

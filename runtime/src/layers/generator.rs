@@ -47,6 +47,12 @@ impl Generator {
         self.rng.random::<f32>()
     }
 
+    /// A draw from the standard normal distribution.
+    #[inline]
+    pub fn normal(&mut self) -> f32 {
+        self.rng.sample(rand_distr::StandardNormal)
+    }
+
     /// The generator's state, to restore with [`Generator::set_state`].
     pub fn state(&self) -> GeneratorState {
         GeneratorState {

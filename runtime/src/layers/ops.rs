@@ -6,8 +6,11 @@ use std::borrow::Cow;
 
 use densely_spec::{OpKind, Value, WeightShape};
 
-use super::{Layer, Param, ParamMut};
+use rand::rngs::StdRng;
+
+use super::{Generator, Layer, Param, ParamMut};
 use crate::graph::{Node, NodeKind};
+use crate::network::next_seed;
 
 /// The outputs of a layer's sources, as the layer reads them: a slice of slices in a
 /// declared model's code, the buffers of a model built at run time.
@@ -45,6 +48,12 @@ pub struct OpLayer {
     row: usize,
     /// Its weights, in Keras's order.
     weights: Vec<OpWeight>,
+    /// The generator of a kind that draws while training.
+    generator: Option<Generator>,
+    /// The factor each value's gradient is multiplied by after a noisy forward pass (the
+    /// noise of `GaussianDropout`, the kept scale of `AlphaDropout`); empty when the last
+    /// forward pass drew none.
+    noise: Vec<f32>,
 }
 
 /// A weight of an [`OpLayer`], with its gradient.
@@ -64,7 +73,12 @@ impl OpLayer {
     ///
     /// # Panics
     /// If `args` break the kind's rules for `shape`: models check them when they are built.
-    pub fn new(kind: OpKind, args: Cow<'static, [Value]>, shape: &[usize]) -> Self {
+    pub fn new(
+        kind: OpKind,
+        args: Cow<'static, [Value]>,
+        shape: &[usize],
+        rng: &mut StdRng,
+    ) -> Self {
         let spec = kind.spec();
         let shapes = spec
             .weight_shapes(&args, shape)
@@ -92,7 +106,19 @@ impl OpLayer {
             args,
             row: shape.last().copied().unwrap_or(1).max(1),
             weights,
+            generator: spec.random.then(|| Generator::new(next_seed(rng))),
+            noise: Vec::new(),
         }
+    }
+
+    /// The generator the layer draws from while training, if it draws.
+    pub fn generator(&self) -> Option<&Generator> {
+        self.generator.as_ref()
+    }
+
+    /// The generator, writable (to restore its state from a file).
+    pub fn generator_mut(&mut self) -> Option<&mut Generator> {
+        self.generator.as_mut()
     }
 
     /// Whether the layer has weights the optimizer trains.
@@ -100,13 +126,14 @@ impl OpLayer {
         self.kind.spec().weights.iter().any(|w| w.trainable)
     }
 
-    /// The layer of a graph's node of kind [`NodeKind::Op`].
+    /// The layer of a graph's node of kind [`NodeKind::Op`], its generator (for a kind that
+    /// draws) seeded from `rng`.
     ///
     /// # Panics
     /// If the node is of another kind: declared and built models call it for these only.
-    pub fn of_node(node: &Node) -> Self {
+    pub fn of_node(node: &Node, rng: &mut StdRng) -> Self {
         match &node.kind {
-            NodeKind::Op { kind, args } => OpLayer::new(*kind, args.clone(), &node.shape),
+            NodeKind::Op { kind, args } => OpLayer::new(*kind, args.clone(), &node.shape, rng),
             other => panic!(
                 "`{}` is a {} layer, not a described one",
                 node.name,
@@ -133,11 +160,55 @@ impl OpLayer {
     }
 
     /// Writes the layer's output for `samples` samples of `width` values to `y`, from its
-    /// sources' outputs `x` (a view, such as `Reshape`, computes nothing).
-    pub fn forward<S: Sources + ?Sized>(&self, x: &S, y: &mut [f32], width: usize, samples: usize) {
+    /// sources' outputs `x` (a view, such as `Reshape`, computes nothing). A kind that draws
+    /// noise draws it only `training`, and is the identity otherwise.
+    pub fn forward<S: Sources + ?Sized>(
+        &mut self,
+        x: &S,
+        y: &mut [f32],
+        width: usize,
+        samples: usize,
+        training: bool,
+    ) {
         let len = width * samples;
         let y = &mut y[..len];
         let x0 = &x.get(0)[..len];
+        if let Some(generator) = self.generator.as_mut() {
+            self.noise.clear();
+            let rate = self.args[0].as_f64().unwrap_or(0.0) as f32;
+            if !training || rate == 0.0 {
+                y.copy_from_slice(x0);
+                return;
+            }
+            match self.kind {
+                OpKind::GaussianNoise => {
+                    // `rate` is the deviation here.
+                    for (y, &x) in y.iter_mut().zip(x0) {
+                        *y = x + rate * generator.normal();
+                    }
+                }
+                OpKind::GaussianDropout => {
+                    let deviation = (rate / (1.0 - rate)).sqrt();
+                    self.noise
+                        .extend((0..len).map(|_| 1.0 + deviation * generator.normal()));
+                    for ((y, &x), &m) in y.iter_mut().zip(x0).zip(&self.noise) {
+                        *y = x * m;
+                    }
+                }
+                OpKind::AlphaDropout => {
+                    let alpha_p = -ALPHA * SCALE;
+                    let a = ((1.0 - rate) * (1.0 + rate * alpha_p * alpha_p)).powf(-0.5);
+                    let b = -a * alpha_p * rate;
+                    for (y, &x) in y.iter_mut().zip(x0) {
+                        let kept = generator.uniform() >= rate;
+                        self.noise.push(if kept { a } else { 0.0 });
+                        *y = a * if kept { x } else { alpha_p } + b;
+                    }
+                }
+                other => unreachable!("{other:?} draws nothing"),
+            }
+            return;
+        }
         match self.kind {
             OpKind::LeakyRelu => {
                 let slope = self.float_or(0, 0.3);
@@ -174,7 +245,10 @@ impl OpLayer {
                 let (scale, offset) = (self.float_or(0, 1.0), self.float_or(1, 0.0));
                 map(x0, y, |x| x * scale + offset);
             }
-            OpKind::Reshape => {}
+            OpKind::Reshape
+            | OpKind::GaussianNoise
+            | OpKind::GaussianDropout
+            | OpKind::AlphaDropout => {}
             OpKind::Multiply | OpKind::Average | OpKind::Subtract => {
                 y.copy_from_slice(x0);
                 for part in (1..x.count()).map(|k| &x.get(k)[..len]) {
@@ -289,6 +363,13 @@ impl OpLayer {
                 write(&mut grad.iter().map(|&g| g * scale));
             }
             OpKind::Reshape => write(&mut grad.iter().copied()),
+            OpKind::GaussianNoise | OpKind::GaussianDropout | OpKind::AlphaDropout => {
+                if self.noise.is_empty() {
+                    write(&mut grad.iter().copied());
+                } else {
+                    write(&mut grad.iter().zip(&self.noise).map(|(&g, &m)| g * m));
+                }
+            }
             OpKind::Multiply => {
                 // The product of the other sources, value by value.
                 write(&mut (0..len).map(|i| {
@@ -354,6 +435,10 @@ impl OpLayer {
         }
     }
 }
+
+/// SELU's `alpha` and `scale`, as Keras's `AlphaDropout` writes them.
+const ALPHA: f32 = 1.673_263_2;
+const SCALE: f32 = 1.050_701;
 
 /// Keras's `ReLU` with its three arguments.
 struct Relu {
