@@ -1,15 +1,17 @@
 use densely::prelude::*;
 
 model! {
-    /// Unscaled pixels straight into a model: Rescaling, then the parametrized activations
-    /// and the merges, in the Sequential shorthand where a layer reads the one above.
+    /// Unscaled pixels straight into a model: Rescaling, then the parametrized activations,
+    /// noise and the merges, in the Sequential shorthand where a layer reads the one above.
     pub struct Described {
         input pixels: [2, 6];
         scaled = Rescaling(1.0 / 255.0);
         grid = Reshape((3, 4));
+        sloped = PReLU(shared_axes = [1]);
         rows = Softmax;
         flat = Flatten;
         hidden = Dense(6);
+        jittered = GaussianNoise(0.05);
         leaky = LeakyReLU;
         capped = ReLU(6.0);
         smooth = ELU(alpha = 0.5)(hidden);
