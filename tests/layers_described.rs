@@ -160,7 +160,8 @@ const PRINTED: &str = "model! {
         scaled = Rescaling(scale = 0.5, offset = -0.25)(features);
         grid = Reshape(target_shape = (3, -1))(scaled);
         sloped = PReLU(shared_axes = (1,))(grid);
-        rows = Softmax()(sloped);
+        normed = LayerNormalization(center = false)(sloped);
+        rows = Softmax()(normed);
         flat = Flatten()(rows);
         c = Dense(8)(scaled);
         a = Dense(8)(scaled);
@@ -174,7 +175,8 @@ const PRINTED: &str = "model! {
         mean = average(product, difference, leaky);
         high = maximum(mean, smooth);
         low = minimum(high, product, leaky);
-        output value = Dense(2)(low), loss = mse;
+        settled = LayerNormalization(epsilon = 0.01)(low);
+        output value = Dense(2)(settled), loss = mse;
     }
 }
 ";
@@ -186,7 +188,8 @@ model! {
         scaled = Rescaling(scale = 0.5, offset = -0.25)(features);
         grid = Reshape(target_shape = (3, -1))(scaled);
         sloped = PReLU(shared_axes = (1,))(grid);
-        rows = Softmax()(sloped);
+        normed = LayerNormalization(center = false)(sloped);
+        rows = Softmax()(normed);
         flat = Flatten()(rows);
         c = Dense(8)(scaled);
         a = Dense(8)(scaled);
@@ -200,7 +203,8 @@ model! {
         mean = average(product, difference, leaky);
         high = maximum(mean, smooth);
         low = minimum(high, product, leaky);
-        output value = Dense(2)(low), loss = mse;
+        settled = LayerNormalization(epsilon = 0.01)(low);
+        output value = Dense(2)(settled), loss = mse;
     }
 }
 

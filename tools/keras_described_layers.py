@@ -33,7 +33,8 @@ def toolbox(keras):
     scaled = L.Rescaling(0.5, offset=-0.25, name="scaled")(features)
     grid = L.Reshape((3, -1), name="grid")(scaled)
     sloped = L.PReLU(shared_axes=[1], name="sloped")(grid)
-    rows = L.Softmax(name="rows")(sloped)
+    normed = L.LayerNormalization(center=False, name="normed")(sloped)
+    rows = L.Softmax(name="rows")(normed)
     flat = L.Flatten(name="flat")(rows)
     a = L.Dense(8, name="a")(scaled)
     leaky = L.LeakyReLU(0.2, name="leaky")(a)
@@ -47,7 +48,8 @@ def toolbox(keras):
     mean = L.Average(name="mean")([product, difference, leaky])
     high = L.Maximum(name="high")([mean, smooth])
     low = L.Minimum(name="low")([high, product, leaky])
-    value = L.Dense(2, name="value")(low)
+    settled = L.LayerNormalization(epsilon=0.01, name="settled")(low)
+    value = L.Dense(2, name="value")(settled)
     return keras.Model(features, value, name="toolbox")
 
 

@@ -1076,6 +1076,7 @@ fn value(value: &densely_spec::Value) -> TokenStream {
     use densely_spec::Value;
     match value {
         Value::None => quote! { ::densely::spec::Value::None },
+        Value::Bool(b) => quote! { ::densely::spec::Value::Bool(#b) },
         Value::Float(x) => {
             let x = Literal::f64_suffixed(*x);
             quote! { ::densely::spec::Value::Float(#x) }

@@ -1075,6 +1075,11 @@ fn arg_value(ty: ArgType, expr: &Expr) -> Option<Value> {
             float_value(expr).map(Value::Float)
         }
         ArgType::Int { .. } => whole(expr).map(Value::Int),
+        ArgType::Bool => bool_value(expr).map(Value::Bool),
+        ArgType::Axis => match expr {
+            Expr::Tuple(_) | Expr::Array(_) => arg_value(ArgType::Dims, expr),
+            _ => whole(expr).map(Value::Int),
+        },
         ArgType::OptionalDims if ident_of(expr).is_some_and(|i| i == "None") => Some(Value::None),
         ArgType::Dims | ArgType::OptionalDims => {
             let elems: Vec<&Expr> = match expr {

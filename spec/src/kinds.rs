@@ -19,6 +19,8 @@ pub enum OpKind {
     PRelu,
     /// Keras's `Softmax(axis=-1)`.
     Softmax,
+    /// Keras's `LayerNormalization(axis=-1, epsilon=0.001, center=True, scale=True)`.
+    LayerNormalization,
     /// Keras's `Rescaling(scale, offset=0.0)`: `x * scale + offset`.
     Rescaling,
     /// Keras's `Reshape(target_shape)`.
@@ -95,6 +97,9 @@ pub struct WeightSpec {
     pub initial: f32,
     /// Whether the optimizer trains it.
     pub trainable: bool,
+    /// The boolean argument (by position) without which the weight doesn't exist
+    /// (`scale` for `gamma`), if any.
+    pub present_if: Option<usize>,
 }
 
 /// How a weight's shape follows from the shape of the layer's output samples.
@@ -107,6 +112,8 @@ pub enum WeightShape {
         /// The position of the argument listing the shared axes.
         arg: usize,
     },
+    /// One value per entry of the samples' last axis.
+    LastAxis,
 }
 
 /// How a layer kind's output shape follows from its sources' shapes.
@@ -118,6 +125,12 @@ enum ShapeRule {
     AllSame,
     /// The source's values under `target_shape`.
     Reshape,
+    /// The shape of its one source, along whose last axis it works: argument `arg` names
+    /// that axis.
+    LastAxis {
+        /// The position of the axis argument.
+        arg: usize,
+    },
 }
 
 /// A source of a layer as a shape rule sees it: its name and sample shape.
@@ -148,6 +161,16 @@ const fn float(name: &'static str, default: f64, min: Option<f64>, doc: &'static
     }
 }
 
+const fn flag(name: &'static str, doc: &'static str) -> ArgSpec {
+    ArgSpec {
+        name,
+        ty: ArgType::Bool,
+        default: Value::Bool(true),
+        keras2_name: None,
+        doc,
+    }
+}
+
 const fn merge(
     kind: OpKind,
     class: &'static str,
@@ -171,7 +194,7 @@ const fn merge(
 }
 
 /// Every described kind, in [`OpKind`]'s order.
-pub static KINDS: [KindSpec; 15] = [
+pub static KINDS: [KindSpec; 16] = [
     KindSpec {
         kind: OpKind::LeakyRelu,
         class: "LeakyReLU",
@@ -248,6 +271,7 @@ pub static KINDS: [KindSpec; 15] = [
             shape: WeightShape::SharedAxes { arg: 0 },
             initial: 0.0,
             trainable: true,
+            present_if: None,
         }],
         random: false,
         unsupported: &["alpha_regularizer", "alpha_constraint"],
@@ -270,6 +294,50 @@ pub static KINDS: [KindSpec; 15] = [
         random: false,
         unsupported: &[],
         shape: ShapeRule::Same,
+    },
+    KindSpec {
+        kind: OpKind::LayerNormalization,
+        class: "LayerNormalization",
+        dsl: "LayerNormalization",
+        role: Role::Layer,
+        args: &[
+            ArgSpec {
+                name: "axis",
+                ty: ArgType::Axis,
+                default: Value::Int(-1),
+                keras2_name: None,
+                doc: "the axis normalized: the last",
+            },
+            float("epsilon", 0.001, Some(0.0), "added to the variance"),
+            flag("center", "whether `beta` is added"),
+            flag("scale", "whether the result is multiplied by `gamma`"),
+        ],
+        doc: "each sample's last axis to mean 0 and variance 1, then times `gamma` plus `beta`",
+        weights: &[
+            WeightSpec {
+                name: "gamma",
+                shape: WeightShape::LastAxis,
+                initial: 1.0,
+                trainable: true,
+                present_if: Some(3),
+            },
+            WeightSpec {
+                name: "beta",
+                shape: WeightShape::LastAxis,
+                initial: 0.0,
+                trainable: true,
+                present_if: Some(2),
+            },
+        ],
+        random: false,
+        unsupported: &[
+            "beta_regularizer",
+            "gamma_regularizer",
+            "beta_constraint",
+            "gamma_constraint",
+            "rms_scaling",
+        ],
+        shape: ShapeRule::LastAxis { arg: 0 },
     },
     KindSpec {
         kind: OpKind::Rescaling,
@@ -512,9 +580,9 @@ impl KindSpec {
         args: &[Value],
         shape: &[usize],
     ) -> Result<Vec<Vec<usize>>, SpecError> {
-        self.weights
-            .iter()
+        self.present_weights(args)
             .map(|weight| match weight.shape {
+                WeightShape::LastAxis => Ok(vec![shape.last().copied().unwrap_or(1)]),
                 WeightShape::SharedAxes { arg } => {
                     let mut dims = shape.to_vec();
                     for &axis in args[arg].as_dims().unwrap_or_default() {
@@ -536,14 +604,36 @@ impl KindSpec {
             .collect()
     }
 
+    /// The weights a layer with arguments `args` has, in Keras's order: those whose
+    /// `present_if` argument isn't `false`.
+    pub fn present_weights<'a>(
+        &'a self,
+        args: &'a [Value],
+    ) -> impl Iterator<Item = &'a WeightSpec> + 'a {
+        self.weights.iter().filter(|weight| {
+            weight
+                .present_if
+                .is_none_or(|arg| args.get(arg).and_then(Value::as_bool) != Some(false))
+        })
+    }
+
     /// The number of trainable values in the weights of a layer whose output samples have
     /// `shape`.
     pub fn trainable_params(&self, args: &[Value], shape: &[usize]) -> usize {
+        self.params(args, shape, true)
+    }
+
+    /// The number of values in the weights the optimizer doesn't train (BatchNormalization's
+    /// moving statistics).
+    pub fn non_trainable_params(&self, args: &[Value], shape: &[usize]) -> usize {
+        self.params(args, shape, false)
+    }
+
+    fn params(&self, args: &[Value], shape: &[usize], trainable: bool) -> usize {
         let shapes = self.weight_shapes(args, shape).unwrap_or_default();
-        self.weights
-            .iter()
+        self.present_weights(args)
             .zip(shapes)
-            .filter(|(weight, _)| weight.trainable)
+            .filter(|(weight, _)| weight.trainable == trainable)
             .map(|(_, dims)| dims.iter().product::<usize>())
             .sum()
     }
@@ -571,6 +661,37 @@ impl KindSpec {
                 )))
             }
             ShapeRule::Reshape => reshape(layer, &args[0], sources[0]),
+            ShapeRule::LastAxis { arg } => {
+                let rank = first.len() as i64;
+                let axis = match &args[arg] {
+                    Value::Int(axis) => *axis,
+                    Value::Dims(dims) => dims.first().copied().unwrap_or(0),
+                    _ => 0,
+                };
+                if axis == -1 || (args[arg].as_dims().is_some() && axis == rank) {
+                    Ok(first.to_vec())
+                } else {
+                    Err(SpecError::Arg(ArgError {
+                        arg: self.args[arg].name,
+                        message: format!(
+                            "`{}` is {}, and densely computes it only along the last axis: `{} = -1`",
+                            self.args[arg].name, args[arg], self.args[arg].name
+                        ),
+                    }))
+                }
+            }
+        }
+    }
+
+    /// `args` in their usual form for a layer whose source samples have `rank` axes: the
+    /// last axis as Keras 3 (`[-1]`) or tf-keras (`[rank]`, counted from the batch axis)
+    /// lists it is `-1`.
+    pub fn canonical(&self, args: &mut [Value], rank: usize) {
+        for (spec, value) in self.args.iter().zip(args.iter_mut()) {
+            let last = [&[rank as i64][..], &[-1][..]];
+            if spec.ty == ArgType::Axis && value.as_dims().is_some_and(|d| last.contains(&d)) {
+                *value = Value::Int(-1);
+            }
         }
     }
 

@@ -8,6 +8,8 @@ use std::fmt;
 pub enum Value {
     /// Python's `None`: an optional argument left out.
     None,
+    /// `True` or `False`.
+    Bool(bool),
     /// A number.
     Float(f64),
     /// A whole number.
@@ -36,6 +38,11 @@ pub enum ArgType {
         /// The only values densely computes with (empty: any).
         allowed: &'static [i64],
     },
+    /// `true` or `false`.
+    Bool,
+    /// The axis a layer works along: `-1`, or (as tf-keras writes it once built) a list of
+    /// one axis counted from the batch axis; the layer's shape rule says which axes it takes.
+    Axis,
     /// A tuple of whole numbers.
     Dims,
     /// A tuple of whole numbers, or `None`.
@@ -81,6 +88,8 @@ impl ArgSpec {
         match self.ty {
             ArgType::Float { .. } => "a number",
             ArgType::Rate => "a number in [0, 1)",
+            ArgType::Bool => "`true` or `false`",
+            ArgType::Axis => "an axis, like `-1`",
             ArgType::OptionalFloat { .. } => "a number or `None`",
             ArgType::Int { .. } => "a whole number",
             ArgType::Dims => "a tuple of whole numbers, like `(7, 4)`",
@@ -142,6 +151,9 @@ impl ArgSpec {
                 }
             }
             (ArgType::Dims | ArgType::OptionalDims, Value::Dims(dims)) => Ok(Value::Dims(dims)),
+            (ArgType::Bool, Value::Bool(b)) => Ok(Value::Bool(b)),
+            (ArgType::Axis, Value::Int(axis)) => Ok(Value::Int(axis)),
+            (ArgType::Axis, Value::Dims(dims)) if dims.len() == 1 => Ok(Value::Dims(dims)),
             (ArgType::OptionalDims, Value::None) => Ok(Value::None),
             (_, value) => Err(error(format!(
                 "`{}` takes {}, and it is given {value}",
@@ -170,12 +182,26 @@ impl Value {
         }
     }
 
+    /// The truth value, for a [`Value::Bool`].
+    pub fn as_bool(&self) -> Option<bool> {
+        match *self {
+            Value::Bool(b) => Some(b),
+            _ => None,
+        }
+    }
+
     /// The dimensions, for a [`Value::Dims`].
     pub fn as_dims(&self) -> Option<&[i64]> {
         match self {
             Value::Dims(dims) => Some(dims),
             _ => None,
         }
+    }
+}
+
+impl From<bool> for Value {
+    fn from(b: bool) -> Self {
+        Value::Bool(b)
     }
 }
 
@@ -227,6 +253,7 @@ impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Value::None => f.write_str("None"),
+            Value::Bool(b) => write!(f, "{b}"),
             Value::Float(x) if x.fract() == 0.0 && x.abs() < 1e15 => write!(f, "{x:.1}"),
             // A value an `f32` holds exactly (tf-keras's configs widen them) prints as that
             // `f32`: the number the layer computes with, written as short as it goes.

@@ -5,15 +5,16 @@ use densely::dynamic::{dense, flatten, layer, Functional};
 use densely::model;
 
 model! {
-    /// Rescaling, Reshape, PReLU with shared and unshared slopes, Softmax, LeakyReLU, ReLU
-    /// with its three arguments, ELU, and the five merges, on 12 features, regressing 2
-    /// values.
+    /// Rescaling, Reshape, PReLU with shared and unshared slopes, LayerNormalization with and
+    /// without `beta`, Softmax, LeakyReLU, ReLU with its three arguments, ELU, and the five
+    /// merges, on 12 features, regressing 2 values.
     pub struct Toolbox {
         input features: [12];
         scaled = Rescaling(0.5, offset = -0.25);
         grid = Reshape((3, -1))(scaled);
         sloped = PReLU(shared_axes = (1,))(grid);
-        rows = Softmax()(sloped);
+        normed = LayerNormalization(center = false)(sloped);
+        rows = Softmax()(normed);
         flat = Flatten()(rows);
         a = Dense(8)(scaled);
         leaky = LeakyReLU(0.2)(a);
@@ -27,7 +28,8 @@ model! {
         mean = average(product, difference, leaky);
         high = maximum(mean, smooth);
         low = minimum(high, product, leaky);
-        output value = Dense(2)(low), loss = mse;
+        settled = LayerNormalization(epsilon = 0.01)(low);
+        output value = Dense(2)(settled), loss = mse;
     }
 }
 
@@ -50,7 +52,13 @@ pub fn built() -> Functional {
         layer("PReLU").with("shared_axes", [1]).named("sloped"),
         &[grid],
     );
-    let rows = f.apply(layer("Softmax").named("rows"), &[sloped]);
+    let normed = f.apply(
+        layer("LayerNormalization")
+            .with("center", false)
+            .named("normed"),
+        &[sloped],
+    );
+    let rows = f.apply(layer("Softmax").named("rows"), &[normed]);
     let flat = f.apply(flatten().named("flat"), &[rows]);
     let a = f.apply(dense(8).named("a"), &[scaled]);
     let leaky = f.apply(
@@ -79,7 +87,13 @@ pub fn built() -> Functional {
     );
     let high = f.apply(layer("Maximum").named("high"), &[mean, smooth]);
     let low = f.apply(layer("Minimum").named("low"), &[high, product, leaky]);
-    let value = f.apply(dense(2).named("value"), &[low]);
+    let settled = f.apply(
+        layer("LayerNormalization")
+            .with("epsilon", 0.01)
+            .named("settled"),
+        &[low],
+    );
+    let value = f.apply(dense(2).named("value"), &[settled]);
     f.output(value, "mse", 1.0);
     f
 }

@@ -550,7 +550,10 @@ impl Checker<'_> {
         let shapes: Vec<&[usize]> = sources.iter().map(|s| &self.nodes[s.0].shape[..]).collect();
         let source_name = |i: usize| &self.nodes[sources[i].0].name;
         if let LayerArgs::Op(_) = &layer.kind {
-            let (kind, args) = self.op(&at, layer)?;
+            let (kind, mut args) = self.op(&at, layer)?;
+            if let [shape] = shapes[..] {
+                kind.spec().canonical(&mut args, shape.len());
+            }
             let named: Vec<Source<'_>> = (0..shapes.len())
                 .map(|i| Source {
                     name: source_name(i),

@@ -95,6 +95,7 @@ pub(crate) enum ArgNames {
 fn arg_json(value: &spec::Value) -> Value {
     match value {
         spec::Value::None => Value::Null,
+        spec::Value::Bool(b) => json!(b),
         spec::Value::Float(x) => json!(x),
         spec::Value::Int(x) => json!(x),
         spec::Value::Dims(dims) => json!(dims),
@@ -105,6 +106,7 @@ fn arg_json(value: &spec::Value) -> Value {
 fn arg_value(value: &Value) -> Option<spec::Value> {
     match value {
         Value::Null => Some(spec::Value::None),
+        Value::Bool(b) => Some(spec::Value::Bool(*b)),
         Value::Number(n) => Some(match n.as_i64() {
             Some(i) => spec::Value::Int(i),
             None => spec::Value::Float(n.as_f64()?),
@@ -734,7 +736,7 @@ fn raw_layer(layer: &Value, functional: bool, position: usize) -> Parse<RawLayer
             }
         },
     };
-    let axis = match config.get("axis") {
+    let axis = match config.get("axis").filter(|_| class == "Concatenate") {
         None => -1,
         Some(value) => value
             .as_i64()
@@ -778,11 +780,11 @@ fn raw_layer(layer: &Value, functional: bool, position: usize) -> Parse<RawLayer
 /// checked by its spec.
 fn described_layer(kind: spec::OpKind, config: &Value, name: &str) -> Parse<LayerKind> {
     let spec = kind.spec();
-    if let Some(key) = spec
-        .unsupported
-        .iter()
-        .find(|key| config.get(**key).is_some_and(|v| !v.is_null()))
-    {
+    if let Some(key) = spec.unsupported.iter().find(|key| {
+        config
+            .get(**key)
+            .is_some_and(|v| !v.is_null() && *v != Value::Bool(false))
+    }) {
         return Err(format!(
             "layer `{name}` ({}): `{key}` is {}, which densely does not support yet",
             spec.class, config[*key]

@@ -84,13 +84,16 @@ impl OpLayer {
             .weight_shapes(&args, shape)
             .expect("arguments checked when the model is built");
         let weights = spec
-            .weights
-            .iter()
+            .present_weights(&args)
             .zip(shapes)
             .map(|(weight, dims)| {
-                let len = dims.iter().product();
+                let len: usize = dims.iter().product();
                 let entry_of = match weight.shape {
                     WeightShape::SharedAxes { .. } => shared_entries(shape, &dims),
+                    WeightShape::LastAxis => {
+                        let width: usize = shape.iter().product();
+                        (0..width).map(|i| i % len.max(1)).collect()
+                    }
                 };
                 OpWeight {
                     name: weight.name,
@@ -119,6 +122,14 @@ impl OpLayer {
     /// The generator, writable (to restore its state from a file).
     pub fn generator_mut(&mut self) -> Option<&mut Generator> {
         self.generator.as_mut()
+    }
+
+    /// The values of weight `name`, if the layer has it.
+    fn weight(&self, name: &str) -> Option<&[f32]> {
+        self.weights
+            .iter()
+            .find(|w| w.name == name)
+            .map(|w| &w.value[..])
     }
 
     /// Whether the layer has weights the optimizer trains.
@@ -245,6 +256,23 @@ impl OpLayer {
                 let (scale, offset) = (self.float_or(0, 1.0), self.float_or(1, 0.0));
                 map(x0, y, |x| x * scale + offset);
             }
+            OpKind::LayerNormalization => {
+                let epsilon = self.float_or(1, 0.001);
+                let (gamma, beta) = (self.weight("gamma"), self.weight("beta"));
+                for (x, y) in x0.chunks_exact(self.row).zip(y.chunks_exact_mut(self.row)) {
+                    let (mean, inv) = row_moments(x, epsilon);
+                    for (j, (y, &x)) in y.iter_mut().zip(x).enumerate() {
+                        let mut v = (x - mean) * inv;
+                        if let Some(gamma) = gamma {
+                            v *= gamma[j];
+                        }
+                        if let Some(beta) = beta {
+                            v += beta[j];
+                        }
+                        *y = v;
+                    }
+                }
+            }
             OpKind::Reshape
             | OpKind::GaussianNoise
             | OpKind::GaussianDropout
@@ -362,6 +390,28 @@ impl OpLayer {
                 let scale = self.float_or(0, 1.0);
                 write(&mut grad.iter().map(|&g| g * scale));
             }
+            OpKind::LayerNormalization => {
+                let (row, epsilon) = (self.row, self.float_or(1, 0.001));
+                let gamma = self.weight("gamma");
+                write(
+                    &mut xk
+                        .chunks_exact(row)
+                        .zip(grad.chunks_exact(row))
+                        .flat_map(|(x, g)| {
+                            let (mean, inv) = row_moments(x, epsilon);
+                            let dy = |j: usize| g[j] * gamma.map_or(1.0, |gamma| gamma[j]);
+                            let (mut sum, mut dot) = (0.0, 0.0);
+                            for (j, &x) in x.iter().enumerate() {
+                                sum += dy(j);
+                                dot += dy(j) * (x - mean) * inv;
+                            }
+                            let n = row as f32;
+                            (0..row).map(move |j| {
+                                inv * (dy(j) - sum / n - (x[j] - mean) * inv * dot / n)
+                            })
+                        }),
+                );
+            }
             OpKind::Reshape => write(&mut grad.iter().copied()),
             OpKind::GaussianNoise | OpKind::GaussianDropout | OpKind::AlphaDropout => {
                 if self.noise.is_empty() {
@@ -413,6 +463,26 @@ impl OpLayer {
         samples: usize,
     ) {
         let len = width * samples;
+        if self.kind == OpKind::LayerNormalization {
+            let (row, epsilon) = (self.row, self.float_or(1, 0.001));
+            for weight in &mut self.weights {
+                weight.grad.fill(0.0);
+            }
+            let x = &x.get(0)[..len];
+            for (x, g) in x.chunks_exact(row).zip(grad[..len].chunks_exact(row)) {
+                let (mean, inv) = row_moments(x, epsilon);
+                for weight in &mut self.weights {
+                    let gamma = weight.name == "gamma";
+                    for j in 0..row {
+                        weight.grad[j] += if gamma {
+                            g[j] * (x[j] - mean) * inv
+                        } else {
+                            g[j]
+                        };
+                    }
+                }
+            }
+        }
         if self.kind == OpKind::PRelu {
             let alpha = &mut self.weights[0];
             alpha.grad.fill(0.0);
@@ -471,6 +541,14 @@ impl Relu {
             0.0
         }
     }
+}
+
+/// The mean of `x` and `1 / sqrt(variance + epsilon)`, Keras's `moments` of a row.
+fn row_moments(x: &[f32], epsilon: f32) -> (f32, f32) {
+    let n = x.len() as f32;
+    let mean = x.iter().sum::<f32>() / n;
+    let variance = x.iter().map(|&v| (v - mean) * (v - mean)).sum::<f32>() / n;
+    (mean, 1.0 / (variance + epsilon).sqrt())
 }
 
 fn map(x: &[f32], y: &mut [f32], f: impl Fn(f32) -> f32) {
