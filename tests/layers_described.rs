@@ -162,12 +162,13 @@ const PRINTED: &str = "model! {
         sloped = PReLU(shared_axes = (1,))(grid);
         normed = LayerNormalization(center = false)(sloped);
         rows = Softmax()(normed);
+        a = Dense(8)(scaled);
         flat = Flatten()(rows);
         c = Dense(8)(scaled);
-        a = Dense(8)(scaled);
+        steadied = BatchNormalization(momentum = 0.9)(a);
         b = Dense(8)(flat);
         learned = PReLU()(c);
-        leaky = LeakyReLU(negative_slope = 0.2)(a);
+        leaky = LeakyReLU(negative_slope = 0.2)(steadied);
         capped = ReLU(max_value = 1.5, negative_slope = 0.1, threshold = 0.05)(b);
         smooth = ELU(alpha = 0.7)(learned);
         product = multiply(leaky, capped);
@@ -190,12 +191,13 @@ model! {
         sloped = PReLU(shared_axes = (1,))(grid);
         normed = LayerNormalization(center = false)(sloped);
         rows = Softmax()(normed);
+        a = Dense(8)(scaled);
         flat = Flatten()(rows);
         c = Dense(8)(scaled);
-        a = Dense(8)(scaled);
+        steadied = BatchNormalization(momentum = 0.9)(a);
         b = Dense(8)(flat);
         learned = PReLU()(c);
-        leaky = LeakyReLU(negative_slope = 0.2)(a);
+        leaky = LeakyReLU(negative_slope = 0.2)(steadied);
         capped = ReLU(max_value = 1.5, negative_slope = 0.1, threshold = 0.05)(b);
         smooth = ELU(alpha = 0.7)(learned);
         product = multiply(leaky, capped);
@@ -352,4 +354,121 @@ fn h5_files_list_the_layers_in_keras_s_order() {
     let weights = file.root().group("model_weights").unwrap();
     let attrs = weights.attrs().unwrap();
     assert_eq!(names(attrs.get("layer_names")), keras_order);
+}
+
+/// The loss of one training forward pass (BatchNormalization on the batch's statistics),
+/// and its gradients.
+fn training_loss(model: &mut DynamicModel, x: &Batch<Shape1<12>>, y: &Batch<Shape1<2>>) -> f64 {
+    use densely::network::InputsOf;
+    let samples = x.len();
+    let rows: Vec<usize> = (0..samples).collect();
+    let mut workspace = model.new_workspace();
+    let inputs = InputsOf::<DynamicModel>::into_inputs(x);
+    DynamicModel::stage_inputs(&mut workspace, inputs, &rows).unwrap();
+    let targets = TargetsOf::<DynamicModel>::into_targets(y);
+    DynamicModel::stage_targets(&mut workspace, targets, &rows).unwrap();
+    model.forward(&mut workspace, samples, true);
+    let mut losses = [0.0];
+    let none = densely::weights::BatchWeights::NONE;
+    model.backward(&mut workspace, samples, &none, &mut losses);
+    losses[0]
+}
+
+/// In training mode BatchNormalization normalizes with the batch's statistics, whose
+/// gradient flows back through every sample: it matches finite differences too.
+#[test]
+fn training_mode_gradients_match_finite_differences() {
+    let (x, y) = data(10, 6);
+    let mut model = built().build_with_seed(11).unwrap();
+    slopes(&mut model);
+    training_loss(&mut model, &x, &y);
+    let mut analytic = Vec::new();
+    model.visit_params(&mut |layer, param| {
+        if param.trainable {
+            analytic.push((layer.to_owned(), param.name, param.grad.to_vec()));
+        }
+    });
+    let (mut checked, mut kinks) = (0, 0);
+    for (layer, name, grads) in &analytic {
+        for index in (0..grads.len()).step_by((grads.len() / 4).max(1)) {
+            let nudge = |model: &mut DynamicModel, delta: f32| {
+                model.visit_params_mut(&mut |l, param| {
+                    if l == layer && param.name == *name {
+                        param.value[index] += delta;
+                    }
+                })
+            };
+            let mut numeric = |h: f32| {
+                nudge(&mut model, h);
+                let up = training_loss(&mut model, &x, &y);
+                nudge(&mut model, -2.0 * h);
+                let down = training_loss(&mut model, &x, &y);
+                nudge(&mut model, h);
+                ((up - down) / (2.0 * h as f64)) as f32
+            };
+            let (coarse, fine) = (numeric(1e-3), numeric(1e-4));
+            let close = |a: f32, b: f32| (a - b).abs() <= 2e-2 * a.abs().max(b.abs()) + 3e-4;
+            if !close(coarse, fine) {
+                kinks += 1;
+                continue;
+            }
+            assert!(
+                close(grads[index], coarse),
+                "{layer}.{name}[{index}]: backward gives {}, finite differences {coarse}",
+                grads[index]
+            );
+            checked += 1;
+        }
+    }
+    // Maximum, minimum and the ReLUs put kinks everywhere: a step may cross one.
+    assert!(
+        checked >= 40 && kinks * 5 <= checked,
+        "{checked} checked, {kinks} kinks"
+    );
+}
+
+/// BatchNormalization normalizes with the batch's statistics while training, moving its
+/// moving statistics by `1 - momentum` toward them (the biased variance, as Keras), and with
+/// the moving ones otherwise, which then stay put; they are weights the optimizer skips.
+#[test]
+fn batch_normalization_moves_its_statistics_while_training_only() {
+    use densely::layers::{Layer, OpLayer};
+    use densely::spec::OpKind;
+    let spec = OpKind::BatchNormalization.spec();
+    let args = spec.arguments(vec![]).unwrap();
+    let mut rng = densely::network::seeded_rng(1);
+    let mut bn = OpLayer::new(OpKind::BatchNormalization, args.into(), &[2], &mut rng);
+    let moving = |bn: &OpLayer| {
+        let mut values = Vec::new();
+        bn.visit_params(&mut |param| {
+            if !param.trainable {
+                values.push((param.name, param.value.to_vec()));
+            }
+        });
+        values
+    };
+    // Two samples of two features: means 2 and 4, biased variances 1 and 4.
+    let x = [1.0f32, 2.0, 3.0, 6.0];
+    let mut y = [0.0f32; 4];
+    bn.forward(&[&x[..]], &mut y, 2, 2, true);
+    let inv = |v: f32| 1.0 / (v + 0.001f32).sqrt();
+    let expected = [-inv(1.0), -2.0 * inv(4.0), inv(1.0), 2.0 * inv(4.0)];
+    for (a, e) in y.iter().zip(expected) {
+        assert!((a - e).abs() < 1e-6, "{y:?}");
+    }
+    let after = moving(&bn);
+    assert_eq!(after[0].0, "moving_mean");
+    assert!((after[0].1[0] - 0.02).abs() < 1e-7 && (after[0].1[1] - 0.04).abs() < 1e-7);
+    assert!((after[1].1[0] - 1.0).abs() < 1e-6 && (after[1].1[1] - 1.03).abs() < 1e-6);
+    bn.forward(&[&x[..]], &mut y, 2, 2, false);
+    assert_eq!(moving(&bn), after, "inference moves nothing");
+    assert!((y[0] - (1.0 - 0.02) * inv(1.0)).abs() < 1e-6, "{y:?}");
+    assert_eq!(
+        spec.trainable_params(&spec.arguments(vec![]).unwrap(), &[8]),
+        16
+    );
+    assert_eq!(
+        spec.non_trainable_params(&spec.arguments(vec![]).unwrap(), &[8]),
+        16
+    );
 }

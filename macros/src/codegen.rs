@@ -876,7 +876,8 @@ impl<'a> Plan<'a> {
                         .iter()
                         .map(|&s| self.buffer(s, "out"))
                         .collect();
-                    let params = (node.params(self.model) > 0).then(|| quote! {
+                    let weighted = matches!(node.kind, Kind::Op { kind, .. } if !kind.spec().weights.is_empty());
+                    let params = weighted.then(|| quote! {
                         self.#name.backward_params(&[#(&workspace.#sources[..]),*], &workspace.#grad, #width, samples);
                     });
                     let parts: Vec<TokenStream> = node

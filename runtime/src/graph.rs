@@ -97,6 +97,16 @@ pub struct Output {
     pub weight: f32,
 }
 
+impl Node {
+    /// The number of values in the node's weights the optimizer doesn't train.
+    pub fn non_trainable_params(&self) -> usize {
+        match &self.kind {
+            NodeKind::Op { kind, args } => kind.spec().non_trainable_params(args, &self.shape),
+            _ => 0,
+        }
+    }
+}
+
 impl NodeKind {
     /// Keras's class name for the layer (`Dense`, `InputLayer`, ...).
     pub fn keras_class_name(&self) -> &'static str {
@@ -175,6 +185,12 @@ impl Graph {
         self.nodes
             .iter()
             .filter(move |node| node.sources.contains(&index))
+    }
+
+    /// The number of values in weights the optimizer doesn't train (BatchNormalization's
+    /// moving statistics).
+    pub fn non_trainable_params(&self) -> usize {
+        self.nodes.iter().map(Node::non_trainable_params).sum()
     }
 
     /// The total number of trainable parameters.

@@ -164,9 +164,9 @@ pub trait Network: Sized {
             .sum()
     }
 
-    /// The number of trainable parameters.
+    /// The number of parameters, trainable or not, as Keras's `count_params` counts them.
     fn count_params(&self) -> usize {
-        self.graph().total_params()
+        self.graph().total_params() + self.graph().non_trainable_params()
     }
 
     /// Predicts every sample of `inputs`, `batch_size` at a time (Keras's default is 32).

@@ -223,8 +223,10 @@ pub struct Row {
     pub class_name: String,
     /// The shape of one sample of its output.
     pub shape: Vec<usize>,
-    /// Its number of parameters.
+    /// Its number of trainable parameters.
     pub params: usize,
+    /// Its number of parameters the optimizer doesn't train.
+    pub non_trainable: usize,
     /// The names of the layers it reads (shown when the table has `Connected to`).
     pub sources: Vec<String>,
 }
@@ -241,6 +243,7 @@ fn render(graph: &Graph, line_length: Option<usize>) -> String {
                 class_name: node.kind.keras_class_name().to_string(),
                 shape: node.shape.to_vec(),
                 params: node.params,
+                non_trainable: node.non_trainable_params(),
                 sources: node
                     .sources
                     .iter()
@@ -253,8 +256,8 @@ fn render(graph: &Graph, line_length: Option<usize>) -> String {
 }
 
 /// Keras 3's summary table of `rows`, with a `Connected to` column if `connections`, at
-/// `line_length` (Keras's default, 88 or 108, when `None`), and the parameter totals (every
-/// parameter trainable, 4 bytes each).
+/// `line_length` (Keras's default, 88 or 108, when `None`), and the parameter totals (4
+/// bytes each).
 pub fn render_table(
     model_name: &str,
     rows: &[Row],
@@ -281,7 +284,7 @@ pub fn render_table(
             let mut cells = vec![
                 format!("{} ({})", row.name, row.class_name),
                 keras_shape(&row.shape),
-                thousands(row.params),
+                thousands(row.params + row.non_trainable),
             ];
             if connections {
                 let sources: Vec<String> =
@@ -309,17 +312,15 @@ pub fn render_table(
     }
     rule(&mut out, &widths, ['└', '─', '┴', '┘']);
 
-    let total: usize = rows.iter().map(|row| row.params).sum();
-    let size = readable_memory_size((total * BYTES_PER_PARAM) as f64);
-    let count = thousands(total);
-    writeln!(out, " Total params: {count} ({size})").unwrap();
-    writeln!(out, " Trainable params: {count} ({size})").unwrap();
-    writeln!(
-        out,
-        " Non-trainable params: 0 ({})",
-        readable_memory_size(0.0)
-    )
-    .unwrap();
+    let trainable: usize = rows.iter().map(|row| row.params).sum();
+    let frozen: usize = rows.iter().map(|row| row.non_trainable).sum();
+    let line = |count: usize| {
+        let size = readable_memory_size((count * BYTES_PER_PARAM) as f64);
+        format!("{} ({size})", thousands(count))
+    };
+    writeln!(out, " Total params: {}", line(trainable + frozen)).unwrap();
+    writeln!(out, " Trainable params: {}", line(trainable)).unwrap();
+    writeln!(out, " Non-trainable params: {}", line(frozen)).unwrap();
     out
 }
 

@@ -42,6 +42,7 @@ fn check(name: &str, mut optimizer: impl Optimizer) {
                         value,
                         grad,
                         grad_is_calm: false,
+                        trainable: true,
                     });
                 }
             })
@@ -131,6 +132,7 @@ fn reset_forgets_state_and_slots_round_trip() {
                 value,
                 grad,
                 grad_is_calm: false,
+                trainable: true,
             })
         })
         .expect("a finite step")

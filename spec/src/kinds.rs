@@ -21,6 +21,9 @@ pub enum OpKind {
     Softmax,
     /// Keras's `LayerNormalization(axis=-1, epsilon=0.001, center=True, scale=True)`.
     LayerNormalization,
+    /// Keras's `BatchNormalization(axis=-1, momentum=0.99, epsilon=0.001, center=True,
+    /// scale=True)`: batch statistics while training, moving ones otherwise.
+    BatchNormalization,
     /// Keras's `Rescaling(scale, offset=0.0)`: `x * scale + offset`.
     Rescaling,
     /// Keras's `Reshape(target_shape)`.
@@ -194,7 +197,7 @@ const fn merge(
 }
 
 /// Every described kind, in [`OpKind`]'s order.
-pub static KINDS: [KindSpec; 16] = [
+pub static KINDS: [KindSpec; 17] = [
     KindSpec {
         kind: OpKind::LeakyRelu,
         class: "LeakyReLU",
@@ -336,6 +339,68 @@ pub static KINDS: [KindSpec; 16] = [
             "beta_constraint",
             "gamma_constraint",
             "rms_scaling",
+        ],
+        shape: ShapeRule::LastAxis { arg: 0 },
+    },
+    KindSpec {
+        kind: OpKind::BatchNormalization,
+        class: "BatchNormalization",
+        dsl: "BatchNormalization",
+        role: Role::Layer,
+        args: &[
+            ArgSpec {
+                name: "axis",
+                ty: ArgType::Axis,
+                default: Value::Int(-1),
+                keras2_name: None,
+                doc: "the axis of the features normalized: the last",
+            },
+            float("momentum", 0.99, Some(0.0), "how much of the moving statistics a batch keeps"),
+            float("epsilon", 0.001, Some(0.0), "added to the variance"),
+            flag("center", "whether `beta` is added"),
+            flag("scale", "whether the result is multiplied by `gamma`"),
+        ],
+        doc: "each feature to mean 0 and variance 1 over the batch while training (over the moving statistics otherwise), then times `gamma` plus `beta`",
+        weights: &[
+            WeightSpec {
+                name: "gamma",
+                shape: WeightShape::LastAxis,
+                initial: 1.0,
+                trainable: true,
+                present_if: Some(4),
+            },
+            WeightSpec {
+                name: "beta",
+                shape: WeightShape::LastAxis,
+                initial: 0.0,
+                trainable: true,
+                present_if: Some(3),
+            },
+            WeightSpec {
+                name: "moving_mean",
+                shape: WeightShape::LastAxis,
+                initial: 0.0,
+                trainable: false,
+                present_if: None,
+            },
+            WeightSpec {
+                name: "moving_variance",
+                shape: WeightShape::LastAxis,
+                initial: 1.0,
+                trainable: false,
+                present_if: None,
+            },
+        ],
+        random: false,
+        unsupported: &[
+            "beta_regularizer",
+            "gamma_regularizer",
+            "beta_constraint",
+            "gamma_constraint",
+            "renorm",
+            "synchronized",
+            "virtual_batch_size",
+            "adjustment",
         ],
         shape: ShapeRule::LastAxis { arg: 0 },
     },

@@ -63,7 +63,9 @@ pub fn check_gradients<'i, M: Network>(
     model.loss_and_gradients(inputs, targets).unwrap();
     let mut tensors: Vec<(String, &'static str, Vec<f32>)> = Vec::new();
     model.visit_params(&mut |layer, param| {
-        tensors.push((layer.to_owned(), param.name, param.grad.to_vec()))
+        if param.trainable {
+            tensors.push((layer.to_owned(), param.name, param.grad.to_vec()))
+        }
     });
     assert!(!tensors.is_empty(), "the model has no parameters to check");
     let (mut checked, mut kinks) = (0, 0);

@@ -6,7 +6,7 @@ use densely::model;
 
 model! {
     /// Rescaling, Reshape, PReLU with shared and unshared slopes, LayerNormalization with and
-    /// without `beta`, Softmax, LeakyReLU, ReLU with its three arguments, ELU, and the five
+    /// without `beta`, BatchNormalization, Softmax, LeakyReLU, ReLU with its three arguments, ELU, and the five
     /// merges, on 12 features, regressing 2 values.
     pub struct Toolbox {
         input features: [12];
@@ -17,7 +17,8 @@ model! {
         rows = Softmax()(normed);
         flat = Flatten()(rows);
         a = Dense(8)(scaled);
-        leaky = LeakyReLU(0.2)(a);
+        steadied = BatchNormalization(momentum = 0.9)(a);
+        leaky = LeakyReLU(0.2)(steadied);
         b = Dense(8)(flat);
         capped = ReLU(max_value = 1.5, negative_slope = 0.1, threshold = 0.05)(b);
         c = Dense(8)(scaled);
@@ -61,11 +62,17 @@ pub fn built() -> Functional {
     let rows = f.apply(layer("Softmax").named("rows"), &[normed]);
     let flat = f.apply(flatten().named("flat"), &[rows]);
     let a = f.apply(dense(8).named("a"), &[scaled]);
+    let steadied = f.apply(
+        layer("BatchNormalization")
+            .with("momentum", 0.9)
+            .named("steadied"),
+        &[a],
+    );
     let leaky = f.apply(
         layer("LeakyReLU")
             .with("negative_slope", 0.2)
             .named("leaky"),
-        &[a],
+        &[steadied],
     );
     let b = f.apply(dense(8).named("b"), &[flat]);
     let capped = f.apply(

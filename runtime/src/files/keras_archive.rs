@@ -76,12 +76,26 @@ pub(crate) fn read(path: &Path) -> Result<Contents> {
     in_model_order(&mut contents.layers, &architecture.keras_layer_names());
     let compile_config = config.get("compile_config").filter(|c| c.is_object());
     let optimizer = match compile_config.and_then(|c| c.get("optimizer")) {
-        Some(optimizer) if !contents.optimizer_vars.is_empty() => Some(optimizer_state(
-            path,
-            optimizer,
-            &contents.layers,
-            &contents.optimizer_vars,
-        )?),
+        Some(optimizer) if !contents.optimizer_vars.is_empty() => {
+            // The optimizer's variables follow the trainable weights alone.
+            let trainable: Vec<FileLayer> = contents
+                .layers
+                .iter()
+                .map(|layer| FileLayer {
+                    name: layer.name.clone(),
+                    weights: (layer.weights.iter().enumerate())
+                        .filter(|(k, _)| architecture.trains(&layer.name, *k))
+                        .map(|(_, w)| w.clone())
+                        .collect(),
+                })
+                .collect();
+            Some(optimizer_state(
+                path,
+                optimizer,
+                &trainable,
+                &contents.optimizer_vars,
+            )?)
+        }
         _ => None,
     };
     Ok(Contents {
@@ -251,17 +265,20 @@ pub(crate) fn write<N: Network>(model: &N, path: &Path, options: &SaveOptions) -
     let state = model.training_state();
     let optimizer = state.optimizer().filter(|_| options.include_optimizer);
     let layers = file_layers(model, true);
+    let names = super::trainable_weight_names(model);
+    let trainable = super::trainable_layers(&layers, &names);
     let mut optimizer_vars = None;
     if let Some(optimizer) = optimizer {
         let training = keras_config::training_config(graph, state, ConfigStyle::Keras3)
             .expect("a compiled model has a training config");
         config["compile_config"] = compile_config(training);
-        let mut saved = super::optimizer_state(optimizer, &layers, &super::weight_names(model));
+        let mut saved = super::optimizer_state(optimizer, &trainable, &names);
         if saved.slots.is_empty() {
             // Not stepped yet: Keras 3 wants every slot, and a fresh slot is zeros.
-            saved.slots = zero_slots(&optimizer.slot_names(), &layers);
+            saved.slots = zero_slots(&optimizer.slot_names(), &trainable);
         }
-        let arrays = keras_optimizer_arrays(graph, optimizer, &saved, &layers, KerasFlavor::Keras3);
+        let arrays =
+            keras_optimizer_arrays(graph, optimizer, &saved, &trainable, KerasFlavor::Keras3);
         let name = optimizer
             .config()
             .get("name")

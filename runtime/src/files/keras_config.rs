@@ -504,6 +504,19 @@ impl Architecture {
             .collect()
     }
 
+    /// Whether the optimizer trains each weight of layer `name`, in Keras's order
+    /// (BatchNormalization's moving statistics it doesn't); every weight of the other kinds.
+    pub fn trains(&self, name: &str, weight: usize) -> bool {
+        match self.layer(name).map(|layer| &layer.kind) {
+            Some(LayerKind::Op { kind, args }) => kind
+                .spec()
+                .present_weights(args)
+                .nth(weight)
+                .is_none_or(|w| w.trainable),
+            _ => true,
+        }
+    }
+
     /// The number of values a layer's weights hold (kernel and bias).
     pub fn params(&self, index: usize) -> usize {
         let layer = &self.layers[index];

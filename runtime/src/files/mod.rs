@@ -716,16 +716,33 @@ fn apply_weights<N: Network>(
 }
 
 /// Restores the optimizer's iteration count and slots from the file.
+///
+/// `trainable` says, for each of the model's weights in its own order, whether the optimizer
+/// trains it: a file holds slots for those alone, in its own order of weights.
 fn apply_optimizer(
     optimizer: &mut dyn Optimizer,
     path: &Path,
     file: &Contents,
     mapping: &Mapping,
+    trainable: &[bool],
 ) -> Result<()> {
     let Some(state) = &file.optimizer else {
         return Ok(());
     };
-    let total: usize = file.layers.iter().map(|l| l.weights.len()).sum();
+    let all: usize = file.layers.iter().map(|l| l.weights.len()).sum();
+    let mut file_trainable = vec![true; all];
+    for (&file_index, &trains) in mapping.tensors.iter().zip(trainable) {
+        file_trainable[file_index] = trains;
+    }
+    // Each trainable file weight's place among the trainable ones.
+    let mut slot_of = vec![usize::MAX; all];
+    let mut total = 0;
+    for (index, &trains) in file_trainable.iter().enumerate() {
+        if trains {
+            slot_of[index] = total;
+            total += 1;
+        }
+    }
     let used = optimizer.slot_names();
     let has_any = state.slots.iter().any(|(_, tensors)| !tensors.is_empty());
     let flat: Vec<&FileTensor> = file.layers.iter().flat_map(|l| &l.weights).collect();
@@ -758,10 +775,10 @@ fn apply_optimizer(
             }
             per_slot.push(tensors);
         }
-        for &file_index in &mapping.tensors {
+        for (&file_index, _) in mapping.tensors.iter().zip(trainable).filter(|(_, &t)| t) {
             let mut tensor_slots = Vec::with_capacity(used.len());
             for (slot, tensors) in used.iter().zip(&per_slot) {
-                let tensor = &tensors[file_index];
+                let tensor = &tensors[slot_of[file_index]];
                 if tensor.shape != flat[file_index].shape {
                     return Err(Error::shape(
                         format!("optimizer slot `{slot}` of `{}`", flat[file_index].name),
@@ -842,12 +859,14 @@ pub(crate) fn restore_from<N: Network>(model: &mut N, path: &Path, file: &Conten
         None => None,
     };
     if let (Some(optimizer), Some(training)) = (optimizer, training) {
+        let mut trainable = Vec::new();
+        model.visit_params(&mut |_, param| trainable.push(param.trainable));
         let state = model.training_state_mut();
         state.compile(optimizer, training.metrics);
         let optimizer = state
             .optimizer_mut()
             .expect("an optimizer was just compiled");
-        apply_optimizer(optimizer, path, file, &mapping)?;
+        apply_optimizer(optimizer, path, file, &mapping, &trainable)?;
     }
     Ok(())
 }
@@ -958,11 +977,33 @@ fn optimizer_state(
     state
 }
 
-/// The file names of a model's weights (`dense/kernel:0`), in the model's own order.
-pub(crate) fn weight_names<N: Network>(model: &N) -> Vec<String> {
+/// The file names of the weights the optimizer trains (`dense/kernel:0`), in the model's
+/// own order: the order of the optimizer's slots.
+pub(crate) fn trainable_weight_names<N: Network>(model: &N) -> Vec<String> {
     let mut names = Vec::new();
-    model.visit_params(&mut |layer, param| names.push(file_weight_name(layer, param.name)));
+    model.visit_params(&mut |layer, param| {
+        if param.trainable {
+            names.push(file_weight_name(layer, param.name));
+        }
+    });
     names
+}
+
+/// `layers` with only the weights named in `trainable`: what a file's optimizer state
+/// follows.
+pub(crate) fn trainable_layers(layers: &[FileLayer], trainable: &[String]) -> Vec<FileLayer> {
+    layers
+        .iter()
+        .map(|layer| FileLayer {
+            name: layer.name.clone(),
+            weights: layer
+                .weights
+                .iter()
+                .filter(|w| trainable.contains(&w.name))
+                .cloned()
+                .collect(),
+        })
+        .collect()
 }
 
 /// A weight's name in a file: `dense/kernel:0`.
@@ -1166,6 +1207,8 @@ struct SavedModel<'m> {
     model_config: String,
     training_config: Option<String>,
     layers: Vec<FileLayer>,
+    /// `layers` with the trainable weights alone, which the optimizer's state follows.
+    trainable: Vec<FileLayer>,
     optimizer: Option<(&'m dyn Optimizer, OptimizerState)>,
 }
 
@@ -1180,8 +1223,9 @@ fn saved_model<'m, N: Network>(
         .and_then(|o| keras_config::training_config(model.graph(), state, style(o)))
         .map(|c| c.to_string());
     let layers = file_layers(model, true);
-    let names = weight_names(model);
-    let optimizer = optimizer.map(|o| (o, optimizer_state(o, &layers, &names)));
+    let names = trainable_weight_names(model);
+    let trainable = trainable_layers(&layers, &names);
+    let optimizer = optimizer.map(|o| (o, optimizer_state(o, &trainable, &names)));
     SavedModel {
         // tf-keras's argument names, which Keras 3 reads too (it warns that LeakyReLU's
         // `alpha` is now `negative_slope`, as it does for tf-keras's own files): an `.h5`
@@ -1190,6 +1234,7 @@ fn saved_model<'m, N: Network>(
             .to_string(),
         training_config,
         layers,
+        trainable,
         optimizer,
     }
 }
@@ -1219,7 +1264,7 @@ fn save_h5<N: Network>(model: &N, path: &Path, options: &SaveOptions) -> Result<
     });
     let arrays = match &saved.optimizer {
         Some((optimizer, state)) => {
-            keras_optimizer_arrays(model.graph(), *optimizer, state, &saved.layers, flavor)
+            keras_optimizer_arrays(model.graph(), *optimizer, state, &saved.trainable, flavor)
         }
         None => Vec::new(),
     };

@@ -285,6 +285,7 @@ impl Layer for DenseCore {
             shape: &self.kernel_shape,
             value: &self.kernel,
             grad: &self.kernel_grad,
+            trainable: true,
         });
         if self.use_bias {
             visit(Param {
@@ -292,6 +293,7 @@ impl Layer for DenseCore {
                 shape: &self.bias_shape,
                 value: &self.bias,
                 grad: &self.bias_grad,
+                trainable: true,
             });
         }
     }
@@ -303,6 +305,7 @@ impl Layer for DenseCore {
             value: &mut self.kernel,
             grad: &mut self.kernel_grad,
             grad_is_calm: self.calm.kernel,
+            trainable: true,
         });
         if self.use_bias {
             visit(ParamMut {
@@ -311,6 +314,7 @@ impl Layer for DenseCore {
                 value: &mut self.bias,
                 grad: &mut self.bias_grad,
                 grad_is_calm: self.calm.bias,
+                trainable: true,
             });
         }
     }

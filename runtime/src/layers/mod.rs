@@ -27,6 +27,8 @@ pub struct Param<'a> {
     pub value: &'a [f32],
     /// dLoss/dvalue from the last backward pass.
     pub grad: &'a [f32],
+    /// Whether the optimizer trains it (BatchNormalization's moving statistics it doesn't).
+    pub trainable: bool,
 }
 
 /// A trainable tensor of a layer, writable, with the gradient of the last backward pass.
@@ -44,6 +46,8 @@ pub struct ParamMut<'a> {
     /// [`CALM_GRADIENT`](crate::optimizers::CALM_GRADIENT) (finite, then): the optimizer
     /// skips its own pass over them. `false` when unknown.
     pub grad_is_calm: bool,
+    /// Whether the optimizer trains it.
+    pub trainable: bool,
 }
 
 /// What every layer offers a model: its trainable tensors, in Keras's order.

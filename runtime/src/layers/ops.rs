@@ -54,6 +54,15 @@ pub struct OpLayer {
     /// noise of `GaussianDropout`, the kept scale of `AlphaDropout`); empty when the last
     /// forward pass drew none.
     noise: Vec<f32>,
+    /// BatchNormalization's statistics of the last forward pass, per feature: the means,
+    /// then `1 / sqrt(variance + epsilon)` (the batch's while training, the moving ones
+    /// otherwise).
+    stats: Vec<f32>,
+    /// BatchNormalization's sums over the batch of the last backward pass, per feature:
+    /// `Σ dy`, then `Σ dy * x̂`.
+    sums: Vec<f32>,
+    /// Whether the last forward pass was a training one.
+    training: bool,
 }
 
 /// A weight of an [`OpLayer`], with its gradient.
@@ -63,6 +72,7 @@ struct OpWeight {
     shape: Vec<usize>,
     value: Vec<f32>,
     grad: Vec<f32>,
+    trainable: bool,
     /// For each value of a sample, the entry of the weight it uses.
     entry_of: Vec<usize>,
 }
@@ -99,6 +109,7 @@ impl OpLayer {
                     name: weight.name,
                     value: vec![weight.initial; len],
                     grad: vec![0.0; len],
+                    trainable: weight.trainable,
                     shape: dims,
                     entry_of,
                 }
@@ -111,6 +122,9 @@ impl OpLayer {
             weights,
             generator: spec.random.then(|| Generator::new(next_seed(rng))),
             noise: Vec::new(),
+            stats: Vec::new(),
+            sums: Vec::new(),
+            training: false,
         }
     }
 
@@ -122,6 +136,11 @@ impl OpLayer {
     /// The generator, writable (to restore its state from a file).
     pub fn generator_mut(&mut self) -> Option<&mut Generator> {
         self.generator.as_mut()
+    }
+
+    /// The position of weight `name` in [`OpLayer::weights`], if the layer has it.
+    fn weight_index(&self, name: &str) -> Option<usize> {
+        self.weights.iter().position(|w| w.name == name)
     }
 
     /// The values of weight `name`, if the layer has it.
@@ -184,6 +203,11 @@ impl OpLayer {
         let len = width * samples;
         let y = &mut y[..len];
         let x0 = &x.get(0)[..len];
+        self.training = training;
+        if self.kind == OpKind::BatchNormalization {
+            self.batch_norm_forward(x0, y, training);
+            return;
+        }
         if let Some(generator) = self.generator.as_mut() {
             self.noise.clear();
             let rate = self.args[0].as_f64().unwrap_or(0.0) as f32;
@@ -274,6 +298,7 @@ impl OpLayer {
                 }
             }
             OpKind::Reshape
+            | OpKind::BatchNormalization
             | OpKind::GaussianNoise
             | OpKind::GaussianDropout
             | OpKind::AlphaDropout => {}
@@ -390,6 +415,30 @@ impl OpLayer {
                 let scale = self.float_or(0, 1.0);
                 write(&mut grad.iter().map(|&g| g * scale));
             }
+            OpKind::BatchNormalization => {
+                let features = self.row;
+                let rows = (len / features) as f32;
+                let (means, invs) = self.stats.split_at(features);
+                let (sum, dot) = self.sums.split_at(features);
+                let gamma = self.weight("gamma");
+                let training = self.training;
+                write(
+                    &mut xk
+                        .chunks_exact(features)
+                        .zip(grad.chunks_exact(features))
+                        .flat_map(move |(x, g)| {
+                            (0..features).map(move |j| {
+                                let scale = gamma.map_or(1.0, |gamma| gamma[j]) * invs[j];
+                                if training {
+                                    let xhat = (x[j] - means[j]) * invs[j];
+                                    scale * (g[j] - sum[j] / rows - xhat * dot[j] / rows)
+                                } else {
+                                    scale * g[j]
+                                }
+                            })
+                        }),
+                );
+            }
             OpKind::LayerNormalization => {
                 let (row, epsilon) = (self.row, self.float_or(1, 0.001));
                 let gamma = self.weight("gamma");
@@ -453,8 +502,67 @@ impl OpLayer {
         }
     }
 
+    /// BatchNormalization's forward pass: the batch's statistics while `training` (which
+    /// also move the moving ones), the moving ones otherwise.
+    fn batch_norm_forward(&mut self, x: &[f32], y: &mut [f32], training: bool) {
+        let features = self.row;
+        let rows = x.len() / features;
+        let (momentum, epsilon) = (self.float_or(1, 0.99), self.float_or(2, 0.001));
+        let moving_mean = self.weight_index("moving_mean").expect("always present");
+        let moving_variance = self
+            .weight_index("moving_variance")
+            .expect("always present");
+        self.stats.resize(2 * features, 0.0);
+        let (means, invs) = self.stats.split_at_mut(features);
+        if training {
+            means.fill(0.0);
+            for row in x.chunks_exact(features) {
+                means.iter_mut().zip(row).for_each(|(m, &x)| *m += x);
+            }
+            means.iter_mut().for_each(|m| *m /= rows as f32);
+            invs.fill(0.0);
+            for row in x.chunks_exact(features) {
+                for ((v, &x), &m) in invs.iter_mut().zip(row).zip(means.iter()) {
+                    *v += (x - m) * (x - m);
+                }
+            }
+            invs.iter_mut().for_each(|v| *v /= rows as f32);
+            // Keras's `moving * momentum + batch * (1 - momentum)`, on the biased variance.
+            let moving = &mut self.weights[moving_mean].value;
+            for (moving, &mean) in moving.iter_mut().zip(means.iter()) {
+                *moving = *moving * momentum + mean * (1.0 - momentum);
+            }
+            let moving = &mut self.weights[moving_variance].value;
+            for (moving, &variance) in moving.iter_mut().zip(invs.iter()) {
+                *moving = *moving * momentum + variance * (1.0 - momentum);
+            }
+            invs.iter_mut()
+                .for_each(|v| *v = 1.0 / (*v + epsilon).sqrt());
+        } else {
+            means.copy_from_slice(&self.weights[moving_mean].value);
+            for (inv, &variance) in invs.iter_mut().zip(&self.weights[moving_variance].value) {
+                *inv = 1.0 / (variance + epsilon).sqrt();
+            }
+        }
+        let (gamma, beta) = (self.weight("gamma"), self.weight("beta"));
+        let (means, invs) = self.stats.split_at(features);
+        for (x, y) in x.chunks_exact(features).zip(y.chunks_exact_mut(features)) {
+            for j in 0..features {
+                let mut v = (x[j] - means[j]) * invs[j];
+                if let Some(gamma) = gamma {
+                    v *= gamma[j];
+                }
+                if let Some(beta) = beta {
+                    v += beta[j];
+                }
+                y[j] = v;
+            }
+        }
+    }
+
     /// Writes the gradient of each weight the optimizer trains, from dL/dy in `grad` and the
-    /// sources' outputs `x`; does nothing for a layer without such weights.
+    /// sources' outputs `x`, and whatever else the gradients of the sources need from the
+    /// whole batch (BatchNormalization's sums); does nothing for the other kinds.
     pub fn backward_params<S: Sources + ?Sized>(
         &mut self,
         x: &S,
@@ -463,6 +571,30 @@ impl OpLayer {
         samples: usize,
     ) {
         let len = width * samples;
+        if self.kind == OpKind::BatchNormalization {
+            let features = self.row;
+            self.sums.resize(2 * features, 0.0);
+            self.sums.fill(0.0);
+            let (means, invs) = self.stats.split_at(features);
+            let (sum, dot) = self.sums.split_at_mut(features);
+            let x = &x.get(0)[..len];
+            for (x, g) in x
+                .chunks_exact(features)
+                .zip(grad[..len].chunks_exact(features))
+            {
+                for j in 0..features {
+                    sum[j] += g[j];
+                    dot[j] += g[j] * (x[j] - means[j]) * invs[j];
+                }
+            }
+            for weight in &mut self.weights {
+                match weight.name {
+                    "gamma" => weight.grad.copy_from_slice(dot),
+                    "beta" => weight.grad.copy_from_slice(sum),
+                    _ => {}
+                }
+            }
+        }
         if self.kind == OpKind::LayerNormalization {
             let (row, epsilon) = (self.row, self.float_or(1, 0.001));
             for weight in &mut self.weights {
@@ -583,6 +715,7 @@ impl Layer for OpLayer {
                 shape: &weight.shape,
                 value: &weight.value,
                 grad: &weight.grad,
+                trainable: weight.trainable,
             });
         }
     }
@@ -595,6 +728,7 @@ impl Layer for OpLayer {
                 value: &mut weight.value,
                 grad: &mut weight.grad,
                 grad_is_calm: false,
+                trainable: weight.trainable,
             });
         }
     }

@@ -597,6 +597,7 @@ mod tests {
                 value: &mut value[..],
                 grad: &mut grad,
                 grad_is_calm: false,
+                trainable: true,
             })
         })
     }
@@ -630,6 +631,7 @@ mod tests {
                             value: &mut split,
                             grad: &mut g,
                             grad_is_calm: false,
+                            trainable: true,
                         })
                     })
                     .unwrap();

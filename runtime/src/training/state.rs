@@ -45,12 +45,18 @@ impl TrainingState {
         self.stop_training = stop;
     }
 
-    /// Applies one optimizer step to the tensors `params` visits; does nothing before
-    /// `compile`. A step that would make the model non-finite is not applied (see
-    /// [`Optimizer::apply`]).
+    /// Applies one optimizer step to the trainable tensors `params` visits (the others,
+    /// BatchNormalization's moving statistics, it skips); does nothing before `compile`. A
+    /// step that would make the model non-finite is not applied (see [`Optimizer::apply`]).
     pub fn apply_gradients(&mut self, params: &mut ParamVisitor<'_>) -> Result<(), NonFinite> {
         match self.optimizer.as_mut() {
-            Some(optimizer) => optimizer.apply(params),
+            Some(optimizer) => optimizer.apply(&mut |visit| {
+                params(&mut |param| {
+                    if param.trainable {
+                        visit(param);
+                    }
+                })
+            }),
             None => Ok(()),
         }
     }
