@@ -733,7 +733,8 @@ impl KindSpec {
                     Value::Dims(dims) => dims.first().copied().unwrap_or(0),
                     _ => 0,
                 };
-                if axis == -1 || (args[arg].as_dims().is_some() && axis == rank) {
+                // Keras counts the batch axis as 0: the last axis of a sample is `rank`.
+                if axis == -1 || axis == rank {
                     Ok(first.to_vec())
                 } else {
                     Err(SpecError::Arg(ArgError {
@@ -749,12 +750,14 @@ impl KindSpec {
     }
 
     /// `args` in their usual form for a layer whose source samples have `rank` axes: the
-    /// last axis as Keras 3 (`[-1]`) or tf-keras (`[rank]`, counted from the batch axis)
-    /// lists it is `-1`.
+    /// last axis, counted from the batch axis (`rank`) or listed as Keras 3 (`[-1]`) or
+    /// tf-keras (`[rank]`) list it, is `-1`.
     pub fn canonical(&self, args: &mut [Value], rank: usize) {
         for (spec, value) in self.args.iter().zip(args.iter_mut()) {
             let last = [&[rank as i64][..], &[-1][..]];
-            if spec.ty == ArgType::Axis && value.as_dims().is_some_and(|d| last.contains(&d)) {
+            let named = value.as_dims().is_some_and(|d| last.contains(&d))
+                || value.as_i64() == Some(rank as i64);
+            if spec.ty == ArgType::Axis && named {
                 *value = Value::Int(-1);
             }
         }
@@ -910,6 +913,28 @@ mod tests {
                     .into()
             })
         );
+    }
+
+    #[test]
+    fn the_last_axis_is_named_in_each_of_keras_s_ways() {
+        let spec = OpKind::BatchNormalization.spec();
+        for axis in [
+            Value::Int(-1),
+            Value::Int(2),
+            Value::Dims(vec![-1].into()),
+            Value::Dims(vec![2].into()),
+        ] {
+            let mut args = spec.arguments(vec![Some(axis.clone())]).unwrap();
+            let shape = spec.output_shape("b", &args, &[src("x", &[3, 4])]);
+            assert_eq!(shape, Ok(vec![3, 4]), "{axis}");
+            spec.canonical(&mut args, 2);
+            assert_eq!(args[0], Value::Int(-1), "{axis}");
+        }
+        let args = spec.arguments(vec![Some(Value::Int(1))]).unwrap();
+        assert!(matches!(
+            spec.output_shape("b", &args, &[src("x", &[3, 4])]),
+            Err(SpecError::Arg(_))
+        ));
     }
 
     #[test]
