@@ -6,22 +6,10 @@ mod common;
 
 use common::book::built::{fashion_mlp, multi_output, residual, wide_and_deep};
 use common::book::{FashionMlp, MultiOutput, Residual, WideAndDeep};
-use common::{check_gradients, rng, uniform};
+use common::{check_gradients, rng, uniform, weight_bits};
 use densely::dynamic::{add, dense, DynamicModel, Functional, Sequential};
 use densely::network::TargetsOf;
 use densely::prelude::*;
-
-/// Every weight of a model, as bits.
-fn weight_bits<N: Network>(model: &N) -> Vec<(String, Vec<u32>)> {
-    let mut all = Vec::new();
-    model.visit_params(&mut |layer, param| {
-        all.push((
-            format!("{layer}/{}", param.name),
-            param.value.iter().map(|v| v.to_bits()).collect(),
-        ))
-    });
-    all
-}
 
 /// The History's values as bits, key by key.
 fn history_bits(history: &History) -> Vec<(String, Vec<u64>)> {

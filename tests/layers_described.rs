@@ -6,24 +6,13 @@
 mod common;
 
 use common::toolbox::{built, Toolbox};
-use common::{check_gradients, rng, uniform};
+use common::{check_gradients, check_gradients_of, rng, uniform, weight_bits};
 use std::path::{Path, PathBuf};
 
 use densely::dynamic::{dense, layer, Functional};
 use densely::network::TargetsOf;
 use densely::prelude::*;
 use densely::DynamicModel;
-
-fn weight_bits<N: Network>(model: &N) -> Vec<(String, Vec<u32>)> {
-    let mut all = Vec::new();
-    model.visit_params(&mut |layer, param| {
-        all.push((
-            format!("{layer}/{}", param.name),
-            param.value.iter().map(|v| v.to_bits()).collect(),
-        ))
-    });
-    all
-}
 
 fn data(samples: usize, seed: u64) -> (Batch<Shape1<12>>, Batch<Shape1<2>>) {
     let mut data = rng(seed);
@@ -381,50 +370,8 @@ fn training_mode_gradients_match_finite_differences() {
     let (x, y) = data(10, 6);
     let mut model = built().build_with_seed(11).unwrap();
     slopes(&mut model);
-    training_loss(&mut model, &x, &y);
-    let mut analytic = Vec::new();
-    model.visit_params(&mut |layer, param| {
-        if param.trainable {
-            analytic.push((layer.to_owned(), param.name, param.grad.to_vec()));
-        }
-    });
-    let (mut checked, mut kinks) = (0, 0);
-    for (layer, name, grads) in &analytic {
-        for index in (0..grads.len()).step_by((grads.len() / 4).max(1)) {
-            let nudge = |model: &mut DynamicModel, delta: f32| {
-                model.visit_params_mut(&mut |l, param| {
-                    if l == layer && param.name == *name {
-                        param.value[index] += delta;
-                    }
-                })
-            };
-            let mut numeric = |h: f32| {
-                nudge(&mut model, h);
-                let up = training_loss(&mut model, &x, &y);
-                nudge(&mut model, -2.0 * h);
-                let down = training_loss(&mut model, &x, &y);
-                nudge(&mut model, h);
-                ((up - down) / (2.0 * h as f64)) as f32
-            };
-            let (coarse, fine) = (numeric(1e-3), numeric(1e-4));
-            let close = |a: f32, b: f32| (a - b).abs() <= 2e-2 * a.abs().max(b.abs()) + 3e-4;
-            if !close(coarse, fine) {
-                kinks += 1;
-                continue;
-            }
-            assert!(
-                close(grads[index], coarse),
-                "{layer}.{name}[{index}]: backward gives {}, finite differences {coarse}",
-                grads[index]
-            );
-            checked += 1;
-        }
-    }
     // Maximum, minimum and the ReLUs put kinks everywhere: a step may cross one.
-    assert!(
-        checked >= 40 && kinks * 5 <= checked,
-        "{checked} checked, {kinks} kinks"
-    );
+    check_gradients_of(&mut model, 8, 5, |model| training_loss(model, &x, &y));
 }
 
 /// BatchNormalization normalizes with the batch's statistics while training, moving its

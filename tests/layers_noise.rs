@@ -5,22 +5,11 @@
 mod common;
 
 use common::toolbox::{noisy, Noisy};
-use common::{rng, uniform};
+use common::{check_gradients_of, rng, uniform, weight_bits};
 use densely::dynamic::{dense, Sequential};
 use densely::layers::GeneratorState;
 use densely::prelude::*;
 use densely::DynamicModel;
-
-fn weight_bits<N: Network>(model: &N) -> Vec<(String, Vec<u32>)> {
-    let mut all = Vec::new();
-    model.visit_params(&mut |layer, param| {
-        all.push((
-            format!("{layer}/{}", param.name),
-            param.value.iter().map(|v| v.to_bits()).collect(),
-        ))
-    });
-    all
-}
 
 fn generators<N: Network>(model: &N) -> Vec<(String, GeneratorState)> {
     let mut all = Vec::new();
@@ -143,48 +132,7 @@ fn gradients_through_the_noise_match_finite_differences() {
     let (x, y) = data(12, 3);
     let mut model = noisy().build_with_seed(9).unwrap();
     let at = generators(&model);
-    loss_from(&mut model, &at, &x, &y);
-    let mut analytic = Vec::new();
-    model.visit_params(&mut |layer, param| {
-        analytic.push((layer.to_owned(), param.name, param.grad.to_vec()))
-    });
-    let (mut checked, mut kinks) = (0, 0);
-    for (layer, name, grads) in &analytic {
-        for index in (0..grads.len()).step_by((grads.len() / 6).max(1)) {
-            let nudge = |delta: f32, model: &mut DynamicModel| {
-                model.visit_params_mut(&mut |l, param| {
-                    if l == layer && param.name == *name {
-                        param.value[index] += delta;
-                    }
-                });
-            };
-            let mut numeric = |h: f32| {
-                nudge(h, &mut model);
-                let up = loss_from(&mut model, &at, &x, &y);
-                nudge(-2.0 * h, &mut model);
-                let down = loss_from(&mut model, &at, &x, &y);
-                nudge(h, &mut model);
-                ((up - down) / (2.0 * h as f64)) as f32
-            };
-            let (coarse, fine) = (numeric(1e-3), numeric(1e-4));
-            let close = |a: f32, b: f32| (a - b).abs() <= 2e-2 * a.abs().max(b.abs()) + 3e-4;
-            if !close(coarse, fine) {
-                // A step crossed SELU's kink at zero, where the loss has no derivative.
-                kinks += 1;
-                continue;
-            }
-            assert!(
-                close(grads[index], coarse),
-                "{layer}.{name}[{index}]: backward gives {}, finite differences {coarse}",
-                grads[index]
-            );
-            checked += 1;
-        }
-    }
-    assert!(
-        checked >= 30 && kinks * 10 <= checked,
-        "{checked} checked, {kinks} kinks"
-    );
+    check_gradients_of(&mut model, 8, 10, |model| loss_from(model, &at, &x, &y));
 }
 
 /// The noise has the moments Keras gives it: GaussianNoise adds noise of deviation

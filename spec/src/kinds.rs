@@ -154,6 +154,17 @@ pub enum SpecError {
     Shape(String),
 }
 
+impl SpecError {
+    /// The error as one sentence about the layer `layer` names: a shape's message names it
+    /// already, an argument's follows it.
+    pub fn message(&self, layer: &str) -> String {
+        match self {
+            SpecError::Arg(error) => format!("{layer}: {}", error.message),
+            SpecError::Shape(message) => message.clone(),
+        }
+    }
+}
+
 const fn float(name: &'static str, default: f64, min: Option<f64>, doc: &'static str) -> ArgSpec {
     ArgSpec {
         name,

@@ -45,9 +45,8 @@ pub fn uniform(rng: &mut StdRng, len: usize) -> Vec<f32> {
     (0..len).map(|_| rng.random_range(-1.0..1.0)).collect()
 }
 
-/// Compares every parameter gradient of the generated backward pass with finite differences
-/// of the loss, on up to `per_tensor` entries of each tensor (spread over it, and always
-/// including its largest gradients).
+/// Checks the gradients of `model`'s trainable weights on `inputs` and `targets` (inference
+/// mode, as `loss_and_gradients` computes them) against central differences of the loss.
 ///
 /// The passes run in f32, so the difference steps are 1e-3 and 1e-4 and an entry passes when
 /// `|analytic - numeric| <= 2e-2 * max(|analytic|, |numeric|) + 3e-4`. An entry whose
@@ -60,7 +59,21 @@ pub fn check_gradients<'i, M: Network>(
     per_tensor: usize,
 ) {
     let inputs = inputs.into_inputs();
-    model.loss_and_gradients(inputs, targets).unwrap();
+    check_gradients_of(model, per_tensor, 10, |model| {
+        model.loss_and_gradients(inputs, targets).unwrap()
+    });
+}
+
+/// [`check_gradients`] for a loss computed by `loss`, which runs a forward and a backward
+/// pass and returns the loss (a training pass, say); at most one entry in `kink_ratio` may
+/// sit on a kink.
+pub fn check_gradients_of<M: Network>(
+    model: &mut M,
+    per_tensor: usize,
+    kink_ratio: usize,
+    mut loss: impl FnMut(&mut M) -> f64,
+) {
+    loss(model);
     let mut tensors: Vec<(String, &'static str, Vec<f32>)> = Vec::new();
     model.visit_params(&mut |layer, param| {
         if param.trainable {
@@ -74,7 +87,7 @@ pub fn check_gradients<'i, M: Network>(
         assert!(largest > 0.0, "{layer}.{name}: every gradient is zero");
         for index in picks(grads, per_tensor) {
             let analytic = grads[index];
-            let Some(numeric) = numeric_gradient(model, inputs, targets, layer, name, index) else {
+            let Some(numeric) = numeric_gradient(model, &mut loss, layer, name, index) else {
                 kinks += 1;
                 continue;
             };
@@ -87,9 +100,21 @@ pub fn check_gradients<'i, M: Network>(
         }
     }
     assert!(
-        kinks * 10 <= checked,
+        kinks * kink_ratio <= checked,
         "{kinks} entries on kinks, {checked} checked"
     );
+}
+
+/// Every weight of a model, as bits, by layer and name.
+pub fn weight_bits<N: Network>(model: &N) -> Vec<(String, Vec<u32>)> {
+    let mut all = Vec::new();
+    model.visit_params(&mut |layer, param| {
+        all.push((
+            format!("{layer}/{}", param.name),
+            param.value.iter().map(|v| v.to_bits()).collect(),
+        ))
+    });
+    all
 }
 
 /// The entries to check: the largest gradients and a spread of the rest.
@@ -108,12 +133,11 @@ fn picks(grads: &[f32], per_tensor: usize) -> Vec<usize> {
     picks
 }
 
-/// The central difference of the loss in one parameter, or `None` on a kink: there the
+/// The central difference of `loss` in one parameter, or `None` on a kink: there the
 /// differences at two steps disagree, since one of them crosses it.
 fn numeric_gradient<M: Network>(
     model: &mut M,
-    inputs: M::Inputs<'_>,
-    targets: M::Targets<'_>,
+    loss: &mut impl FnMut(&mut M) -> f64,
     layer: &str,
     name: &str,
     index: usize,
@@ -124,9 +148,9 @@ fn numeric_gradient<M: Network>(
             original = *v;
             *v += delta;
         });
-        let loss = model.loss(inputs, targets).unwrap();
+        let value = loss(model);
         nudge(model, layer, name, index, |v| *v = original);
-        loss
+        value
     };
     let mut central = |step: f32| ((loss_at(step) - loss_at(-step)) / f64::from(2.0 * step)) as f32;
     let (wide, narrow) = (central(1e-3), central(1e-4));

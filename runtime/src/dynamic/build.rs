@@ -5,7 +5,7 @@
 use std::borrow::Cow;
 use std::collections::HashSet;
 
-use densely_spec::{OpKind, Source, SpecError, Value, KINDS};
+use densely_spec::{OpKind, Source, Value, KINDS};
 
 use crate::activation::ActivationKind;
 use crate::error::{did_you_mean, Error, Result};
@@ -560,13 +560,10 @@ impl Checker<'_> {
                     shape: shapes[i],
                 })
                 .collect();
-            let shape =
-                kind.spec()
-                    .output_shape(&at, &args, &named)
-                    .map_err(|error| match error {
-                        SpecError::Arg(error) => self.error(format!("{at}: {}", error.message)),
-                        SpecError::Shape(message) => self.error(message),
-                    })?;
+            let shape = kind
+                .spec()
+                .output_shape(&at, &args, &named)
+                .map_err(|error| self.error(error.message(&at)))?;
             let params = kind.spec().trainable_params(&args, &shape);
             return Ok(Node {
                 name: Cow::Owned(name),

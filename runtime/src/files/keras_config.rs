@@ -1074,10 +1074,7 @@ fn output_shape(layer: &RawLayer, sources: &[&[usize]]) -> Parse<Vec<usize>> {
             let at = format!("layer `{name}` ({})", kind.spec().class);
             kind.spec()
                 .output_shape(&at, args, &named)
-                .map_err(|error| match error {
-                    spec::SpecError::Arg(e) => format!("{at}: {}", e.message),
-                    spec::SpecError::Shape(message) => message,
-                })?
+                .map_err(|error| error.message(&at))?
         }
         LayerKind::Add => {
             let first = sources
