@@ -151,11 +151,6 @@ impl OpLayer {
             .map(|w| &w.value[..])
     }
 
-    /// Whether the layer has weights the optimizer trains.
-    pub fn has_params(&self) -> bool {
-        self.kind.spec().weights.iter().any(|w| w.trainable)
-    }
-
     /// The layer of a graph's node of kind [`NodeKind::Op`], its generator (for a kind that
     /// draws) seeded from `rng`.
     ///
