@@ -259,6 +259,33 @@ fn noisy() -> (Noisy, Value) {
     (model, record)
 }
 
+/// The transfer model, its base frozen, its head trained two epochs with Adam.
+fn transfer() -> (Transfer, Value) {
+    let x: Vec<f32> = data(11, SAMPLES * 6);
+    let y: Vec<f32> = x
+        .chunks(6)
+        .flat_map(|r| [r.iter().sum::<f32>(), r[0] - r[5]])
+        .collect();
+    let xb = Batch::<Shape1<6>>::from_vec(x.clone()).unwrap();
+    let yb = Batch::<Shape1<2>>::from_vec(y.clone()).unwrap();
+    let mut model = Transfer::with_seed(8);
+    model.compile(Adam::new(1e-2), []);
+    let options = FitOptions::default()
+        .epochs(2)
+        .batch_size(8)
+        .seed(5)
+        .verbose(0);
+    model.fit(&xb, &yb, options).unwrap();
+    let probe = Batch::<Shape1<6>>::from_vec(x[..PROBE * 6].to_vec()).unwrap();
+    let predictions = model.predict(&probe).unwrap();
+    let record = json!({
+        "inputs": {"features": rows(probe.as_slice(), 6)},
+        "outputs": {"value": rows(predictions.as_slice(), 2)},
+        "train": {"x": {"features": rows(&x, 6)}, "y": {"value": rows(&y, 2)}, "batch_size": 8},
+    });
+    (model, record)
+}
+
 fn is_archive(name: &str) -> bool {
     name.ends_with(".keras")
 }
@@ -330,6 +357,18 @@ fn cases() -> Vec<(String, Saver, Value)> {
     let (model, record) = residual();
     out.push((
         "residual_rmsprop_archive.keras".into(),
+        Box::new(move |p: &Path| model.save(p)),
+        record,
+    ));
+    let (model, record) = transfer();
+    out.push((
+        "transfer_adam.h5".into(),
+        Box::new(move |p: &Path| model.save(p)),
+        record,
+    ));
+    let (model, record) = transfer();
+    out.push((
+        "transfer_adam_archive.keras".into(),
         Box::new(move |p: &Path| model.save(p)),
         record,
     ));
@@ -444,6 +483,8 @@ fn densely_optimizer(name: &str, path: &Path) -> (String, u64, Vec<Vec<f32>>) {
         state(WideAndDeep::load(path).unwrap().optimizer().unwrap())
     } else if name.starts_with("toolbox") {
         state(Toolbox::load(path).unwrap().optimizer().unwrap())
+    } else if name.starts_with("transfer") {
+        state(Transfer::load(path).unwrap().optimizer().unwrap())
     } else if name.starts_with("noisy") {
         state(Noisy::load(path).unwrap().optimizer().unwrap())
     } else {
@@ -565,7 +606,7 @@ fn keras_3_and_tf_keras_predicted_what_densely_predicts() {
             checked += 1;
         }
     }
-    assert_eq!((checked, refused), (28, 6));
+    assert_eq!((checked, refused), (31, 7));
 }
 
 /// The optimizer state each Keras expects: tf-keras restores every slot of the default
@@ -586,6 +627,8 @@ fn keras_trains_on_from_the_optimizer_state_densely_wrote() {
         ("small_mlp_sgd_archive.keras", "keras3"),
         ("wide_deep_adam_archive.keras", "keras3"),
         ("residual_rmsprop_archive.keras", "keras3"),
+        ("transfer_adam.h5", "tf_keras"),
+        ("transfer_adam_archive.keras", "keras3"),
     ] {
         let result = &results[name][keras];
         assert!(
@@ -668,6 +711,26 @@ fn keras_trains_on_from_the_optimizer_state_densely_wrote() {
                 .unwrap();
             let probe = Batch::<Shape1<4>>::from_vec(flat(&record["inputs"]["features"])).unwrap();
             vec![("probs".into(), model.predict(&probe).unwrap().into_vec())]
+        } else if name.starts_with("toolbox") || name.starts_with("transfer") {
+            // One input, `features`, and one output, `value`: BatchNormalization trains on
+            // the batch's statistics, and the transfer model's frozen layers stay put.
+            let mut model = densely::load_model(&path).unwrap();
+            let array = |rows: &Value| {
+                let values = flat(rows);
+                let width = rows[0].as_array().unwrap().len();
+                Array::new(vec![values.len() / width, width], values).unwrap()
+            };
+            let train = &record["train"];
+            let (x, y) = (array(&train["x"]["features"]), array(&train["y"]["value"]));
+            let options = FitOptions::default()
+                .epochs(1)
+                .batch_size(8)
+                .shuffle(false)
+                .verbose(0);
+            model.fit(&x, &y, options).unwrap();
+            let probe = array(&record["inputs"]["features"]);
+            let predicted = model.predict(&probe).unwrap();
+            vec![("value".into(), predicted[0].values().to_vec())]
         } else {
             let mut model = WideAndDeep::load(&path).unwrap();
             let train = &record["train"];
@@ -709,7 +772,7 @@ fn keras_trains_on_from_the_optimizer_state_densely_wrote() {
             );
         }
     }
-    assert_eq!(trained, 6);
+    assert_eq!(trained, 8);
 }
 
 /// Every layer kind, back as it was declared (Keras names, the loss, Dropout's rate), from
@@ -798,7 +861,7 @@ fn keras_summarises_the_files_as_the_dynamic_model_does() {
         assert_eq!(actual, expected, "{name}");
         compared += 1;
     }
-    assert_eq!(compared, 16);
+    assert_eq!(compared, 18);
 }
 
 /// The HDF5 bytes of a file densely wrote: the file itself, or an archive's `model.weights.h5`.
@@ -867,5 +930,27 @@ fn keras_loads_the_checksummed_files_without_a_word() {
             loads += 1;
         }
     }
-    assert_eq!(loads, 28);
+    assert_eq!(loads, 31);
+}
+
+/// Keras reads the layers densely froze as frozen, from the `.h5` file and the archive.
+#[test]
+fn keras_reads_the_frozen_layers_densely_wrote() {
+    let results = results();
+    let mut read = 0;
+    for file in ["transfer_adam.h5", "transfer_adam_archive.keras"] {
+        for keras in ["keras3", "tf_keras"] {
+            let result = &results[file][keras];
+            if result.get("not_applicable").is_some() {
+                continue;
+            }
+            assert_eq!(
+                result["frozen"],
+                json!(["base", "steadied"]),
+                "{file} in {keras}"
+            );
+            read += 1;
+        }
+    }
+    assert_eq!(read, 3);
 }

@@ -11,10 +11,11 @@ For each Keras (Keras 3 and tf-keras 2) the same architecture is built with the 
 names, its weights drawn from a fixed seed, compiled with Adam(1e-2) and mse, and trained two
 epochs on 64 deterministic rows in batches of 16, so the files hold Adam's slots. It writes:
   - keras3_toolbox.keras (Keras 3's archive), keras3_toolbox.h5 (Keras 3's legacy HDF5) and
-    keras2_toolbox.h5 (tf-keras), and the same three of `noisy` (on the first 6 features);
+    keras2_toolbox.h5 (tf-keras), and the same three of `noisy` and of `transfer` (a frozen
+    Dense layer and BatchNormalization under a head that trains), on the first 6 features;
   - NAME.json beside each: {"inputs": {"features": rows}, "outputs": {"value": rows}} for 8
-    probe rows, {"train": {"x": rows, "y": rows, "batch_size": 16}}, and "keras_layers", the
-    names of Keras's `model.layers` in order;
+    probe rows, {"train": {"x": rows, "y": rows, "batch_size": 16}}, "keras_layers", the
+    names of Keras's `model.layers` in order, and "frozen", those not trainable;
 Each file is loaded back and must predict the same; the script exits non-zero otherwise.
 """
 import json
@@ -66,6 +67,16 @@ def noisy(keras):
     return keras.Model(features, value, name="noisy")
 
 
+def transfer(keras):
+    L = keras.layers
+    features = keras.Input(shape=(6,), name="features")
+    base = L.Dense(8, activation="relu", name="base", trainable=False)(features)
+    steadied = L.BatchNormalization(name="steadied", trainable=False)(base)
+    head = L.Dense(4, activation="relu", name="head")(steadied)
+    value = L.Dense(2, name="value")(head)
+    return keras.Model(features, value, name="transfer")
+
+
 def data():
     rng = np.random.default_rng(7)
     x = rng.uniform(-3.0, 3.0, size=(64, 12)).astype("float32")
@@ -84,6 +95,8 @@ def main():
         ("keras2", tf_keras, "toolbox", toolbox),
         ("keras3", keras, "noisy", noisy),
         ("keras2", tf_keras, "noisy", noisy),
+        ("keras3", keras, "transfer", transfer),
+        ("keras2", tf_keras, "transfer", transfer),
     ):
         x_model = x if stem == "toolbox" else x[:, :6]
         probe = x_model[:8]
@@ -91,7 +104,9 @@ def main():
         model = build(lib)
         model.compile(optimizer=lib.optimizers.Adam(1e-2), loss="mse")
         model.fit(x_model, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
-        names = [f"{tag}_{stem}.h5"] + ([f"{tag}_{stem}.keras"] if tag == "keras3" else [])
+        # The archive first: Keras 3 drops the optimizer from the compile config it keeps
+        # once it has saved a legacy .h5 file.
+        names = ([f"{tag}_{stem}.keras"] if tag == "keras3" else []) + [f"{tag}_{stem}.h5"]
         for name in names:
             path = os.path.join(out, name)
             model.save(path)
@@ -101,6 +116,7 @@ def main():
                 "train": {"x": x_model.tolist(), "y": y.tolist(), "batch_size": 16},
                 # Keras's `model.layers` order, which pairs a file's weights with layers.
                 "keras_layers": [layer.name for layer in model.layers],
+                "frozen": [layer.name for layer in model.layers if not layer.trainable],
             }
             base = os.path.splitext(path)[0]
             with open(base + ".json", "w") as f:

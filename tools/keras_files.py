@@ -157,6 +157,8 @@ def run(K, path, record, folder):
         # draw a word): expected empty.
         "other_warnings": [m for m in messages if "optimizer" not in m.lower()],
         "predictions": {},
+        # The layers Keras reads as frozen (`trainable` false).
+        "frozen": [layer.name for layer in model.layers if not layer.trainable],
     }
     prediction = as_list(model.predict(feed(model, record["inputs"]), verbose=0))
     worst = 0.0

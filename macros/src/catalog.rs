@@ -20,7 +20,7 @@ pub const LAYERS: &[&str] = &[
 ];
 
 /// The options a statement takes after its layer: `loss = ...`, `weight = ...`, `name = "..."`.
-pub const OPTIONS: &[&str] = &["loss", "weight", "name"];
+pub const OPTIONS: &[&str] = &["loss", "weight", "name", "trainable"];
 
 /// The activations, with the runtime type implementing each.
 pub const ACTIVATIONS: &[(&str, &str)] = &[
@@ -130,7 +130,6 @@ pub const UNSUPPORTED_ARGUMENTS: &[&str] = &[
     "lora_rank",
     "lora_alpha",
     "dtype",
-    "trainable",
 ];
 
 /// The weight initializers, with the runtime variant of each.

@@ -486,13 +486,22 @@ impl<'a> Plan<'a> {
             };
             quote! { #name: #value }
         });
+        let frozen = self
+            .layers()
+            .filter(|(_, node)| !node.trainable)
+            .map(|(_, node)| &node.keras_name);
+        // A local the user's names can't reach.
+        let training = format_ident!("training", span = Span::mixed_site());
         quote! {
             fn with_seed(seed: ::core::primitive::u64) -> Self {
                 #[allow(unused_mut, unused_variables)]
                 let mut rng = ::densely::network::seeded_rng(seed);
+                #[allow(unused_mut)]
+                let mut #training = ::densely::training::TrainingState::default();
+                #(#training.set_trainable(#frozen, false);)*
                 Self {
                     #(#fields,)*
-                    #state: ::core::default::Default::default(),
+                    #state: #training,
                 }
             }
         }
@@ -694,10 +703,16 @@ impl<'a> Plan<'a> {
                     quote! { self.#name.forward(&[#(&workspace.#parts[..]),*], &mut workspace.#out, #width * samples); }
                 }
                 Kind::Op { .. } if node.kind.is_view() => quote! {},
-                Kind::Op { .. } => {
+                Kind::Op { kind, .. } => {
                     let parts = node.sources.iter().map(|&s| self.buffer(s, "out"));
                     let width = node.width();
-                    quote! { self.#name.forward(&[#(&workspace.#parts[..]),*], &mut workspace.#out, #width, samples, training); }
+                    let training = if kind.spec().frozen_infers {
+                        let (state, text) = (&self.state, &node.keras_name);
+                        quote! { training && self.#state.is_trainable(#text) }
+                    } else {
+                        quote! { training }
+                    };
+                    quote! { self.#name.forward(&[#(&workspace.#parts[..]),*], &mut workspace.#out, #width, samples, #training); }
                 }
                 Kind::Flatten => quote! {},
                 Kind::Input | Kind::Invalid => unreachable!("not a layer"),
@@ -977,6 +992,7 @@ impl<'a> Plan<'a> {
             quote! { ::densely::layers::Layer::visit_params_mut(&mut self.#name, &mut |param| visit(#text, param)); }
         });
         let names: Vec<&Ident> = weighted.iter().map(|(name, _)| *name).collect();
+        let texts: Vec<&String> = weighted.iter().map(|(_, text)| text).collect();
         // Locals the user's names can't reach: a layer may be called `visit` or `param`.
         let bound: Vec<Ident> = (0..names.len())
             .map(|i| format_ident!("layer_{}", i, span = Span::mixed_site()))
@@ -1018,7 +1034,7 @@ impl<'a> Plan<'a> {
                 let Self { #state: state, #(#names: #bound,)* .. } = self;
                 state.apply_gradients(&mut |visit| {
                     let _ = &visit;
-                    #(::densely::layers::Layer::visit_params_mut(#bound, &mut |param| visit(param));)*
+                    #(::densely::layers::Layer::visit_params_mut(#bound, &mut |param| visit(#texts, param));)*
                 })
             }
 

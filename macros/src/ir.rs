@@ -33,6 +33,8 @@ pub struct Node {
     pub sources: Vec<usize>,
     /// Its index in [`Model::outputs`], when it is an output.
     pub output: Option<usize>,
+    /// Whether its weights train (`trainable = false` freezes it).
+    pub trainable: bool,
 }
 
 /// What a node computes.
@@ -106,6 +108,7 @@ impl Node {
             shape: None,
             sources: Vec::new(),
             output: None,
+            trainable: true,
         }
     }
 

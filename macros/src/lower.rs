@@ -212,7 +212,10 @@ impl Lowering<'_> {
         let mut node = Node::new(decl.name.clone(), kind);
         node.shape = shape;
         node.sources = sources;
-        if let Some(value) = name_argument(&decl.call) {
+        if let Some(value) = layer_argument(&decl.call, "trainable") {
+            node.trainable = self.trainable(value);
+        }
+        if let Some(value) = layer_argument(&decl.call, "name") {
             if let Some(name) = self.keras_name(value) {
                 node.keras_name = name;
             }
@@ -284,7 +287,8 @@ impl Lowering<'_> {
         });
         let (positional, mut named) = split_args(args.map(|group| &group.args));
         // `name = "..."` among the arguments, as Keras writes it, is the node's (see `node`).
-        named.retain(|arg| arg.name != "name");
+        // So is `trainable = false`.
+        named.retain(|arg| arg.name != "name" && arg.name != "trainable");
         let kind = match name.as_str() {
             "Dense" => self.dense(call, &positional, &named),
             "Flatten" => {
@@ -941,6 +945,7 @@ impl Lowering<'_> {
                         node.keras_name = name;
                     }
                 }
+                "trainable" => node.trainable = self.trainable(&option.value),
                 other => self.ctxt.error_at(
                     &option.name,
                     format!(
@@ -977,6 +982,17 @@ impl Lowering<'_> {
             weight,
             weight_span,
         });
+    }
+
+    /// The value of `trainable = ...`: `true` or `false`.
+    fn trainable(&mut self, expr: &Expr) -> bool {
+        bool_value(expr).unwrap_or_else(|| {
+            self.ctxt.error_at(
+                expr,
+                "`trainable` takes `true` or `false`; `trainable = false` freezes the layer",
+            );
+            true
+        })
     }
 
     /// The value of `name = "..."`: any non-empty string, as Keras allows.
@@ -1016,13 +1032,14 @@ impl Lowering<'_> {
     }
 }
 
-/// The value of `name = ...` among a layer's arguments (`Dense(10, name = "out")`).
-fn name_argument(call: &LayerCall) -> Option<&Expr> {
+/// The value of `option = ...` among a layer's arguments, as Keras writes `name` and
+/// `trainable` (`Dense(10, name = "out")`).
+fn layer_argument<'c>(call: &'c LayerCall, option: &str) -> Option<&'c Expr> {
     if call.is_merge() {
         return None;
     }
     call.groups.first()?.args.iter().find_map(|arg| match arg {
-        Arg::Named(named) if named.name == "name" => Some(&named.value),
+        Arg::Named(named) if named.name == option => Some(&named.value),
         _ => None,
     })
 }

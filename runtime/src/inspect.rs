@@ -153,7 +153,8 @@ pub trait Inspect: Network {
 
     /// Keras's summary table as text, at Keras's default width.
     fn summary_string(&self) -> String {
-        Summary::of(self.graph()).to_string()
+        let frozen = self.training_state().frozen();
+        Summary::of(self.graph()).frozen(frozen).to_string()
     }
 
     /// Keras's `keras.utils.plot_model(model, to_file, ...)`: the model's graph drawn to

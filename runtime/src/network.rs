@@ -164,6 +164,58 @@ pub trait Network: Sized {
             .sum()
     }
 
+    /// Keras's `model.get_layer(layer).trainable = trainable`: freezes layer `layer` (its
+    /// weights stay as they are while the others train, and a BatchNormalization normalizes
+    /// with its moving statistics) or unfreezes it. As in Keras, the change takes effect at
+    /// the next `compile`: a compiled model is compiled again before it trains. An unknown
+    /// name is an error naming the layers.
+    ///
+    /// ```
+    /// use densely::prelude::*;
+    ///
+    /// model! {
+    ///     struct Net {
+    ///         input x: [4];
+    ///         base = Dense(8, relu);
+    ///         output head = Dense(1), loss = mse;
+    ///     }
+    /// }
+    ///
+    /// let mut model = Net::new();
+    /// model.set_trainable("base", false)?;
+    /// assert_eq!(model.trainable_count_params(), 9);
+    /// assert!(model.set_trainable("bas", false).is_err());
+    /// # Ok::<(), densely::Error>(())
+    /// ```
+    fn set_trainable(&mut self, layer: &str, trainable: bool) -> Result<()> {
+        let graph = self.graph();
+        let known = graph.layers().any(|node| node.name == layer);
+        if !known {
+            let names = graph.layers().map(|node| &node.name[..]);
+            return Err(Error::Model {
+                model: graph.name.to_string(),
+                reason: format!(
+                    "`{layer}` is no layer of the model.{}",
+                    crate::error::did_you_mean(layer, names)
+                ),
+            });
+        }
+        self.training_state_mut().set_trainable(layer, trainable);
+        Ok(())
+    }
+
+    /// The number of parameters the optimizer trains: those of the layers not frozen, but
+    /// for weights no optimizer trains.
+    fn trainable_count_params(&self) -> usize {
+        let state = self.training_state();
+        self.graph()
+            .nodes
+            .iter()
+            .filter(|node| state.is_trainable(&node.name))
+            .map(|node| node.params)
+            .sum()
+    }
+
     /// The number of parameters, trainable or not, as Keras's `count_params` counts them.
     fn count_params(&self) -> usize {
         self.graph().total_params() + self.graph().non_trainable_params()

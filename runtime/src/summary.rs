@@ -58,6 +58,7 @@ const BYTES_PER_PARAM: usize = 4;
 pub struct Summary<'g> {
     graph: &'g Graph,
     line_length: Option<usize>,
+    frozen: &'g [String],
 }
 
 impl<'g> Summary<'g> {
@@ -66,7 +67,15 @@ impl<'g> Summary<'g> {
         Summary {
             graph,
             line_length: None,
+            frozen: &[],
         }
+    }
+
+    /// The layers frozen (Keras's `trainable = False`), whose parameters count as
+    /// non-trainable.
+    pub fn frozen(mut self, frozen: &'g [String]) -> Self {
+        self.frozen = frozen;
+        self
     }
 
     /// Keras's `line_length`: the width of the table in characters (at least 40).
@@ -78,7 +87,7 @@ impl<'g> Summary<'g> {
 
 impl fmt::Display for Summary<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&render(self.graph, self.line_length))
+        f.write_str(&render(self.graph, self.line_length, self.frozen))
     }
 }
 
@@ -231,19 +240,20 @@ pub struct Row {
     pub sources: Vec<String>,
 }
 
-fn render(graph: &Graph, line_length: Option<usize>) -> String {
+fn render(graph: &Graph, line_length: Option<usize>, frozen: &[String]) -> String {
     let layout = KerasLayout::of(graph);
     let rows: Vec<Row> = layout
         .rows
         .iter()
         .map(|&index| {
             let node = &graph.nodes[index];
+            let trains = !frozen.iter().any(|f| *f == node.name);
             Row {
                 name: node.name.to_string(),
                 class_name: node.kind.keras_class_name().to_string(),
                 shape: node.shape.to_vec(),
-                params: node.params,
-                non_trainable: node.non_trainable_params(),
+                params: if trains { node.params } else { 0 },
+                non_trainable: node.non_trainable_params() + if trains { 0 } else { node.params },
                 sources: node
                     .sources
                     .iter()

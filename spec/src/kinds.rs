@@ -83,6 +83,9 @@ pub struct KindSpec {
     /// Whether it draws from a generator of its own while training (its state is saved with
     /// the model, as Dropout's is).
     pub random: bool,
+    /// Whether, frozen, it computes as in inference even while training (Keras's
+    /// BatchNormalization, which then normalizes with its moving statistics).
+    pub frozen_infers: bool,
     /// Keys of Keras's config that densely does not compute with: a file that sets one
     /// (to anything but `null`) is refused rather than computed wrong.
     pub unsupported: &'static [&'static str],
@@ -202,6 +205,7 @@ const fn merge(
         doc,
         weights: &[],
         random: false,
+        frozen_infers: false,
         unsupported: &[],
         shape: ShapeRule::AllSame,
     }
@@ -224,6 +228,7 @@ pub static KINDS: [KindSpec; 17] = [
         doc: "`x` above zero, `negative_slope * x` below",
         weights: &[],
         random: false,
+        frozen_infers: false,
         unsupported: &[],
         shape: ShapeRule::Same,
     },
@@ -252,6 +257,7 @@ pub static KINDS: [KindSpec; 17] = [
             "`x` above `threshold` (at most `max_value`), `negative_slope * (x - threshold)` below",
         weights: &[],
         random: false,
+        frozen_infers: false,
         unsupported: &[],
         shape: ShapeRule::Same,
     },
@@ -264,6 +270,7 @@ pub static KINDS: [KindSpec; 17] = [
         doc: "`x` above zero, `alpha * (exp(x) - 1)` below",
         weights: &[],
         random: false,
+        frozen_infers: false,
         unsupported: &[],
         shape: ShapeRule::Same,
     },
@@ -288,6 +295,7 @@ pub static KINDS: [KindSpec; 17] = [
             present_if: None,
         }],
         random: false,
+        frozen_infers: false,
         unsupported: &["alpha_regularizer", "alpha_constraint"],
         shape: ShapeRule::Same,
     },
@@ -306,6 +314,7 @@ pub static KINDS: [KindSpec; 17] = [
         doc: "the softmax along the last axis",
         weights: &[],
         random: false,
+        frozen_infers: false,
         unsupported: &[],
         shape: ShapeRule::Same,
     },
@@ -344,6 +353,7 @@ pub static KINDS: [KindSpec; 17] = [
             },
         ],
         random: false,
+        frozen_infers: false,
         unsupported: &[
             "beta_regularizer",
             "gamma_regularizer",
@@ -403,6 +413,7 @@ pub static KINDS: [KindSpec; 17] = [
             },
         ],
         random: false,
+        frozen_infers: true,
         unsupported: &[
             "beta_regularizer",
             "gamma_regularizer",
@@ -433,6 +444,7 @@ pub static KINDS: [KindSpec; 17] = [
         doc: "`x * scale + offset`",
         weights: &[],
         random: false,
+        frozen_infers: false,
         unsupported: &[],
         shape: ShapeRule::Same,
     },
@@ -451,6 +463,7 @@ pub static KINDS: [KindSpec; 17] = [
         doc: "each sample under another shape",
         weights: &[],
         random: false,
+        frozen_infers: false,
         unsupported: &[],
         shape: ShapeRule::Reshape,
     },
@@ -469,6 +482,7 @@ pub static KINDS: [KindSpec; 17] = [
         doc: "`x` plus normal noise of deviation `stddev` while training, `x` otherwise",
         weights: &[],
         random: true,
+        frozen_infers: false,
         unsupported: &[],
         shape: ShapeRule::Same,
     },
@@ -487,6 +501,7 @@ pub static KINDS: [KindSpec; 17] = [
         doc: "`x` times normal noise of mean 1 and deviation `sqrt(rate / (1 - rate))` while training, `x` otherwise",
         weights: &[],
         random: true,
+        frozen_infers: false,
         unsupported: &[],
         shape: ShapeRule::Same,
     },
@@ -505,6 +520,7 @@ pub static KINDS: [KindSpec; 17] = [
         doc: "drops `rate` of its inputs to SELU's negative saturation while training, then rescales so that mean and variance are kept; `x` otherwise",
         weights: &[],
         random: true,
+        frozen_infers: false,
         unsupported: &["noise_shape"],
         shape: ShapeRule::Same,
     },

@@ -131,3 +131,29 @@ pub fn noisy() -> densely::dynamic::Sequential {
         .add(dense(2).named("value"))
         .loss("mse")
 }
+
+model! {
+    /// A frozen base (a Dense layer and a BatchNormalization) under a head that trains.
+    pub struct Transfer {
+        input features: [6];
+        base = Dense(8, relu), trainable = false;
+        steadied = BatchNormalization(trainable = false);
+        head = Dense(4, relu);
+        output value = Dense(2), loss = mse;
+    }
+}
+
+/// [`Transfer`], built at run time.
+pub fn transfer() -> densely::dynamic::Sequential {
+    densely::dynamic::Sequential::new("Transfer")
+        .input("features", &[6])
+        .add(dense(8).activation("relu").named("base").trainable(false))
+        .add(
+            layer("BatchNormalization")
+                .named("steadied")
+                .trainable(false),
+        )
+        .add(dense(4).activation("relu").named("head"))
+        .add(dense(2).named("value"))
+        .loss("mse")
+}

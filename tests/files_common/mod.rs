@@ -16,7 +16,7 @@ mod common;
 /// calls them dense_2 and dense_3).
 pub use common::book::{built, WideAndDeep};
 pub use common::scratch;
-pub use common::toolbox::{Noisy, Toolbox};
+pub use common::toolbox::{Noisy, Toolbox, Transfer};
 
 model! {
     /// The small MLP of the Keras fixtures (Keras calls its layers dense and dense_1).

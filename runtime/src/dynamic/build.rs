@@ -24,6 +24,8 @@ pub struct Layer {
     name: Option<String>,
     /// Arguments given by name with [`Layer::with`].
     given: Vec<(String, Value)>,
+    /// Keras's `trainable`.
+    trainable: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -112,6 +114,7 @@ impl Layer {
             kind,
             name: None,
             given: Vec::new(),
+            trainable: true,
         }
     }
 
@@ -126,6 +129,14 @@ impl Layer {
     /// `dense`, `dense_1`, ...
     pub fn named(mut self, name: &str) -> Self {
         self.name = Some(name.into());
+        self
+    }
+
+    /// Keras's `trainable=`: `false` freezes the layer, whose weights then stay as they are
+    /// while the others train ([`Network::set_trainable`](crate::Network::set_trainable)
+    /// changes it on a built model).
+    pub fn trainable(mut self, trainable: bool) -> Self {
+        self.trainable = trainable;
         self
     }
 
@@ -292,7 +303,18 @@ impl Functional {
     /// The model, its weights drawn from a generator seeded by `seed`: the weights a
     /// `model!` declaration of the same architecture draws from that seed.
     pub fn build_with_seed(&self, seed: u64) -> Result<DynamicModel> {
-        Ok(DynamicModel::from_graph(self.graph()?, seed))
+        let graph = self.graph()?;
+        let frozen: Vec<String> = (self.nodes.iter().zip(graph.nodes.iter()))
+            .filter(
+                |(pending, _)| matches!(pending, Pending::Layer { layer, .. } if !layer.trainable),
+            )
+            .map(|(_, node)| node.name.to_string())
+            .collect();
+        let mut model = DynamicModel::from_graph(graph, seed);
+        for name in &frozen {
+            crate::network::Network::training_state_mut(&mut model).set_trainable(name, false);
+        }
+        Ok(model)
     }
 
     /// The checked graph.

@@ -249,7 +249,9 @@ impl Network for DynamicModel {
     }
 
     fn forward(&mut self, workspace: &mut DynWorkspace, samples: usize, training: bool) {
-        workspace.forward(&mut self.layers, samples, training);
+        let (graph, state) = (&self.graph, &self.state);
+        let trains = |index: usize| state.is_trainable(&graph.nodes[index].name);
+        workspace.forward(&mut self.layers, samples, training, &trains);
     }
 
     fn losses(
@@ -302,12 +304,20 @@ impl Network for DynamicModel {
     }
 
     fn apply_gradients(&mut self) -> Result<(), crate::error::NonFinite> {
-        let DynamicModel { state, layers, .. } = self;
+        let DynamicModel {
+            state,
+            layers,
+            graph,
+            ..
+        } = self;
         state.apply_gradients(&mut |visit| {
-            for layer in layers.iter_mut() {
+            for (node, layer) in graph.nodes.iter().zip(layers.iter_mut()) {
+                let name = &node.name;
                 match layer {
-                    NodeLayer::Dense(core, _) => core.visit_params_mut(&mut |param| visit(param)),
-                    NodeLayer::Op(op) => op.visit_params_mut(&mut |param| visit(param)),
+                    NodeLayer::Dense(core, _) => {
+                        core.visit_params_mut(&mut |param| visit(name, param))
+                    }
+                    NodeLayer::Op(op) => op.visit_params_mut(&mut |param| visit(name, param)),
                     _ => {}
                 }
             }

@@ -124,7 +124,15 @@ impl DynWorkspace {
         }
     }
 
-    pub(crate) fn forward(&mut self, layers: &mut [NodeLayer], samples: usize, training: bool) {
+    /// The forward pass; `trains(node)` says whether a node's layer is trainable (a frozen
+    /// BatchNormalization computes as in inference).
+    pub(crate) fn forward(
+        &mut self,
+        layers: &mut [NodeLayer],
+        samples: usize,
+        training: bool,
+        trains: &dyn Fn(usize) -> bool,
+    ) {
         self.reserve(samples);
         let plan = Arc::clone(&self.plan);
         for (index, layer) in layers.iter_mut().enumerate() {
@@ -139,7 +147,8 @@ impl DynWorkspace {
                         buffers: head,
                         owners: &plan.source_owners[index],
                     };
-                    op.forward(&x, &mut tail[0], width, samples, training);
+                    let infers = op.kind().spec().frozen_infers && !trains(index);
+                    op.forward(&x, &mut tail[0], width, samples, training && !infers);
                 }
                 NodeLayer::Dense(core, kind) => {
                     let (x, y) = read_write(&mut self.out, source(0), index);

@@ -254,7 +254,8 @@ const KERAS_VERSION: &str = "3.15.1";
 pub(crate) fn write<N: Network>(model: &N, path: &Path, options: &SaveOptions) -> Result<()> {
     let graph = model.graph();
     let sequential = graph.is_sequential();
-    let model_config = keras_config::model_config(graph, ArgNames::Keras3);
+    let model_config =
+        keras_config::model_config(graph, ArgNames::Keras3, model.training_state().frozen());
     let mut config = json!({
         "module": if sequential { "keras" } else { "keras.src.models.functional" },
         "class_name": model_config["class_name"],

@@ -122,10 +122,10 @@ fn arg_value(value: &Value) -> Option<spec::Value> {
 
 /// One layer's `config`, as Keras 2 writes it (with Keras 3's argument names, for
 /// `names` [`ArgNames::Keras3`]).
-fn layer_config(name: &str, kind: &NodeKind, names: ArgNames) -> Value {
+fn layer_config(name: &str, kind: &NodeKind, names: ArgNames, trainable: bool) -> Value {
     let mut config = Map::new();
     config.insert("name".into(), json!(name));
-    config.insert("trainable".into(), json!(true));
+    config.insert("trainable".into(), json!(trainable));
     config.insert("dtype".into(), json!("float32"));
     match *kind {
         NodeKind::Input => {}
@@ -201,7 +201,9 @@ fn input_layer(name: &str, shape: &[usize]) -> Value {
 }
 
 /// Keras's `model_config` for `graph`, in Keras 2's layout.
-pub(crate) fn model_config(graph: &Graph, names: ArgNames) -> Value {
+/// Keras's `model_config` of `graph`, the layers named in `frozen` not trainable.
+pub(crate) fn model_config(graph: &Graph, names: ArgNames, frozen: &[String]) -> Value {
+    let trainable = |name: &str| !frozen.iter().any(|f| f == name);
     let name = snake_case(&graph.name);
     if graph.is_sequential() {
         let input = &graph.nodes[0];
@@ -209,7 +211,7 @@ pub(crate) fn model_config(graph: &Graph, names: ArgNames) -> Value {
         layers.extend(graph.layers().map(|node| {
             json!({
                 "class_name": node.kind.keras_class_name(),
-                "config": layer_config(&node.name, &node.kind, names),
+                "config": layer_config(&node.name, &node.kind, names, trainable(&node.name)),
             })
         }));
         return json!({
@@ -234,7 +236,7 @@ pub(crate) fn model_config(graph: &Graph, names: ArgNames) -> Value {
                 .collect();
             json!({
                 "class_name": node.kind.keras_class_name(),
-                "config": layer_config(&node.name, &node.kind, names),
+                "config": layer_config(&node.name, &node.kind, names, trainable(&node.name)),
                 "name": node.name,
                 "inbound_nodes": [sources],
             })
@@ -405,6 +407,8 @@ pub struct LayerSpec {
     pub sources: Vec<usize>,
     /// The shape of one sample of its output.
     pub shape: Vec<usize>,
+    /// Whether its weights train (Keras's `trainable`).
+    pub trainable: bool,
 }
 
 /// The layer kinds a Keras file may use here.
@@ -504,10 +508,14 @@ impl Architecture {
             .collect()
     }
 
-    /// Whether the optimizer trains each weight of layer `name`, in Keras's order
-    /// (BatchNormalization's moving statistics it doesn't); every weight of the other kinds.
+    /// Whether the optimizer trains weight `weight` of layer `name`, in Keras's order: not
+    /// of a frozen layer, nor BatchNormalization's moving statistics.
     pub fn trains(&self, name: &str, weight: usize) -> bool {
-        match self.layer(name).map(|layer| &layer.kind) {
+        let layer = self.layer(name);
+        if layer.is_some_and(|layer| !layer.trainable) {
+            return false;
+        }
+        match layer.map(|layer| &layer.kind) {
             Some(LayerKind::Op { kind, args }) => kind
                 .spec()
                 .present_weights(args)
@@ -686,6 +694,7 @@ struct RawLayer {
     sources: Vec<String>,
     /// The `axis` of a Concatenate (Keras counts the batch axis as 0).
     axis: i64,
+    trainable: bool,
 }
 
 fn raw_layer(layer: &Value, functional: bool, position: usize) -> Parse<RawLayer> {
@@ -780,12 +789,19 @@ fn raw_layer(layer: &Value, functional: bool, position: usize) -> Parse<RawLayer
             }
         }
     }
+    let trainable = match config.get("trainable") {
+        None => true,
+        Some(value) => value
+            .as_bool()
+            .ok_or_else(|| format!("layer `{name}`: trainable is {value}"))?,
+    };
     Ok(RawLayer {
         name,
         kind,
         input_shape,
         sources,
         axis,
+        trainable,
     })
 }
 
@@ -878,6 +894,7 @@ fn sequential(name: String, config: &Value, layers: &[Value]) -> Parse<Architect
                 input_shape: Some(shape),
                 sources: Vec::new(),
                 axis: -1,
+                trainable: true,
             },
         );
     }
@@ -979,6 +996,7 @@ fn build(
             kind: layer.kind,
             sources: srcs,
             shape,
+            trainable: layer.trainable,
         });
     }
     let inputs: Vec<usize> = inputs.iter().map(|&i| position[i]).collect();

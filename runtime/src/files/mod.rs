@@ -715,6 +715,22 @@ fn apply_weights<N: Network>(
     Ok(mapping)
 }
 
+/// Freezes the model's layers the file says don't train (Keras's `trainable = False`), and
+/// unfreezes the others.
+fn train_as_filed<N: Network>(
+    model: &mut N,
+    file: &Contents,
+    mapping: &Mapping,
+    architecture: &Architecture,
+) {
+    let names: Vec<String> = model_layers(model).into_iter().map(|l| l.name).collect();
+    for (name, &file_index) in names.iter().zip(&mapping.layers) {
+        let filed = &file.layers[file_index].name;
+        let trainable = architecture.layer(filed).is_none_or(|l| l.trainable);
+        model.training_state_mut().set_trainable(name, trainable);
+    }
+}
+
 /// Restores the optimizer's iteration count and slots from the file.
 ///
 /// `trainable` says, for each of the model's weights in its own order, whether the optimizer
@@ -842,6 +858,7 @@ pub(crate) fn restore_from<N: Network>(model: &mut N, path: &Path, file: &Conten
         Some(config) => {
             let architecture =
                 keras_config::parse_model_config(config).map_err(|e| format_error(path, e))?;
+            train_as_filed(model, file, &mapping, &architecture);
             training_spec(path, file, &architecture.output_names())?
         }
         None => {
@@ -860,7 +877,10 @@ pub(crate) fn restore_from<N: Network>(model: &mut N, path: &Path, file: &Conten
     };
     if let (Some(optimizer), Some(training)) = (optimizer, training) {
         let mut trainable = Vec::new();
-        model.visit_params(&mut |_, param| trainable.push(param.trainable));
+        let state = model.training_state();
+        model.visit_params(&mut |layer, param| {
+            trainable.push(param.trainable && state.is_trainable(layer))
+        });
         let state = model.training_state_mut();
         state.compile(optimizer, training.metrics);
         let optimizer = state
@@ -981,8 +1001,9 @@ fn optimizer_state(
 /// own order: the order of the optimizer's slots.
 pub(crate) fn trainable_weight_names<N: Network>(model: &N) -> Vec<String> {
     let mut names = Vec::new();
+    let state = model.training_state();
     model.visit_params(&mut |layer, param| {
-        if param.trainable {
+        if param.trainable && state.is_trainable(layer) {
             names.push(file_weight_name(layer, param.name));
         }
     });
@@ -1230,8 +1251,12 @@ fn saved_model<'m, N: Network>(
         // tf-keras's argument names, which Keras 3 reads too (it warns that LeakyReLU's
         // `alpha` is now `negative_slope`, as it does for tf-keras's own files): an `.h5`
         // file of either flavor loads in both.
-        model_config: keras_config::model_config(model.graph(), keras_config::ArgNames::Keras2)
-            .to_string(),
+        model_config: keras_config::model_config(
+            model.graph(),
+            keras_config::ArgNames::Keras2,
+            model.training_state().frozen(),
+        )
+        .to_string(),
         training_config,
         layers,
         trainable,
