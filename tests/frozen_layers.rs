@@ -264,3 +264,48 @@ fn keras_files_with_frozen_layers_load_frozen_and_train_on() {
         assert_eq!(after, before, "{file}");
     }
 }
+
+model! {
+    /// The Functional model `transfer` of `keras3_transfer.keras` (Keras 3.15.1).
+    pub struct TransferPrinted {
+        input features: [6];
+        base = Dense(8, relu)(features), trainable = false;
+        steadied = BatchNormalization()(base), trainable = false;
+        head = Dense(4, relu)(steadied);
+        output value = Dense(2)(head), loss = mse;
+    }
+}
+
+/// The declaration printed for a file with frozen layers freezes them, as the file does,
+/// and compiles (above) into a struct that loads the file.
+#[test]
+fn printed_declarations_freeze_what_the_file_froze() {
+    let printed =
+        densely::files::declaration_as(keras_fixture("keras3_transfer.keras"), "Transfer").unwrap();
+    assert_eq!(
+        printed,
+        "model! {
+    /// The Functional model `transfer` of `keras3_transfer.keras` (Keras 3.15.1).
+    pub struct Transfer {
+        input features: [6];
+        base = Dense(8, relu)(features), trainable = false;
+        steadied = BatchNormalization()(base), trainable = false;
+        head = Dense(4, relu)(steadied);
+        output value = Dense(2)(head), loss = mse;
+    }
+}
+"
+    );
+    let loaded = TransferPrinted::load(keras_fixture("keras3_transfer.keras")).unwrap();
+    assert_eq!(loaded.training_state().frozen(), ["base", "steadied"]);
+    assert_eq!(
+        TransferPrinted::new().training_state().frozen(),
+        ["base", "steadied"]
+    );
+    let model = transfer().build().unwrap();
+    let text = densely::files::declaration_of(&model, "Transfer").unwrap();
+    assert!(
+        text.contains("        base = Dense(8, relu), trainable = false;\n"),
+        "{text}"
+    );
+}

@@ -54,7 +54,8 @@ pub fn declaration_as(path: impl AsRef<Path>, struct_name: &str) -> Result<Strin
 pub fn declaration_of<N: Network>(model: &N, struct_name: &str) -> Result<String> {
     let graph = model.graph();
     let about = format!("The model `{}`, built at run time.", graph.name);
-    write_declaration(graph, struct_name, &about).map_err(|reason| Error::Model {
+    let frozen = model.training_state().frozen();
+    write_declaration(graph, struct_name, &about, frozen).map_err(|reason| Error::Model {
         model: graph.name.to_string(),
         reason,
     })
@@ -81,7 +82,11 @@ fn declare(path: &Path, struct_name: Option<&str>) -> Result<String> {
             Error::Model { reason, .. } => format_error(path, reason),
             other => other,
         })?;
-    write_declaration(&graph, &name, &about).map_err(|e| format_error(path, e))
+    let frozen: Vec<String> = (architecture.layers.iter())
+        .filter(|layer| !layer.trainable)
+        .map(|layer| layer.name.clone())
+        .collect();
+    write_declaration(&graph, &name, &about, &frozen).map_err(|e| format_error(path, e))
 }
 
 /// Rust's keywords, which can't name a layer.
@@ -211,10 +216,12 @@ fn float(value: f32) -> String {
     }
 }
 
+/// The declaration of `graph`, the layers named in `frozen` with `trainable = false`.
 fn write_declaration(
     graph: &Graph,
     name: &str,
     about: &str,
+    frozen: &[String],
 ) -> std::result::Result<String, String> {
     let nodes = &graph.nodes;
     let idents: Vec<String> = unique_identifiers(nodes.iter().map(|n| &n.name[..]));
@@ -222,13 +229,18 @@ fn write_declaration(
     let mut body = String::new();
     // Inputs first, in the model's input order, then the layers in topological order.
     // A Keras name that isn't the identifier is kept with `name = "..."`.
+    // The options after a statement: a Keras name that isn't the identifier, and a freeze.
     let keras_name = |index: usize| {
         let name = &nodes[index].name;
-        if *name == idents[index] {
+        let mut options = if *name == idents[index] {
             String::new()
         } else {
             format!(", name = {name:?}")
+        };
+        if frozen.iter().any(|f| f == name) {
+            options.push_str(", trainable = false");
         }
+        options
     };
     for (index, node) in nodes.iter().enumerate() {
         if node.kind != NodeKind::Input {
