@@ -6,7 +6,7 @@
 mod common;
 
 use common::toolbox::{transfer, Transfer};
-use common::{rng, uniform, weight_bits};
+use common::{keras_fixture, rng, rows, uniform, weight_bits};
 use densely::dynamic::{dense, Functional, Sequential};
 use densely::prelude::*;
 use densely::DynamicModel;
@@ -190,22 +190,6 @@ fn files_keep_the_frozen_layers_and_training_resumes_to_the_bit() {
             .unwrap();
         assert_eq!(weight_bits(&declared), weight_bits(&whole), "{file}");
     }
-}
-
-fn keras_fixture(name: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/keras")
-        .join(name)
-}
-
-fn rows(value: &serde_json::Value) -> Vec<f32> {
-    value
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|row| row.as_array().unwrap())
-        .map(|v| v.as_f64().unwrap() as f32)
-        .collect()
 }
 
 /// Keras's files of a model with frozen layers (`tools/keras_described_layers.py`) load

@@ -6,9 +6,7 @@
 mod common;
 
 use common::toolbox::{built, Toolbox};
-use common::{check_gradients, check_gradients_of, rng, uniform, weight_bits};
-use std::path::{Path, PathBuf};
-
+use common::{check_gradients, check_gradients_of, keras_fixture, rng, rows, uniform, weight_bits};
 use densely::dynamic::{dense, layer, Functional};
 use densely::network::TargetsOf;
 use densely::prelude::*;
@@ -95,25 +93,9 @@ const KERAS_FILES: [&str; 3] = [
     "keras2_toolbox.h5",
 ];
 
-fn keras_fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/keras")
-        .join(name)
-}
-
 fn record(file: &str) -> serde_json::Value {
     let path = keras_fixture(file).with_extension("json");
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-fn rows(value: &serde_json::Value) -> Vec<f32> {
-    value
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|row| row.as_array().unwrap())
-        .map(|v| v.as_f64().unwrap() as f32)
-        .collect()
 }
 
 fn assert_close(actual: &[f32], expected: &[f32], what: &str) {

@@ -5,7 +5,7 @@
 mod common;
 
 use common::toolbox::{noisy, Noisy};
-use common::{check_gradients_of, rng, uniform, weight_bits};
+use common::{check_gradients_of, keras_fixture, rng, rows, uniform, weight_bits};
 use densely::dynamic::{dense, Sequential};
 use densely::layers::GeneratorState;
 use densely::prelude::*;
@@ -219,22 +219,6 @@ fn training_resumes_bit_for_bit_with_the_same_noise() {
             .unwrap();
         assert_eq!(weight_bits(&loaded), weight_bits(&whole), "{file}");
     }
-}
-
-fn keras_fixture(name: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/keras")
-        .join(name)
-}
-
-fn rows(value: &serde_json::Value) -> Vec<f32> {
-    value
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|row| row.as_array().unwrap())
-        .map(|v| v.as_f64().unwrap() as f32)
-        .collect()
 }
 
 /// The files real Keras wrote of [`Noisy`] (`tools/keras_described_layers.py`) predict what

@@ -35,6 +35,24 @@ pub fn files_in(dir: &Path) -> Vec<String> {
     files
 }
 
+/// A file of `tests/fixtures/keras`, written by real Keras with a script of `tools/`.
+pub fn keras_fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/keras")
+        .join(name)
+}
+
+/// A JSON record's rows (`[[1.0, 2.0], ...]`), flattened.
+pub fn rows(value: &serde_json::Value) -> Vec<f32> {
+    value
+        .as_array()
+        .expect("rows")
+        .iter()
+        .flat_map(|row| row.as_array().expect("a row"))
+        .map(|v| v.as_f64().expect("a number") as f32)
+        .collect()
+}
+
 /// A generator for test data.
 pub fn rng(seed: u64) -> StdRng {
     StdRng::seed_from_u64(seed)
