@@ -401,3 +401,32 @@ fn batch_normalization_moves_its_statistics_while_training_only() {
         16
     );
 }
+
+/// `plot_model` draws every described kind as Keras labels it: the name, the class, and
+/// the shapes in and out; a merge reads each of its sources.
+#[test]
+fn plots_show_every_described_kind_as_keras_labels_it() {
+    use densely::plot::model_to_dot;
+    let options = PlotOptions::default().show_shapes(true);
+    let dot = model_to_dot(Toolbox::GRAPH, options.clone());
+    for label in [
+        "<b>grid</b> (Reshape)",
+        "<b>sloped</b> (PReLU)",
+        "<b>steadied</b> (BatchNormalization)",
+        "<b>low</b> (Minimum)",
+        "Output shape: <b>(None, 3, 4)</b>",
+    ] {
+        assert!(dot.contains(label), "{label} missing from\n{dot}");
+    }
+    for edge in [
+        "\"high\" -> \"low\"",
+        "\"product\" -> \"low\"",
+        "\"leaky\" -> \"low\"",
+    ] {
+        assert!(dot.contains(edge), "{edge} missing from\n{dot}");
+    }
+    let runtime = built().build().unwrap();
+    let path = common::scratch("layers-described-plot").join("toolbox.dot");
+    runtime.plot_model(&path, options).unwrap();
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), dot);
+}
