@@ -408,7 +408,7 @@ fn batch_normalization_moves_its_statistics_while_training_only() {
 fn plots_show_every_described_kind_as_keras_labels_it() {
     use densely::plot::model_to_dot;
     let options = PlotOptions::default().show_shapes(true);
-    let dot = model_to_dot(Toolbox::GRAPH, options.clone());
+    let dot = model_to_dot(Toolbox::GRAPH, options);
     for label in [
         "<b>grid</b> (Reshape)",
         "<b>sloped</b> (PReLU)",
