@@ -6,7 +6,7 @@
 mod common;
 
 use common::toolbox::{transfer, Transfer};
-use common::{keras_fixture, rng, rows, uniform, weight_bits};
+use common::{flat, keras_fixture, keras_record, rng, uniform, weight_bits};
 use densely::dynamic::{dense, Functional, Sequential};
 use densely::prelude::*;
 use densely::DynamicModel;
@@ -203,10 +203,9 @@ fn keras_files_with_frozen_layers_load_frozen_and_train_on() {
         "keras3_transfer.h5",
         "keras2_transfer.h5",
     ] {
-        let text = std::fs::read_to_string(keras_fixture(file).with_extension("json")).unwrap();
-        let record: serde_json::Value = serde_json::from_str(&text).unwrap();
-        let x = Batch::<Shape1<6>>::from_vec(rows(&record["inputs"]["features"])).unwrap();
-        let expected = rows(&record["outputs"]["value"]);
+        let record = keras_record(file);
+        let x = Batch::<Shape1<6>>::from_vec(flat(&record["inputs"]["features"])).unwrap();
+        let expected = flat(&record["outputs"]["value"]);
         let mut loaded = densely::load_model(keras_fixture(file)).unwrap();
         assert_eq!(
             loaded.training_state().frozen(),
@@ -236,8 +235,8 @@ fn keras_files_with_frozen_layers_load_frozen_and_train_on() {
             layer_bits(&declared, "base"),
             layer_bits(&declared, "steadied"),
         );
-        let train_x = Batch::<Shape1<6>>::from_vec(rows(&record["train"]["x"])).unwrap();
-        let train_y = Batch::<Shape1<2>>::from_vec(rows(&record["train"]["y"])).unwrap();
+        let train_x = Batch::<Shape1<6>>::from_vec(flat(&record["train"]["x"])).unwrap();
+        let train_y = Batch::<Shape1<2>>::from_vec(flat(&record["train"]["y"])).unwrap();
         declared
             .fit(&train_x, &train_y, options().epochs(1))
             .unwrap();

@@ -6,7 +6,10 @@
 mod common;
 
 use common::toolbox::{built, Toolbox};
-use common::{check_gradients, check_gradients_of, keras_fixture, rng, rows, uniform, weight_bits};
+use common::{
+    check_gradients, check_gradients_of, flat, keras_fixture, keras_record, rng, training_loss,
+    uniform, weight_bits,
+};
 use densely::dynamic::{dense, layer, Functional};
 use densely::network::TargetsOf;
 use densely::prelude::*;
@@ -93,11 +96,6 @@ const KERAS_FILES: [&str; 3] = [
     "keras2_toolbox.h5",
 ];
 
-fn record(file: &str) -> serde_json::Value {
-    let path = keras_fixture(file).with_extension("json");
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
 fn assert_close(actual: &[f32], expected: &[f32], what: &str) {
     assert_eq!(actual.len(), expected.len(), "{what}");
     for (i, (a, e)) in actual.iter().zip(expected).enumerate() {
@@ -108,9 +106,9 @@ fn assert_close(actual: &[f32], expected: &[f32], what: &str) {
 #[test]
 fn keras_files_of_every_described_kind_predict_what_keras_predicted() {
     for file in KERAS_FILES {
-        let record = record(file);
-        let x = Batch::<Shape1<12>>::from_vec(rows(&record["inputs"]["features"])).unwrap();
-        let expected = rows(&record["outputs"]["value"]);
+        let record = keras_record(file);
+        let x = Batch::<Shape1<12>>::from_vec(flat(&record["inputs"]["features"])).unwrap();
+        let expected = flat(&record["outputs"]["value"]);
         let mut loaded = densely::load_model(keras_fixture(file)).unwrap();
         let predicted = loaded.predict(&x).unwrap();
         assert_close(predicted[0].values(), &expected, file);
@@ -193,13 +191,13 @@ fn the_printed_declaration_of_a_keras_file_compiles_and_loads_it() {
             "of `keras3_toolbox.keras` (Keras 3.15.1)"
         )
     );
-    let record = record("keras2_toolbox.h5");
-    let x = Batch::<Shape1<12>>::from_vec(rows(&record["inputs"]["features"])).unwrap();
+    let record = keras_record("keras2_toolbox.h5");
+    let x = Batch::<Shape1<12>>::from_vec(flat(&record["inputs"]["features"])).unwrap();
     let mut model = ToolboxPrinted::load(keras_fixture("keras2_toolbox.h5")).unwrap();
     let predicted = model.predict(&x).unwrap();
     assert_close(
         predicted.as_slice(),
-        &rows(&record["outputs"]["value"]),
+        &flat(&record["outputs"]["value"]),
         "printed",
     );
 }
@@ -310,7 +308,7 @@ fn names(value: Option<&hdf5_pure::AttrValue>) -> Vec<String> {
 /// otherwise take each other's weights.
 #[test]
 fn h5_files_list_the_layers_in_keras_s_order() {
-    let keras_order = record("keras2_toolbox.h5")["keras_layers"]
+    let keras_order = keras_record("keras2_toolbox.h5")["keras_layers"]
         .as_array()
         .unwrap()
         .iter()
@@ -327,24 +325,6 @@ fn h5_files_list_the_layers_in_keras_s_order() {
     assert_eq!(names(attrs.get("layer_names")), keras_order);
 }
 
-/// The loss of one training forward pass (BatchNormalization on the batch's statistics),
-/// and its gradients.
-fn training_loss(model: &mut DynamicModel, x: &Batch<Shape1<12>>, y: &Batch<Shape1<2>>) -> f64 {
-    use densely::network::InputsOf;
-    let samples = x.len();
-    let rows: Vec<usize> = (0..samples).collect();
-    let mut workspace = model.new_workspace();
-    let inputs = InputsOf::<DynamicModel>::into_inputs(x);
-    DynamicModel::stage_inputs(&mut workspace, inputs, &rows).unwrap();
-    let targets = TargetsOf::<DynamicModel>::into_targets(y);
-    DynamicModel::stage_targets(&mut workspace, targets, &rows).unwrap();
-    model.forward(&mut workspace, samples, true);
-    let mut losses = [0.0];
-    let none = densely::weights::BatchWeights::NONE;
-    model.backward(&mut workspace, samples, &none, &mut losses);
-    losses[0]
-}
-
 /// In training mode BatchNormalization normalizes with the batch's statistics, whose
 /// gradient flows back through every sample: it matches finite differences too.
 #[test]
@@ -353,7 +333,10 @@ fn training_mode_gradients_match_finite_differences() {
     let mut model = built().build_with_seed(11).unwrap();
     slopes(&mut model);
     // Maximum, minimum and the ReLUs put kinks everywhere: a step may cross one.
-    check_gradients_of(&mut model, 8, 5, |model| training_loss(model, &x, &y));
+    check_gradients_of(&mut model, 8, 5, |model| {
+        let targets = TargetsOf::<DynamicModel>::into_targets(&y);
+        training_loss(model, &x, targets)
+    });
 }
 
 /// BatchNormalization normalizes with the batch's statistics while training, moving its

@@ -5,7 +5,9 @@
 mod common;
 
 use common::toolbox::{noisy, Noisy};
-use common::{check_gradients_of, keras_fixture, rng, rows, uniform, weight_bits};
+use common::{
+    check_gradients_of, flat, keras_fixture, keras_record, rng, training_loss, uniform, weight_bits,
+};
 use densely::dynamic::{dense, Sequential};
 use densely::layers::GeneratorState;
 use densely::prelude::*;
@@ -86,43 +88,20 @@ fn inference_is_the_identity() {
     assert_eq!(predicted.as_slice(), plain.predict(&x).unwrap()[0].values());
 }
 
-/// The loss of one training forward pass (noise drawn) from the generators' states `at`,
-/// and its gradients.
+/// The loss of one training pass from the generators' states `at`: the same noise each
+/// time.
 fn loss_from(
     model: &mut DynamicModel,
     at: &[(String, GeneratorState)],
     x: &Batch<Shape1<6>>,
     y: &Batch<Shape1<2>>,
 ) -> f64 {
-    use densely::network::{InputsOf, TargetsOf};
     model.visit_generators_mut(&mut |layer, g| {
         let state = at.iter().find(|(name, _)| name == layer).unwrap().1;
         g.set_state(state);
     });
-    let samples = x.len();
-    let rows: Vec<usize> = (0..samples).collect();
-    let mut workspace = model.new_workspace();
-    DynamicModel::stage_inputs(
-        &mut workspace,
-        InputsOf::<DynamicModel>::into_inputs(x),
-        &rows,
-    )
-    .unwrap();
-    DynamicModel::stage_targets(
-        &mut workspace,
-        TargetsOf::<DynamicModel>::into_targets(y),
-        &rows,
-    )
-    .unwrap();
-    model.forward(&mut workspace, samples, true);
-    let mut losses = [0.0];
-    model.backward(
-        &mut workspace,
-        samples,
-        &densely::weights::BatchWeights::NONE,
-        &mut losses,
-    );
-    losses[0]
+    let targets = densely::network::TargetsOf::<DynamicModel>::into_targets(y);
+    training_loss(model, x, targets)
 }
 
 /// With the noise held fixed, the gradients through the noise layers match finite
@@ -226,10 +205,9 @@ fn training_resumes_bit_for_bit_with_the_same_noise() {
 #[test]
 fn keras_files_with_noise_layers_predict_what_keras_predicted() {
     for file in ["keras3_noisy.keras", "keras3_noisy.h5", "keras2_noisy.h5"] {
-        let text = std::fs::read_to_string(keras_fixture(file).with_extension("json")).unwrap();
-        let record: serde_json::Value = serde_json::from_str(&text).unwrap();
-        let x = Batch::<Shape1<6>>::from_vec(rows(&record["inputs"]["features"])).unwrap();
-        let expected = rows(&record["outputs"]["value"]);
+        let record = keras_record(file);
+        let x = Batch::<Shape1<6>>::from_vec(flat(&record["inputs"]["features"])).unwrap();
+        let expected = flat(&record["outputs"]["value"]);
         let mut loaded = densely::load_model(keras_fixture(file)).unwrap();
         let mut declared = Noisy::load(keras_fixture(file)).unwrap();
         let predicted = loaded.predict(&x).unwrap();

@@ -35,22 +35,63 @@ pub fn files_in(dir: &Path) -> Vec<String> {
     files
 }
 
-/// A file of `tests/fixtures/keras`, written by real Keras with a script of `tools/`.
-pub fn keras_fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/keras")
-        .join(name)
+/// The folder of the Keras fixtures copied into the project.
+pub fn keras_fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/keras")
 }
 
-/// A JSON record's rows (`[[1.0, 2.0], ...]`), flattened.
-pub fn rows(value: &serde_json::Value) -> Vec<f32> {
-    value
-        .as_array()
-        .expect("rows")
+/// A Keras fixture file, written by real Keras with a script of `tools/`.
+pub fn keras_fixture(name: &str) -> PathBuf {
+    keras_fixtures().join(name)
+}
+
+/// The JSON record beside Keras fixture `name` (`NAME.json`): probe inputs, Keras's
+/// predictions, training data.
+pub fn keras_record(name: &str) -> serde_json::Value {
+    json(&keras_fixture(name).with_extension("json"))
+}
+
+/// A JSON file.
+pub fn json(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// Rows of numbers (`[[1.0, 2.0], ...]`), flattened.
+pub fn flat(rows: &serde_json::Value) -> Vec<f32> {
+    rows.as_array()
+        .unwrap()
         .iter()
-        .flat_map(|row| row.as_array().expect("a row"))
-        .map(|v| v.as_f64().expect("a number") as f32)
+        .flat_map(|row| {
+            row.as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_f64().unwrap() as f32)
+        })
         .collect()
+}
+
+/// The loss of one training pass (dropout and noise drawn, BatchNormalization on the
+/// batch's statistics) over all of `inputs`, leaving its gradients in the model.
+pub fn training_loss<'i, 't, M: Network>(
+    model: &mut M,
+    inputs: impl densely::network::InputsOf<'i, M>,
+    targets: impl densely::network::TargetsOf<'t, M>,
+) -> f64 {
+    let (inputs, targets) = (inputs.into_inputs(), targets.into_targets());
+    let samples = M::input_samples(inputs).unwrap();
+    let rows: Vec<usize> = (0..samples).collect();
+    let mut workspace = model.new_workspace();
+    M::stage_inputs(&mut workspace, inputs, &rows).unwrap();
+    M::stage_targets(&mut workspace, targets, &rows).unwrap();
+    model.forward(&mut workspace, samples, true);
+    let mut losses = vec![0.0; model.graph().outputs.len()];
+    model.backward(
+        &mut workspace,
+        samples,
+        &densely::weights::BatchWeights::NONE,
+        &mut losses,
+    );
+    model.total_loss(&losses)
 }
 
 /// A generator for test data.

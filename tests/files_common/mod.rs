@@ -15,8 +15,8 @@ mod common;
 /// Wide & Deep of the Keras fixtures, with densely's names for the hidden layers (Keras
 /// calls them dense_2 and dense_3).
 pub use common::book::{built, WideAndDeep};
-pub use common::scratch;
 pub use common::toolbox::{Noisy, Toolbox, Transfer};
+pub use common::{flat, json, keras_fixture, keras_fixtures, scratch};
 
 model! {
     /// The small MLP of the Keras fixtures (Keras calls its layers dense and dense_1).
@@ -25,35 +25,6 @@ model! {
         hidden = Dense(8, relu);
         output probs = Dense(3, softmax), loss = sparse_categorical_crossentropy;
     }
-}
-
-/// The folder of the Keras fixtures copied into the project.
-pub fn keras_fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/keras")
-}
-
-/// A Keras fixture file.
-pub fn keras_fixture(name: &str) -> PathBuf {
-    keras_fixtures().join(name)
-}
-
-/// A JSON file.
-pub fn json(path: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-/// Rows of numbers, flattened.
-pub fn flat(rows: &Value) -> Vec<f32> {
-    rows.as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|row| {
-            row.as_array()
-                .unwrap()
-                .iter()
-                .map(|v| v.as_f64().unwrap() as f32)
-        })
-        .collect()
 }
 
 /// What a Keras fixture's JSON says: the inputs and outputs, flattened, in the order of
