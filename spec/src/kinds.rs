@@ -168,24 +168,43 @@ impl SpecError {
     }
 }
 
+/// A number argument, at least `min` when given.
 const fn float(name: &'static str, default: f64, min: Option<f64>, doc: &'static str) -> ArgSpec {
+    arg(name, ArgType::Float { min }, Value::Float(default), doc)
+}
+
+/// An argument called the same in Keras 3 and tf-keras.
+const fn arg(name: &'static str, ty: ArgType, default: Value, doc: &'static str) -> ArgSpec {
     ArgSpec {
         name,
-        ty: ArgType::Float { min },
-        default: Value::Float(default),
+        ty,
+        default,
         keras2_name: None,
         doc,
     }
 }
 
-const fn flag(name: &'static str, doc: &'static str) -> ArgSpec {
-    ArgSpec {
+/// A weight: its name, shape rule, initial value, whether the optimizer trains it, and the
+/// bool argument it exists under.
+const fn weight(
+    name: &'static str,
+    shape: WeightShape,
+    initial: f32,
+    trainable: bool,
+    present_if: Option<usize>,
+) -> WeightSpec {
+    WeightSpec {
         name,
-        ty: ArgType::Bool,
-        default: Value::Bool(true),
-        keras2_name: None,
-        doc,
+        shape,
+        initial,
+        trainable,
+        present_if,
     }
+}
+
+/// A bool argument, `true` unless given.
+const fn flag(name: &'static str, doc: &'static str) -> ArgSpec {
+    arg(name, ArgType::Bool, Value::Bool(true), doc)
 }
 
 const fn merge(
@@ -238,13 +257,7 @@ pub static KINDS: [KindSpec; 17] = [
         dsl: "ReLU",
         role: Role::Layer,
         args: &[
-            ArgSpec {
-                name: "max_value",
-                ty: ArgType::OptionalFloat { min: Some(0.0) },
-                default: Value::None,
-                keras2_name: None,
-                doc: "the largest output, if any",
-            },
+            arg("max_value", ArgType::OptionalFloat { min: Some(0.0) }, Value::None, "the largest output, if any"),
             float(
                 "negative_slope",
                 0.0,
@@ -279,21 +292,9 @@ pub static KINDS: [KindSpec; 17] = [
         class: "PReLU",
         dsl: "PReLU",
         role: Role::Layer,
-        args: &[ArgSpec {
-            name: "shared_axes",
-            ty: ArgType::OptionalDims,
-            default: Value::None,
-            keras2_name: None,
-            doc: "the axes along which one slope is shared (a sample's first axis is 1)",
-        }],
+        args: &[arg("shared_axes", ArgType::OptionalDims, Value::None, "the axes along which one slope is shared (a sample's first axis is 1)")],
         doc: "`x` above zero, `alpha * x` below, with `alpha` learned",
-        weights: &[WeightSpec {
-            name: "alpha",
-            shape: WeightShape::SharedAxes { arg: 0 },
-            initial: 0.0,
-            trainable: true,
-            present_if: None,
-        }],
+        weights: &[weight("alpha", WeightShape::SharedAxes { arg: 0 }, 0.0, true, None)],
         random: false,
         frozen_infers: false,
         unsupported: &["alpha_regularizer", "alpha_constraint"],
@@ -304,13 +305,7 @@ pub static KINDS: [KindSpec; 17] = [
         class: "Softmax",
         dsl: "Softmax",
         role: Role::Layer,
-        args: &[ArgSpec {
-            name: "axis",
-            ty: ArgType::Int { allowed: &[-1] },
-            default: Value::Int(-1),
-            keras2_name: None,
-            doc: "the axis normalized",
-        }],
+        args: &[arg("axis", ArgType::Int { allowed: &[-1] }, Value::Int(-1), "the axis normalized")],
         doc: "the softmax along the last axis",
         weights: &[],
         random: false,
@@ -324,33 +319,15 @@ pub static KINDS: [KindSpec; 17] = [
         dsl: "LayerNormalization",
         role: Role::Layer,
         args: &[
-            ArgSpec {
-                name: "axis",
-                ty: ArgType::Axis,
-                default: Value::Int(-1),
-                keras2_name: None,
-                doc: "the axis normalized: the last",
-            },
+            arg("axis", ArgType::Axis, Value::Int(-1), "the axis normalized: the last"),
             float("epsilon", 0.001, Some(0.0), "added to the variance"),
             flag("center", "whether `beta` is added"),
             flag("scale", "whether the result is multiplied by `gamma`"),
         ],
         doc: "each sample's last axis to mean 0 and variance 1, then times `gamma` plus `beta`",
         weights: &[
-            WeightSpec {
-                name: "gamma",
-                shape: WeightShape::LastAxis,
-                initial: 1.0,
-                trainable: true,
-                present_if: Some(3),
-            },
-            WeightSpec {
-                name: "beta",
-                shape: WeightShape::LastAxis,
-                initial: 0.0,
-                trainable: true,
-                present_if: Some(2),
-            },
+            weight("gamma", WeightShape::LastAxis, 1.0, true, Some(3)),
+            weight("beta", WeightShape::LastAxis, 0.0, true, Some(2)),
         ],
         random: false,
         frozen_infers: false,
@@ -369,13 +346,7 @@ pub static KINDS: [KindSpec; 17] = [
         dsl: "BatchNormalization",
         role: Role::Layer,
         args: &[
-            ArgSpec {
-                name: "axis",
-                ty: ArgType::Axis,
-                default: Value::Int(-1),
-                keras2_name: None,
-                doc: "the axis of the features normalized: the last",
-            },
+            arg("axis", ArgType::Axis, Value::Int(-1), "the axis of the features normalized: the last"),
             float("momentum", 0.99, Some(0.0), "how much of the moving statistics a batch keeps"),
             float("epsilon", 0.001, Some(0.0), "added to the variance"),
             flag("center", "whether `beta` is added"),
@@ -383,34 +354,10 @@ pub static KINDS: [KindSpec; 17] = [
         ],
         doc: "each feature to mean 0 and variance 1 over the batch while training (over the moving statistics otherwise), then times `gamma` plus `beta`",
         weights: &[
-            WeightSpec {
-                name: "gamma",
-                shape: WeightShape::LastAxis,
-                initial: 1.0,
-                trainable: true,
-                present_if: Some(4),
-            },
-            WeightSpec {
-                name: "beta",
-                shape: WeightShape::LastAxis,
-                initial: 0.0,
-                trainable: true,
-                present_if: Some(3),
-            },
-            WeightSpec {
-                name: "moving_mean",
-                shape: WeightShape::LastAxis,
-                initial: 0.0,
-                trainable: false,
-                present_if: None,
-            },
-            WeightSpec {
-                name: "moving_variance",
-                shape: WeightShape::LastAxis,
-                initial: 1.0,
-                trainable: false,
-                present_if: None,
-            },
+            weight("gamma", WeightShape::LastAxis, 1.0, true, Some(4)),
+            weight("beta", WeightShape::LastAxis, 0.0, true, Some(3)),
+            weight("moving_mean", WeightShape::LastAxis, 0.0, false, None),
+            weight("moving_variance", WeightShape::LastAxis, 1.0, false, None),
         ],
         random: false,
         frozen_infers: true,
@@ -432,13 +379,7 @@ pub static KINDS: [KindSpec; 17] = [
         dsl: "Rescaling",
         role: Role::Layer,
         args: &[
-            ArgSpec {
-                name: "scale",
-                ty: ArgType::Float { min: None },
-                default: Value::None,
-                keras2_name: None,
-                doc: "the factor",
-            },
+            arg("scale", ArgType::Float { min: None }, Value::None, "the factor"),
             float("offset", 0.0, None, "the value added after scaling"),
         ],
         doc: "`x * scale + offset`",
@@ -453,13 +394,7 @@ pub static KINDS: [KindSpec; 17] = [
         class: "Reshape",
         dsl: "Reshape",
         role: Role::View,
-        args: &[ArgSpec {
-            name: "target_shape",
-            ty: ArgType::Dims,
-            default: Value::None,
-            keras2_name: None,
-            doc: "the shape of a sample, one dimension of it `-1` to be inferred",
-        }],
+        args: &[arg("target_shape", ArgType::Dims, Value::None, "the shape of a sample, one dimension of it `-1` to be inferred")],
         doc: "each sample under another shape",
         weights: &[],
         random: false,
@@ -472,13 +407,7 @@ pub static KINDS: [KindSpec; 17] = [
         class: "GaussianNoise",
         dsl: "GaussianNoise",
         role: Role::Layer,
-        args: &[ArgSpec {
-            name: "stddev",
-            ty: ArgType::Float { min: Some(0.0) },
-            default: Value::None,
-            keras2_name: None,
-            doc: "the standard deviation of the noise",
-        }],
+        args: &[arg("stddev", ArgType::Float { min: Some(0.0) }, Value::None, "the standard deviation of the noise")],
         doc: "`x` plus normal noise of deviation `stddev` while training, `x` otherwise",
         weights: &[],
         random: true,
@@ -491,13 +420,7 @@ pub static KINDS: [KindSpec; 17] = [
         class: "GaussianDropout",
         dsl: "GaussianDropout",
         role: Role::Layer,
-        args: &[ArgSpec {
-            name: "rate",
-            ty: ArgType::Rate,
-            default: Value::None,
-            keras2_name: None,
-            doc: "the drop probability the noise stands for",
-        }],
+        args: &[arg("rate", ArgType::Rate, Value::None, "the drop probability the noise stands for")],
         doc: "`x` times normal noise of mean 1 and deviation `sqrt(rate / (1 - rate))` while training, `x` otherwise",
         weights: &[],
         random: true,
@@ -510,13 +433,7 @@ pub static KINDS: [KindSpec; 17] = [
         class: "AlphaDropout",
         dsl: "AlphaDropout",
         role: Role::Layer,
-        args: &[ArgSpec {
-            name: "rate",
-            ty: ArgType::Rate,
-            default: Value::None,
-            keras2_name: None,
-            doc: "the fraction of values dropped",
-        }],
+        args: &[arg("rate", ArgType::Rate, Value::None, "the fraction of values dropped")],
         doc: "drops `rate` of its inputs to SELU's negative saturation while training, then rescales so that mean and variance are kept; `x` otherwise",
         weights: &[],
         random: true,

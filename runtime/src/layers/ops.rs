@@ -73,7 +73,8 @@ struct OpWeight {
     value: Vec<f32>,
     grad: Vec<f32>,
     trainable: bool,
-    /// For each value of a sample, the entry of the weight it uses.
+    /// For a weight shared along some axes (PReLU's slopes), the entry each value of a
+    /// sample uses; empty for one along the last axis, indexed by it directly.
     entry_of: Vec<usize>,
 }
 
@@ -100,10 +101,7 @@ impl OpLayer {
                 let len: usize = dims.iter().product();
                 let entry_of = match weight.shape {
                     WeightShape::SharedAxes { .. } => shared_entries(shape, &dims),
-                    WeightShape::LastAxis => {
-                        let width: usize = shape.iter().product();
-                        (0..width).map(|i| i % len.max(1)).collect()
-                    }
+                    WeightShape::LastAxis => Vec::new(),
                 };
                 OpWeight {
                     name: weight.name,
@@ -205,19 +203,20 @@ impl OpLayer {
         }
         if let Some(generator) = self.generator.as_mut() {
             self.noise.clear();
-            let rate = self.args[0].as_f64().unwrap_or(0.0) as f32;
-            if !training || rate == 0.0 {
+            // The deviation of GaussianNoise, the rate of the others.
+            let amount = self.args[0].as_f64().unwrap_or(0.0) as f32;
+            if !training || amount == 0.0 {
                 y.copy_from_slice(x0);
                 return;
             }
             match self.kind {
                 OpKind::GaussianNoise => {
-                    // `rate` is the deviation here.
                     for (y, &x) in y.iter_mut().zip(x0) {
-                        *y = x + rate * generator.normal();
+                        *y = x + amount * generator.normal();
                     }
                 }
                 OpKind::GaussianDropout => {
+                    let rate = amount;
                     let deviation = (rate / (1.0 - rate)).sqrt();
                     self.noise
                         .extend((0..len).map(|_| 1.0 + deviation * generator.normal()));
@@ -226,6 +225,7 @@ impl OpLayer {
                     }
                 }
                 OpKind::AlphaDropout => {
+                    let rate = amount;
                     let alpha_p = -ALPHA * SCALE;
                     let a = ((1.0 - rate) * (1.0 + rate * alpha_p * alpha_p)).powf(-0.5);
                     let b = -a * alpha_p * rate;
@@ -566,61 +566,60 @@ impl OpLayer {
         samples: usize,
     ) {
         let len = width * samples;
-        if self.kind == OpKind::BatchNormalization {
-            let features = self.row;
-            self.sums.resize(2 * features, 0.0);
-            self.sums.fill(0.0);
-            let (means, invs) = self.stats.split_at(features);
-            let (sum, dot) = self.sums.split_at_mut(features);
-            let x = &x.get(0)[..len];
-            for (x, g) in x
-                .chunks_exact(features)
-                .zip(grad[..len].chunks_exact(features))
-            {
-                for j in 0..features {
-                    sum[j] += g[j];
-                    dot[j] += g[j] * (x[j] - means[j]) * invs[j];
+        let x = &x.get(0)[..len];
+        let grad = &grad[..len];
+        match self.kind {
+            OpKind::BatchNormalization => {
+                let features = self.row;
+                self.sums.resize(2 * features, 0.0);
+                self.sums.fill(0.0);
+                let (means, invs) = self.stats.split_at(features);
+                let (sum, dot) = self.sums.split_at_mut(features);
+                for (x, g) in x.chunks_exact(features).zip(grad.chunks_exact(features)) {
+                    for j in 0..features {
+                        sum[j] += g[j];
+                        dot[j] += g[j] * (x[j] - means[j]) * invs[j];
+                    }
                 }
-            }
-            for weight in &mut self.weights {
-                match weight.name {
-                    "gamma" => weight.grad.copy_from_slice(dot),
-                    "beta" => weight.grad.copy_from_slice(sum),
-                    _ => {}
-                }
-            }
-        }
-        if self.kind == OpKind::LayerNormalization {
-            let (row, epsilon) = (self.row, self.float_or(1, 0.001));
-            for weight in &mut self.weights {
-                weight.grad.fill(0.0);
-            }
-            let x = &x.get(0)[..len];
-            for (x, g) in x.chunks_exact(row).zip(grad[..len].chunks_exact(row)) {
-                let (mean, inv) = row_moments(x, epsilon);
                 for weight in &mut self.weights {
-                    let gamma = weight.name == "gamma";
-                    for j in 0..row {
-                        weight.grad[j] += if gamma {
-                            g[j] * (x[j] - mean) * inv
-                        } else {
-                            g[j]
-                        };
+                    match weight.name {
+                        "gamma" => weight.grad.copy_from_slice(dot),
+                        "beta" => weight.grad.copy_from_slice(sum),
+                        _ => {}
                     }
                 }
             }
-        }
-        if self.kind == OpKind::PRelu {
-            let alpha = &mut self.weights[0];
-            alpha.grad.fill(0.0);
-            let x = &x.get(0)[..len];
-            for (x, g) in x.chunks_exact(width).zip(grad[..len].chunks_exact(width)) {
-                for ((&x, &g), &entry) in x.iter().zip(g).zip(&alpha.entry_of) {
-                    if x < 0.0 {
-                        alpha.grad[entry] += g * x;
+            OpKind::LayerNormalization => {
+                let (row, epsilon) = (self.row, self.float_or(1, 0.001));
+                for weight in &mut self.weights {
+                    weight.grad.fill(0.0);
+                }
+                for (x, g) in x.chunks_exact(row).zip(grad.chunks_exact(row)) {
+                    let (mean, inv) = row_moments(x, epsilon);
+                    for weight in &mut self.weights {
+                        let gamma = weight.name == "gamma";
+                        for j in 0..row {
+                            weight.grad[j] += if gamma {
+                                g[j] * (x[j] - mean) * inv
+                            } else {
+                                g[j]
+                            };
+                        }
                     }
                 }
             }
+            OpKind::PRelu => {
+                let alpha = &mut self.weights[0];
+                alpha.grad.fill(0.0);
+                for (x, g) in x.chunks_exact(width).zip(grad.chunks_exact(width)) {
+                    for ((&x, &g), &entry) in x.iter().zip(g).zip(&alpha.entry_of) {
+                        if x < 0.0 {
+                            alpha.grad[entry] += g * x;
+                        }
+                    }
+                }
+            }
+            _ => {}
         }
     }
 
