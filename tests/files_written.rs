@@ -195,97 +195,71 @@ fn residual() -> (Residual, Value) {
     (model, record)
 }
 
-/// Whether densely wrote `name` as a Keras 3 `.keras` archive (which tf-keras cannot read).
-/// The model of every described layer kind, trained two epochs with Adam.
+/// A model of one input, `features`, of `IN` values and one output, `value`, of 2, trained
+/// two epochs with Adam to regress `target` of `x` (`data(seed)` times `scale`), and its
+/// record. With `keras_trains_on`, the record holds the training data too (not for noise,
+/// which Keras draws its own way).
+fn features_to_value<N, const IN: usize>(
+    model: N,
+    seed: u64,
+    scale: f32,
+    target: fn(&[f32]) -> [f32; 2],
+    keras_trains_on: bool,
+) -> (N, Value)
+where
+    N: Network<Predictions = Batch<Shape1<2>>>,
+    for<'a> &'a Batch<Shape1<IN>>: densely::network::InputsOf<'a, N>,
+    for<'a> &'a Batch<Shape1<2>>: densely::network::TargetsOf<'a, N>,
+{
+    let mut model = model;
+    let x: Vec<f32> = data(seed, SAMPLES * IN).iter().map(|v| scale * v).collect();
+    let y: Vec<f32> = x.chunks(IN).flat_map(target).collect();
+    let xb = Batch::<Shape1<IN>>::from_vec(x.clone()).unwrap();
+    let yb = Batch::<Shape1<2>>::from_vec(y.clone()).unwrap();
+    model.compile(Adam::new(1e-2), []);
+    let options = FitOptions::default()
+        .epochs(2)
+        .batch_size(8)
+        .seed(5)
+        .verbose(0);
+    model.fit(&xb, &yb, options).unwrap();
+    let probe = Batch::<Shape1<IN>>::from_vec(x[..PROBE * IN].to_vec()).unwrap();
+    let predictions = model.predict(&probe).unwrap();
+    let mut record = json!({
+        "inputs": {"features": rows(probe.as_slice(), IN)},
+        "outputs": {"value": rows(predictions.as_slice(), 2)},
+    });
+    if keras_trains_on {
+        record["train"] = json!({
+            "x": {"features": rows(&x, IN)}, "y": {"value": rows(&y, 2)}, "batch_size": 8,
+        });
+    }
+    (model, record)
+}
+
+/// The model of every described layer kind.
 fn toolbox() -> (Toolbox, Value) {
-    let x: Vec<f32> = data(7, SAMPLES * 12).iter().map(|v| 3.0 * v).collect();
-    let y: Vec<f32> = x
-        .chunks(12)
-        .flat_map(|r| {
-            let mean = r[..6].iter().sum::<f32>() / 6.0;
-            let square = r[6..].iter().map(|v| v * v).sum::<f32>() / 12.0;
-            [mean, square]
-        })
-        .collect();
-    let xb = Batch::<Shape1<12>>::from_vec(x.clone()).unwrap();
-    let yb = Batch::<Shape1<2>>::from_vec(y.clone()).unwrap();
-    let mut model = Toolbox::with_seed(8);
-    model.compile(Adam::new(1e-2), []);
-    model
-        .fit(
-            &xb,
-            &yb,
-            FitOptions::default()
-                .epochs(2)
-                .batch_size(8)
-                .seed(5)
-                .verbose(0),
-        )
-        .unwrap();
-    let probe = Batch::<Shape1<12>>::from_vec(x[..PROBE * 12].to_vec()).unwrap();
-    let predictions = model.predict(&probe).unwrap();
-    let record = json!({
-        "inputs": {"features": rows(probe.as_slice(), 12)},
-        "outputs": {"value": rows(predictions.as_slice(), 2)},
-        "train": {"x": {"features": rows(&x, 12)}, "y": {"value": rows(&y, 2)}, "batch_size": 8},
-    });
-    (model, record)
+    let target = |r: &[f32]| {
+        let mean = r[..6].iter().sum::<f32>() / 6.0;
+        let square = r[6..].iter().map(|v| v * v).sum::<f32>() / 12.0;
+        [mean, square]
+    };
+    features_to_value::<_, 12>(Toolbox::with_seed(8), 7, 3.0, target, true)
 }
 
-/// The noise layers' model, trained two epochs with Adam. Its record has no training data:
-/// the noise Keras draws is its own, so Keras can't train on to densely's numbers.
+/// The noise layers' model.
 fn noisy() -> (Noisy, Value) {
-    let x: Vec<f32> = data(9, SAMPLES * 6);
-    let y: Vec<f32> = x
-        .chunks(6)
-        .flat_map(|r| [r.iter().sum::<f32>(), r[0] * r[1]])
-        .collect();
-    let xb = Batch::<Shape1<6>>::from_vec(x.clone()).unwrap();
-    let yb = Batch::<Shape1<2>>::from_vec(y).unwrap();
-    let mut model = Noisy::with_seed(8);
-    model.compile(Adam::new(1e-2), []);
-    let options = FitOptions::default()
-        .epochs(2)
-        .batch_size(8)
-        .seed(5)
-        .verbose(0);
-    model.fit(&xb, &yb, options).unwrap();
-    let probe = Batch::<Shape1<6>>::from_vec(x[..PROBE * 6].to_vec()).unwrap();
-    let predictions = model.predict(&probe).unwrap();
-    let record = json!({
-        "inputs": {"features": rows(probe.as_slice(), 6)},
-        "outputs": {"value": rows(predictions.as_slice(), 2)},
-    });
-    (model, record)
+    let target = |r: &[f32]| [r.iter().sum::<f32>(), r[0] * r[1]];
+    features_to_value::<_, 6>(Noisy::with_seed(8), 9, 1.0, target, false)
 }
 
-/// The transfer model, its base frozen, its head trained two epochs with Adam.
+/// The transfer model, its base frozen.
 fn transfer() -> (Transfer, Value) {
-    let x: Vec<f32> = data(11, SAMPLES * 6);
-    let y: Vec<f32> = x
-        .chunks(6)
-        .flat_map(|r| [r.iter().sum::<f32>(), r[0] - r[5]])
-        .collect();
-    let xb = Batch::<Shape1<6>>::from_vec(x.clone()).unwrap();
-    let yb = Batch::<Shape1<2>>::from_vec(y.clone()).unwrap();
-    let mut model = Transfer::with_seed(8);
-    model.compile(Adam::new(1e-2), []);
-    let options = FitOptions::default()
-        .epochs(2)
-        .batch_size(8)
-        .seed(5)
-        .verbose(0);
-    model.fit(&xb, &yb, options).unwrap();
-    let probe = Batch::<Shape1<6>>::from_vec(x[..PROBE * 6].to_vec()).unwrap();
-    let predictions = model.predict(&probe).unwrap();
-    let record = json!({
-        "inputs": {"features": rows(probe.as_slice(), 6)},
-        "outputs": {"value": rows(predictions.as_slice(), 2)},
-        "train": {"x": {"features": rows(&x, 6)}, "y": {"value": rows(&y, 2)}, "batch_size": 8},
-    });
-    (model, record)
+    let target = |r: &[f32]| [r.iter().sum::<f32>(), r[0] - r[5]];
+    features_to_value::<_, 6>(Transfer::with_seed(8), 11, 1.0, target, true)
 }
 
+/// Whether densely wrote `name` as a Keras 3 `.keras` archive (which tf-keras cannot read).
 fn is_archive(name: &str) -> bool {
     name.ends_with(".keras")
 }
