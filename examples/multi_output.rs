@@ -75,7 +75,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             format!(
                 "{} ({}, weight {})",
                 WideAndDeep::GRAPH.nodes[o.node].name,
-                o.loss.map_or("none", |loss| loss.name()),
+                o.loss.as_ref().map_or("none", |loss| loss.name()),
                 o.weight
             )
         })

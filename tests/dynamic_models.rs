@@ -448,7 +448,10 @@ fn a_file_without_a_loss_predicts_and_takes_one_from_set_loss() {
     loaded.set_loss("y", "huber", 1.0).unwrap();
     assert_eq!(
         loaded.losses(),
-        [(Some(densely::loss::LossKind::Huber), 1.0)]
+        [(
+            Some(densely::loss::Loss::new(densely::loss::LossKind::Huber)),
+            1.0
+        )]
     );
     let mut original = residual().build_with_seed(3).unwrap();
     let (a, b) = (

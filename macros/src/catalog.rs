@@ -37,86 +37,9 @@ pub const ACTIVATIONS: &[(&str, &str)] = &[
     ("softplus", "Softplus"),
 ];
 
-/// A loss: its declared name, the runtime type, and what it demands of its output.
-pub struct LossInfo {
-    pub name: &'static str,
-    pub type_name: &'static str,
-    /// Targets are class labels rather than values.
-    pub sparse: bool,
-    /// The fewest output units it makes sense on.
-    pub min_units: usize,
-    /// The most output units it makes sense on.
-    pub max_units: usize,
-    /// The activation it fuses with when computed from logits, as Keras does.
-    pub fuses_with: Option<&'static str>,
-    /// The other names Keras's `keras.losses.get` knows it by: its function's and its
-    /// class's names, and the short aliases of Keras's table.
-    pub aliases: &'static [&'static str],
-}
-
-/// The losses.
-pub const LOSSES: &[LossInfo] = &[
-    LossInfo {
-        name: "sparse_categorical_crossentropy",
-        type_name: "SparseCategoricalCrossentropy",
-        sparse: true,
-        min_units: 2,
-        max_units: usize::MAX,
-        fuses_with: Some("softmax"),
-        aliases: &["SparseCategoricalCrossentropy"],
-    },
-    LossInfo {
-        name: "categorical_crossentropy",
-        type_name: "CategoricalCrossentropy",
-        sparse: false,
-        min_units: 2,
-        max_units: usize::MAX,
-        fuses_with: Some("softmax"),
-        aliases: &["CategoricalCrossentropy"],
-    },
-    LossInfo {
-        name: "binary_crossentropy",
-        type_name: "BinaryCrossentropy",
-        sparse: false,
-        min_units: 1,
-        max_units: 1,
-        fuses_with: Some("sigmoid"),
-        aliases: &["bce", "BCE", "BinaryCrossentropy"],
-    },
-    LossInfo {
-        name: "mse",
-        type_name: "MeanSquaredError",
-        sparse: false,
-        min_units: 1,
-        max_units: usize::MAX,
-        fuses_with: None,
-        aliases: &["mean_squared_error", "MSE", "MeanSquaredError"],
-    },
-    LossInfo {
-        name: "mae",
-        type_name: "MeanAbsoluteError",
-        sparse: false,
-        min_units: 1,
-        max_units: usize::MAX,
-        fuses_with: None,
-        aliases: &["mean_absolute_error", "MAE", "MeanAbsoluteError"],
-    },
-    LossInfo {
-        name: "huber",
-        type_name: "Huber",
-        sparse: false,
-        min_units: 1,
-        max_units: usize::MAX,
-        fuses_with: None,
-        aliases: &["Huber"],
-    },
-];
-
 /// Every name a loss may be declared with.
 pub fn loss_names() -> impl Iterator<Item = &'static str> {
-    LOSSES
-        .iter()
-        .flat_map(|loss| std::iter::once(loss.name).chain(loss.aliases.iter().copied()))
+    densely_spec::LOSSES.iter().flat_map(|loss| loss.names())
 }
 
 /// Arguments of Keras's `Dense` that densely does not implement: named as unsupported rather
@@ -147,13 +70,6 @@ pub const INITIALIZERS: &[(&str, &str)] = &[
 /// The runtime type of activation `name`.
 pub fn activation_type(name: &str) -> Option<&'static str> {
     lookup(ACTIVATIONS, name)
-}
-
-/// The loss called `name`.
-pub fn loss(name: &str) -> Option<&'static LossInfo> {
-    LOSSES
-        .iter()
-        .find(|loss| loss.name == name || loss.aliases.contains(&name))
 }
 
 /// The runtime variant of initializer `name`.
@@ -222,39 +138,32 @@ mod tests {
         assert_eq!(
             suggestion(
                 "sparse_categorical_crossentropi",
-                LOSSES.iter().map(|l| l.name)
+                densely_spec::LOSSES.iter().map(|l| l.name)
             ),
             "; did you mean `sparse_categorical_crossentropy`?"
         );
     }
 
     /// Every name Keras's `keras.losses.get` accepts (recorded by
-    /// `tools/keras_loss_aliases.py`) means the same loss here, or is refused when densely
-    /// lacks that loss; and no name here is one Keras doesn't know.
+    /// `tools/keras_loss_aliases.py`) means here the loss its target means, or nothing when
+    /// densely lacks that loss; and every name here is one Keras knows.
     #[test]
     fn loss_names_are_keras_names() {
+        use densely_spec::LossKind;
         let table = include_str!("../../tests/fixtures/keras/loss_names.txt");
-        let densely_name = |keras_target: &str| match keras_target {
-            "mean_squared_error" | "MeanSquaredError" => Some("mse"),
-            "mean_absolute_error" | "MeanAbsoluteError" => Some("mae"),
-            "huber" | "Huber" => Some("huber"),
-            "binary_crossentropy" | "BinaryCrossentropy" => Some("binary_crossentropy"),
-            "categorical_crossentropy" | "CategoricalCrossentropy" => {
-                Some("categorical_crossentropy")
-            }
-            "sparse_categorical_crossentropy" | "SparseCategoricalCrossentropy" => {
-                Some("sparse_categorical_crossentropy")
-            }
-            _ => None,
-        };
         let mut keras_names = Vec::new();
         for line in table.lines().filter(|line| !line.starts_with('#')) {
             let (name, target) = line.split_once(' ').unwrap();
             keras_names.push(name);
-            assert_eq!(loss(name).map(|l| l.name), densely_name(target), "{name}");
+            assert_eq!(
+                LossKind::from_name(name),
+                LossKind::from_name(target),
+                "{name}"
+            );
         }
         for name in loss_names() {
             assert!(keras_names.contains(&name), "{name} is no Keras name");
         }
+        assert_eq!(LossKind::all().count(), densely_spec::LOSSES.len());
     }
 }

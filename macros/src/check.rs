@@ -101,24 +101,25 @@ fn outputs_are_rank_one(model: &Model, ctxt: &mut Ctxt) {
 fn losses_fit_their_outputs(model: &Model, ctxt: &mut Ctxt) {
     for output in &model.outputs {
         let node = &model.nodes[output.node];
-        let (Some(loss), Some(shape)) = (output.loss, node.shape.as_ref()) else {
+        let (Some(loss), Some(shape)) = (&output.loss, node.shape.as_ref()) else {
             continue;
         };
+        let spec = loss.kind.spec();
         let units = shape.iter().product::<usize>();
-        if units < loss.min_units {
+        if units < spec.min_units {
             ctxt.error_span(
                 output.loss_span,
                 format!(
                     "`{}` needs at least {} output units, but `{}` has {units}; for one unit use `binary_crossentropy` (with sigmoid) or `mse`",
-                    loss.name, loss.min_units, node.name
+                    spec.name, spec.min_units, node.name
                 ),
             );
-        } else if units > loss.max_units {
+        } else if let Some(max) = spec.max_units.filter(|&max| units > max) {
             ctxt.error_span(
                 output.loss_span,
                 format!(
-                    "`{}` needs exactly {} output unit, but `{}` has {units}; for classes use `categorical_crossentropy` or `sparse_categorical_crossentropy`",
-                    loss.name, loss.max_units, node.name
+                    "`{}` needs exactly {max} output unit, but `{}` has {units}; for classes use `categorical_crossentropy` or `sparse_categorical_crossentropy`",
+                    spec.name, node.name
                 ),
             );
         }

@@ -13,7 +13,7 @@ use syn::ext::IdentExt;
 use syn::Ident;
 
 use crate::catalog;
-use crate::ir::{Kind, Model, Node};
+use crate::ir::{Kind, LossDecl, Model, Node};
 
 /// The activations whose derivative needs only their output (`Activation::FROM_OUTPUT` in the
 /// runtime): a `Dense` layer with one of them keeps no pre-activations.
@@ -82,9 +82,9 @@ impl<'a> Plan<'a> {
             .iter()
             .enumerate()
             .map(|(index, node)| {
-                let loss = node.output.and_then(|o| model.outputs[o].loss);
+                let loss = node.output.and_then(|o| model.outputs[o].loss.as_ref());
                 let activation = node.activation();
-                loss.and_then(|loss| loss.fuses_with)
+                loss.and_then(LossDecl::fuses_with)
                     .is_some_and(|with| Some(with) == activation)
                     && model.consumers(index).next().is_none()
             })
@@ -246,8 +246,8 @@ impl<'a> Plan<'a> {
             }
             // Targets belong to the output itself, even when it shares its source's buffers.
             if let Some(output) = node.output {
-                let loss = self.model.outputs[output].loss.expect("checked");
-                let (ty, width) = if loss.sparse {
+                let loss = self.model.outputs[output].loss.as_ref().expect("checked");
+                let (ty, width) = if loss.sparse() {
                     (quote!(::core::primitive::u32), 1)
                 } else {
                     (quote!(::core::primitive::f32), width)
@@ -292,7 +292,7 @@ impl<'a> Plan<'a> {
             .iter()
             .map(|output| {
                 let units = self.node(output.node).width();
-                if output.loss.expect("checked").sparse {
+                if output.loss.as_ref().expect("checked").sparse() {
                     quote! { ::densely::Labels<#units> }
                 } else {
                     quote! { ::densely::Batch<::densely::Shape1<#units>> }
@@ -435,13 +435,12 @@ impl<'a> Plan<'a> {
         });
         let outputs = self.model.outputs.iter().map(|output| {
             let node = output.node;
-            let loss = output.loss.expect("checked");
-            let variant = format_ident!("{}", loss.type_name);
+            let loss = loss_value(output.loss.as_ref().expect("checked"));
             let weight = Literal::f32_suffixed(output.weight as f32);
             quote! {
                 ::densely::graph::Output {
                     node: #node,
-                    loss: ::core::option::Option::Some(::densely::loss::LossKind::#variant),
+                    loss: ::core::option::Option::Some(#loss),
                     weight: #weight,
                 }
             }
@@ -735,31 +734,25 @@ impl<'a> Plan<'a> {
         for (k, output) in self.model.outputs.iter().enumerate() {
             let index = output.node;
             let node = self.node(index);
-            let loss = output.loss.expect("checked");
+            let loss = output.loss.as_ref().expect("checked");
             let units = node.width();
             let y = self.buffer(index, "out");
             let target = self.target(index);
-            let target_len = if loss.sparse {
-                quote!(samples)
+            let target = if loss.sparse() {
+                quote!(::densely::network::TargetView::Classes(&workspace.#target[..samples]))
             } else {
-                quote!(#units * samples)
+                quote!(::densely::network::TargetView::Values(&workspace.#target[..#units * samples]))
             };
             let weight = Literal::f32_suffixed(output.weight as f32);
             let owner = self.owner[index];
             let with_grad = written.is_some() && self.needs_grad[owner];
             let accumulate = with_grad && written.as_mut().is_some_and(|w| !w.insert(owner));
             let grad = self.buffer(index, "grad");
-            terms.push(if self.fused[index] {
+            let value = loss_value(loss);
+            let term = if self.fused[index] {
                 let z = match node.kind {
                     Kind::Dense { .. } => self.buffer(index, "pre"),
                     _ => self.buffer(node.sources[0], "out"),
-                };
-                let function = match loss.name {
-                    "sparse_categorical_crossentropy" => {
-                        format_ident!("sparse_softmax_cross_entropy")
-                    }
-                    "categorical_crossentropy" => format_ident!("softmax_cross_entropy"),
-                    _ => format_ident!("sigmoid_binary_cross_entropy"),
                 };
                 let dz = if with_grad {
                     quote!(::core::option::Option::Some(&mut workspace.#grad[..#units * samples]))
@@ -767,23 +760,22 @@ impl<'a> Plan<'a> {
                     quote!(::core::option::Option::None)
                 };
                 quote! {
-                    losses[#k] = ::densely::loss::#function(
+                    losses[#k] = LOSS.fused(
                         &workspace.#z[..#units * samples],
                         &workspace.#y[..#units * samples],
-                        &workspace.#target[..#target_len],
+                        #target,
                         #units,
                         #weight / samples as ::core::primitive::f32,
                         weights.output(#k),
                         #dz,
-                    ) / samples as ::core::primitive::f64;
+                    ).expect("a fused loss fuses") / samples as ::core::primitive::f64;
                 }
             } else {
-                let loss_type = loss_type(loss);
                 let gradient = with_grad.then(|| {
                     quote! {
-                        ::densely::loss::loss_gradient::<#loss_type>(
+                        LOSS.loss_gradient(
                             &workspace.#y[..#units * samples],
-                            &workspace.#target[..#target_len],
+                            #target,
                             #units,
                             #weight / samples as ::core::primitive::f32,
                             weights.output(#k),
@@ -793,14 +785,20 @@ impl<'a> Plan<'a> {
                     }
                 });
                 quote! {
-                    losses[#k] = ::densely::loss::mean_loss::<#loss_type>(
+                    losses[#k] = LOSS.mean_loss(
                         &workspace.#y[..#units * samples],
-                        &workspace.#target[..#target_len],
+                        #target,
                         #units,
                         samples,
                         weights.output(#k),
                     );
                     #gradient
+                }
+            };
+            terms.push(quote! {
+                {
+                    const LOSS: ::densely::loss::Loss = #value;
+                    #term
                 }
             });
         }
@@ -952,7 +950,7 @@ impl<'a> Plan<'a> {
         let targets = self.model.outputs.iter().enumerate().map(|(k, output)| {
             let units = self.node(output.node).width();
             let target = self.target(output.node);
-            if output.loss.expect("checked").sparse {
+            if output.loss.as_ref().expect("checked").sparse() {
                 quote! { #k => ::densely::network::TargetView::Classes(&workspace.#target[..samples]), }
             } else {
                 quote! { #k => ::densely::network::TargetView::Values(&workspace.#target[..#units * samples]), }
@@ -1078,9 +1076,13 @@ fn activation_type(name: &str) -> TokenStream {
     quote! { ::densely::activation::#ty }
 }
 
-fn loss_type(loss: &catalog::LossInfo) -> TokenStream {
-    let ty = format_ident!("{}", loss.type_name);
-    quote! { ::densely::loss::#ty }
+/// The runtime's `Loss` for a declared loss, as a constant expression.
+fn loss_value(loss: &LossDecl) -> TokenStream {
+    let variant = format_ident!("{}", format!("{:?}", loss.kind));
+    let args = loss.args.iter().map(value);
+    quote! {
+        ::densely::loss::Loss::declared(::densely::loss::LossKind::#variant, &[#(#args),*])
+    }
 }
 
 fn op_kind(kind: densely_spec::OpKind) -> TokenStream {

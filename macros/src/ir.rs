@@ -4,9 +4,7 @@ use proc_macro2::Span;
 use syn::ext::IdentExt;
 use syn::{Attribute, Ident, Visibility};
 
-use densely_spec::{OpKind, Role, Value};
-
-use crate::catalog::LossInfo;
+use densely_spec::{LossKind, OpKind, Role, Value};
 
 /// A model whose names are resolved and shapes computed.
 pub struct Model {
@@ -65,11 +63,36 @@ pub enum Kind {
     Invalid,
 }
 
+/// A loss as declared: its kind and every argument, checked, in its spec's order.
+#[derive(Clone, Debug)]
+pub struct LossDecl {
+    pub kind: LossKind,
+    pub args: Vec<Value>,
+}
+
+impl LossDecl {
+    /// The loss with Keras's default arguments.
+    pub fn plain(kind: LossKind) -> Self {
+        let args = kind.spec().args.iter().map(|a| a.default.clone()).collect();
+        LossDecl { kind, args }
+    }
+
+    /// Whether its targets are class labels.
+    pub fn sparse(&self) -> bool {
+        self.kind.sparse_targets()
+    }
+
+    /// The activation whose logits it takes, if any.
+    pub fn fuses_with(&self) -> Option<&'static str> {
+        self.kind.spec().fuses_with_args(&self.args)
+    }
+}
+
 /// An output and the loss that trains it.
 pub struct Output {
     pub node: usize,
     /// The loss, `None` when it was missing or unknown (the error is recorded).
-    pub loss: Option<&'static LossInfo>,
+    pub loss: Option<LossDecl>,
     pub loss_span: Span,
     pub weight: f64,
     pub weight_span: Span,

@@ -11,11 +11,11 @@ use quote::ToTokens;
 use syn::spanned::Spanned;
 use syn::{Expr, Ident, Lit};
 
-use densely_spec::{ArgType, OpKind, Source, SpecError, Value};
+use densely_spec::{ArgSpec, ArgType, LossKind, OpKind, Source, SpecError, Value, LOSSES};
 
-use crate::catalog::{self, ACTIVATIONS, INITIALIZERS, LOSSES};
+use crate::catalog::{self, ACTIVATIONS, INITIALIZERS};
 use crate::ctxt::Ctxt;
-use crate::ir::{Kind, Model, Node, Output};
+use crate::ir::{Kind, LossDecl, Model, Node, Output};
 use crate::parse::{Arg, InputDecl, LayerCall, ModelDecl, NamedArg, NodeDecl, Statement};
 use crate::values::{bool_value, checked_product, float_value, ident_of, name_value, size_value};
 
@@ -470,20 +470,45 @@ impl Lowering<'_> {
         named: &[&NamedArg],
     ) -> Kind {
         let spec = kind.spec();
-        let mut given: Vec<Option<Value>> = vec![None; spec.args.len()];
-        let mut exprs: Vec<Option<&Expr>> = vec![None; spec.args.len()];
+        let named: Vec<(&Ident, &Expr)> = named.iter().map(|a| (&a.name, &a.value)).collect();
+        let renamed = |name: &str| spec.renamed(name).map(|arg| arg.name);
+        let Some(given) = self.arguments(spec.dsl, spec.args, positional, &named, renamed) else {
+            return Kind::Invalid;
+        };
+        match spec.arguments(given) {
+            Ok(args) => Kind::Op { kind, args },
+            Err(error) => {
+                self.ctxt.error_at(&call.layer, error.message);
+                Kind::Invalid
+            }
+        }
+    }
+
+    /// The arguments of `owner` (as a declaration names it) given by position in `args`'
+    /// order or by name, each read and checked; `None` when any is wrong (the errors are
+    /// recorded under the offending tokens). `renamed` names the argument tf-keras calls
+    /// otherwise.
+    fn arguments(
+        &mut self,
+        owner: &str,
+        args: &'static [ArgSpec],
+        positional: &[&Expr],
+        named: &[(&Ident, &Expr)],
+        renamed: impl Fn(&str) -> Option<&'static str>,
+    ) -> Option<Vec<Option<Value>>> {
+        let mut given: Vec<Option<Value>> = vec![None; args.len()];
+        let mut exprs: Vec<Option<&Expr>> = vec![None; args.len()];
         let mut valid = true;
         for (index, expr) in positional.iter().enumerate() {
-            if index >= spec.args.len() {
-                let names: Vec<&str> = spec.args.iter().map(|a| a.name).collect();
+            if index >= args.len() {
+                let names: Vec<&str> = args.iter().map(|a| a.name).collect();
                 self.ctxt.error_at(
                     expr,
                     if names.is_empty() {
-                        format!("`{}` takes no arguments", spec.dsl)
+                        format!("`{owner}` takes no arguments")
                     } else {
                         format!(
-                            "`{}` takes at most {} positional argument{}: {}",
-                            spec.dsl,
+                            "`{owner}` takes at most {} positional argument{}: {}",
                             names.len(),
                             if names.len() == 1 { "" } else { "s" },
                             names.join(", ")
@@ -495,23 +520,21 @@ impl Lowering<'_> {
             }
             exprs[index] = Some(expr);
         }
-        for arg in named {
-            let name = arg.name.to_string();
-            match spec.arg(&name) {
-                Some((index, _)) => exprs[index] = Some(&arg.value),
+        for &(ident, value) in named {
+            let name = ident.to_string();
+            match args.iter().position(|a| a.name == name) {
+                Some(index) => exprs[index] = Some(value),
                 None => {
-                    let names = spec.args.iter().map(|a| a.name);
-                    let hint = match spec.renamed(&name) {
+                    let hint = match renamed(&name) {
                         Some(renamed) => format!(
-                            "; `{name}` is tf-keras's name of `{}`: write `{} = ...`",
-                            renamed.name, renamed.name
+                            "; `{name}` is tf-keras's name of `{renamed}`: write `{renamed} = ...`"
                         ),
-                        None if spec.args.is_empty() => "; it takes none".to_owned(),
-                        None => catalog::suggestion(&name, names),
+                        None if args.is_empty() => "; it takes none".to_owned(),
+                        None => catalog::suggestion(&name, args.iter().map(|a| a.name)),
                     };
                     self.ctxt.error_at(
-                        &arg.name,
-                        format!("unknown argument `{name}` of `{}`{hint}", spec.dsl),
+                        ident,
+                        format!("unknown argument `{name}` of `{owner}`{hint}"),
                     );
                     valid = false;
                 }
@@ -519,7 +542,7 @@ impl Lowering<'_> {
         }
         for (index, expr) in exprs.iter().enumerate() {
             let Some(expr) = expr else { continue };
-            let arg = &spec.args[index];
+            let arg = &args[index];
             match arg_value(arg.ty, expr).map(|value| arg.check(value)) {
                 Some(Ok(value)) => given[index] = Some(value),
                 Some(Err(error)) => {
@@ -533,16 +556,7 @@ impl Lowering<'_> {
                 }
             }
         }
-        if !valid {
-            return Kind::Invalid;
-        }
-        match spec.arguments(given) {
-            Ok(args) => Kind::Op { kind, args },
-            Err(error) => {
-                self.ctxt.error_at(&call.layer, error.message);
-                Kind::Invalid
-            }
-        }
+        valid.then_some(given)
     }
 
     fn dropout(&mut self, call: &LayerCall, positional: &[&Expr], named: &[&NamedArg]) -> Kind {
@@ -1012,23 +1026,57 @@ impl Lowering<'_> {
         }
     }
 
-    fn loss(&mut self, expr: &Expr) -> Option<&'static catalog::LossInfo> {
-        let Some(name) = name_value(expr) else {
+    /// `loss = NAME` or `loss = NAME(args)`: a loss Keras knows by that name, with its
+    /// arguments (`categorical_crossentropy(from_logits = true)`).
+    fn loss(&mut self, expr: &Expr) -> Option<LossDecl> {
+        let (name_expr, call) = match expr {
+            Expr::Call(call) => (&*call.func, Some(call)),
+            _ => (expr, None),
+        };
+        let Some(name) = name_value(name_expr) else {
             self.ctxt
                 .error_at(expr, "expected the name of a loss, like `mse`");
             return None;
         };
-        let found = catalog::loss(&name);
-        if found.is_none() {
+        let Some(kind) = LossKind::from_name(&name) else {
             // Near any name Keras knows, but listing only one name of each loss.
             let hint = match catalog::nearest(&name, catalog::loss_names()) {
                 Some(near) => format!("; did you mean `{near}`?"),
                 None => catalog::suggestion(&name, LOSSES.iter().map(|loss| loss.name)),
             };
             self.ctxt
-                .error_at(expr, format!("unknown loss `{name}`{hint}"));
+                .error_at(name_expr, format!("unknown loss `{name}`{hint}"));
+            return None;
+        };
+        let Some(call) = call else {
+            return Some(LossDecl::plain(kind));
+        };
+        let spec = kind.spec();
+        let mut positional = Vec::new();
+        let mut named = Vec::new();
+        for arg in &call.args {
+            match arg {
+                Expr::Assign(assign) => match ident_of(&assign.left) {
+                    Some(ident) => named.push((ident, &*assign.right)),
+                    None => {
+                        self.ctxt.error_at(
+                            &assign.left,
+                            "expected an argument's name, like `from_logits = true`",
+                        );
+                        return None;
+                    }
+                },
+                other => positional.push(other),
+            }
         }
-        found
+        let given = self.arguments(&name, spec.args, &positional, &named, |_| None)?;
+        match spec.arguments(given) {
+            Ok(args) => Some(LossDecl { kind, args }),
+            Err(error) => {
+                self.ctxt.error_at(expr, error.message);
+                None
+            }
+        }
     }
 }
 

@@ -8,8 +8,8 @@ use std::collections::HashSet;
 use quote::format_ident;
 use syn::ext::IdentExt;
 
-use crate::catalog;
-use crate::ir::{Kind, Model, Node, Output};
+use crate::ir::{Kind, LossDecl, Model, Node, Output};
+use densely_spec::LossKind;
 
 /// Makes `model` a graph codegen accepts, changing only what errors left unknown.
 pub fn repair(model: &mut Model) {
@@ -27,7 +27,7 @@ pub fn repair(model: &mut Model) {
     }
     for output in &mut model.outputs {
         if output.loss.is_none() {
-            output.loss = catalog::loss("mse");
+            output.loss = Some(LossDecl::plain(LossKind::MeanSquaredError));
         }
         if !(output.weight.is_finite() && output.weight > 0.0) {
             output.weight = 1.0;
@@ -39,7 +39,7 @@ pub fn repair(model: &mut Model) {
         model.nodes[last].output = Some(0);
         model.outputs.push(Output {
             node: last,
-            loss: catalog::loss("mse"),
+            loss: Some(LossDecl::plain(LossKind::MeanSquaredError)),
             loss_span: span,
             weight: 1.0,
             weight_span: span,

@@ -8,7 +8,7 @@ use std::borrow::Cow;
 
 use densely_spec::{OpKind, Role, Value};
 
-use crate::loss::LossKind;
+use crate::loss::Loss;
 
 /// A model's graph: its nodes in declaration (topological) order.
 #[derive(Clone, Debug, PartialEq)]
@@ -85,14 +85,14 @@ pub enum NodeKind {
 }
 
 /// An output of the model, with the loss that trains it.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Output {
     /// The index of the output node in [`Graph::nodes`].
     pub node: usize,
     /// The loss that trains it: always given in a declaration; `None` for a model read from
     /// a file saved without one, which predicts but asks for a loss before it trains or
     /// evaluates ([`DynamicModel::set_loss`](crate::dynamic::DynamicModel::set_loss)).
-    pub loss: Option<LossKind>,
+    pub loss: Option<Loss>,
     /// Its weight in the model's total loss.
     pub weight: f32,
 }

@@ -1,7 +1,7 @@
 //! Metrics, resolved per output as Keras resolves them.
 
 use crate::graph::Graph;
-use crate::loss::LossKind;
+use crate::loss::{Loss, LossKind};
 use crate::network::TargetView;
 
 /// A metric to compute on every output, as named in Keras's `compile(metrics=[...])`.
@@ -217,7 +217,10 @@ impl Measure {
         let output = &graph.outputs[index];
         let units = graph.output_units(index);
         match metric {
-            Metric::Accuracy if output.loss == Some(LossKind::SparseCategoricalCrossentropy) => {
+            Metric::Accuracy
+                if output.loss.as_ref().map(Loss::kind)
+                    == Some(LossKind::SparseCategoricalCrossentropy) =>
+            {
                 Measure::SparseCategoricalAccuracy
             }
             Metric::Accuracy if units == 1 => Measure::BinaryAccuracy,
@@ -613,7 +616,7 @@ mod tests {
             .into(),
             outputs: vec![Output {
                 node: 0,
-                loss: LossKind::from_name(loss),
+                loss: Loss::named(loss),
                 weight: 1.0,
             }]
             .into(),

@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use crate::value::{ArgError, ArgSpec, ArgType, Value};
+use crate::value::{check_arguments, ArgError, ArgSpec, ArgType, Value};
 
 /// A layer kind described by a [`KindSpec`]: the macro checks and generates it, and the
 /// runtime builds, runs, summarizes, plots, reads and writes it, all from its entry.
@@ -528,26 +528,7 @@ impl KindSpec {
     /// The complete arguments from those `given` by position in Keras's order, each checked
     /// and the others at their defaults.
     pub fn arguments(&self, given: Vec<Option<Value>>) -> Result<Vec<Value>, ArgError> {
-        let mut values = Vec::with_capacity(self.args.len());
-        for (index, arg) in self.args.iter().enumerate() {
-            match given.get(index).cloned().flatten() {
-                Some(value) => values.push(arg.check(value)?),
-                None if arg.required() => {
-                    return Err(ArgError {
-                        arg: arg.name,
-                        message: format!(
-                            "`{}` needs `{}`: {}, {}",
-                            self.class,
-                            arg.name,
-                            arg.doc,
-                            arg.expects()
-                        ),
-                    })
-                }
-                None => values.push(arg.default.clone()),
-            }
-        }
-        Ok(values)
+        check_arguments(self.class, self.args, given)
     }
 
     /// The shape of one sample of the layer's output, given its checked arguments and its

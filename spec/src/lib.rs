@@ -1,6 +1,6 @@
-//! The one description of each layer kind densely describes by data: its Keras class name,
-//! the name a `model!` declaration writes, its arguments with their types, defaults and
-//! rules, and how its output shape follows from its sources.
+//! The one description of each layer kind densely describes by data, and of each loss: its
+//! Keras names, the name a `model!` declaration writes, its arguments with their types,
+//! defaults and rules, and how its output shape follows from its sources.
 //!
 //! The `model!` macro reads this crate to parse and check a declaration; the runtime reads
 //! it to build models at run time, to read and write Keras configs, and to print summaries,
@@ -18,7 +18,9 @@
 //! ```
 
 mod kinds;
+mod losses;
 mod value;
 
 pub use kinds::{KindSpec, OpKind, Role, Source, SpecError, WeightShape, WeightSpec, KINDS};
+pub use losses::{LossKind, LossSpec, Targets, LOSSES};
 pub use value::{ArgError, ArgSpec, ArgType, Value};

@@ -164,6 +164,34 @@ impl ArgSpec {
     }
 }
 
+/// The complete arguments of `owner` (a class name, for messages) from those `given` by
+/// position in `args`' order, each checked and the others at their defaults.
+pub(crate) fn check_arguments(
+    owner: &str,
+    args: &'static [ArgSpec],
+    given: Vec<Option<Value>>,
+) -> Result<Vec<Value>, ArgError> {
+    let mut values = Vec::with_capacity(args.len());
+    for (index, arg) in args.iter().enumerate() {
+        match given.get(index).cloned().flatten() {
+            Some(value) => values.push(arg.check(value)?),
+            None if arg.required() => {
+                return Err(ArgError {
+                    arg: arg.name,
+                    message: format!(
+                        "`{owner}` needs `{}`: {}, {}",
+                        arg.name,
+                        arg.doc,
+                        arg.expects()
+                    ),
+                })
+            }
+            None => values.push(arg.default.clone()),
+        }
+    }
+    Ok(values)
+}
+
 impl Value {
     /// The number, for a [`Value::Float`] or [`Value::Int`].
     pub fn as_f64(&self) -> Option<f64> {

@@ -11,7 +11,7 @@ use crate::activation::ActivationKind;
 use crate::error::{did_you_mean, Error, Result};
 use crate::graph::{Graph, Node, NodeKind, Output};
 use crate::init::Initializer;
-use crate::loss::LossKind;
+use crate::loss::{IntoLoss, Loss, LossKind};
 use crate::network::DEFAULT_SEED;
 
 use super::DynamicModel;
@@ -205,8 +205,9 @@ enum Pending {
 #[derive(Clone, Debug)]
 struct PendingOutput {
     node: NodeId,
-    /// `None` for an output read from a file saved without a loss.
-    loss: Option<String>,
+    /// `None` for an output read from a file saved without a loss; `Err` holds a name that
+    /// names no loss, for `build` to report.
+    loss: Option<std::result::Result<Loss, String>>,
     weight: f32,
 }
 
@@ -269,11 +270,12 @@ impl Functional {
     }
 
     /// Makes `node` an output trained with `loss` (Keras's name: `"mse"`,
-    /// `"sparse_categorical_crossentropy"`), weighing `weight` in the model's loss.
-    pub fn output(&mut self, node: NodeId, loss: &str, weight: f32) -> &mut Self {
+    /// `"sparse_categorical_crossentropy"`, or a [`Loss`] with its arguments), weighing
+    /// `weight` in the model's loss.
+    pub fn output(&mut self, node: NodeId, loss: impl IntoLoss, weight: f32) -> &mut Self {
         self.outputs.push(PendingOutput {
             node,
-            loss: Some(loss.into()),
+            loss: Some(loss.into_loss()),
             weight,
         });
         self
@@ -363,7 +365,7 @@ impl Functional {
 pub struct Sequential {
     functional: Functional,
     last: Option<NodeId>,
-    loss: Option<String>,
+    loss: Option<std::result::Result<Loss, String>>,
     /// A layer added before the input, reported by `build`.
     misplaced: Option<String>,
 }
@@ -400,9 +402,10 @@ impl Sequential {
         self
     }
 
-    /// The loss of the model's output, the last layer (Keras's name: `"mse"`).
-    pub fn loss(mut self, loss: &str) -> Self {
-        self.loss = Some(loss.into());
+    /// The loss of the model's output, the last layer (Keras's name: `"mse"`, or a [`Loss`]
+    /// with its arguments).
+    pub fn loss(mut self, loss: impl IntoLoss) -> Self {
+        self.loss = Some(loss.into_loss());
         self
     }
 
@@ -420,13 +423,17 @@ impl Sequential {
                 format!("`{layer}` is added before the input: start with `.input(name, shape)`"),
             ));
         }
-        let (Some(last), Some(loss)) = (self.last, &self.loss) else {
+        let (Some(last), Some(loss)) = (self.last, self.loss.clone()) else {
             return Err(build_error(
                 &functional.name,
                 "a model needs an input, layers and a loss: `.input(name, shape)`, `.add(layer)`, `.loss(name)`",
             ));
         };
-        functional.output(last, loss, 1.0);
+        functional.outputs.push(PendingOutput {
+            node: last,
+            loss: Some(loss),
+            weight: 1.0,
+        });
         functional.build_with_seed(seed)
     }
 }
@@ -442,38 +449,29 @@ const DEDICATED: [&str; 6] = [
     "Add",
 ];
 
-/// The loss called `loss` for output `name` of `units` units, weighing `weight`; the error
-/// says what doesn't fit. What `build` and [`DynamicModel::set_loss`] check.
+/// The loss `loss` (or the name that names none) for output `name` of `units` units,
+/// weighing `weight`; the error says what doesn't fit. What `build` and
+/// [`DynamicModel::set_loss`] check.
 pub(crate) fn output_loss(
     name: &str,
     units: usize,
-    loss: &str,
+    loss: std::result::Result<Loss, String>,
     weight: f32,
-) -> std::result::Result<LossKind, String> {
-    let kind = LossKind::from_name(loss).ok_or_else(|| {
+) -> std::result::Result<Loss, String> {
+    let loss = loss.map_err(|unknown| {
         format!(
-            "output `{name}` has the unknown loss `{loss}`.{}",
-            did_you_mean(loss, LossKind::ALL.iter().map(|l| l.name()))
+            "output `{name}` has the unknown loss `{unknown}`.{}",
+            did_you_mean(&unknown, LossKind::all().map(LossKind::name))
         )
     })?;
-    let range = kind.units();
-    if !range.contains(&units) {
-        let wants = if range.start() == range.end() {
-            format!("exactly {}", range.start())
-        } else {
-            format!("at least {}", range.start())
-        };
-        return Err(format!(
-            "output `{name}` has {units} units, and {} needs {wants}",
-            kind.name()
-        ));
-    }
+    loss.check_units(units)
+        .map_err(|needs| format!("output `{name}` has {units} units, and {needs}"))?;
     if !(weight.is_finite() && weight > 0.0) {
         return Err(format!(
             "output `{name}` has loss weight {weight}; a loss weight is a positive number"
         ));
     }
-    Ok(kind)
+    Ok(loss)
 }
 
 fn build_error(model: &str, reason: impl Into<String>) -> Error {
@@ -805,7 +803,7 @@ impl Checker<'_> {
             }
             let loss = match &output.loss {
                 Some(loss) => Some(
-                    output_loss(name, node.shape[0], loss, output.weight)
+                    output_loss(name, node.shape[0], loss.clone(), output.weight)
                         .map_err(|reason| self.error(reason))?,
                 ),
                 None => None,

@@ -48,7 +48,7 @@ use crate::graph::{Graph, NodeKind};
 use crate::init::Initializer;
 use crate::inspect::Array;
 use crate::layers::{DenseCore, DropoutCore, Generator, Layer as _, OpLayer, Param, ParamMut};
-use crate::loss::LossKind;
+use crate::loss::{IntoLoss, Loss};
 use crate::network::{next_seed, seeded_rng, Network, TargetView};
 use crate::training::TrainingState;
 use crate::weights::BatchWeights;
@@ -150,19 +150,20 @@ impl DynamicModel {
 
     /// Each output's loss (`None` for a file saved without one) and its weight in the
     /// model's loss.
-    pub fn losses(&self) -> Vec<(Option<LossKind>, f32)> {
+    pub fn losses(&self) -> Vec<(Option<Loss>, f32)> {
         self.graph
             .outputs
             .iter()
-            .map(|o| (o.loss, o.weight))
+            .map(|o| (o.loss.clone(), o.weight))
             .collect()
     }
 
-    /// Gives output `output` the loss `loss` (Keras's name) and the weight `weight`: what a
+    /// Gives output `output` the loss `loss` (Keras's name, or a [`Loss`] with its
+    /// arguments) and the weight `weight`: what a
     /// model read from a file saved without a loss needs before it trains or evaluates
     /// (Keras's `compile(loss=...)`). Errors name the output or the loss, and leave the
     /// model as it was.
-    pub fn set_loss(&mut self, output: &str, loss: &str, weight: f32) -> Result<()> {
+    pub fn set_loss(&mut self, output: &str, loss: impl IntoLoss, weight: f32) -> Result<()> {
         let model = self.graph.name.to_string();
         let error = |reason: String| Error::Model {
             model: model.clone(),
@@ -181,9 +182,9 @@ impl DynamicModel {
                 ))
             })?;
         let units = self.plan.outputs[index].units;
-        let kind = build::output_loss(output, units, loss, weight).map_err(error)?;
+        let loss = build::output_loss(output, units, loss.into_loss(), weight).map_err(error)?;
         let outputs = self.graph.outputs.to_mut();
-        outputs[index].loss = Some(kind);
+        outputs[index].loss = Some(loss);
         outputs[index].weight = weight;
         self.plan = Arc::new(Plan::new(&self.graph));
         Ok(())

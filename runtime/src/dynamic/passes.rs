@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::layers::{
     activation_backward, activation_forward, pass_gradient, Add, Concatenate, Sources,
 };
-use crate::loss::LossKind;
+use crate::loss::{Loss, LossKind};
 use crate::network::{reserve, TargetView};
 use crate::weights::BatchWeights;
 
@@ -117,7 +117,7 @@ impl DynWorkspace {
 
     pub(crate) fn staged_targets(&self, index: usize, samples: usize) -> TargetView<'_> {
         let output = &self.plan.outputs[index];
-        if output.loss.is_some_and(LossKind::sparse_targets) {
+        if output.loss.as_ref().is_some_and(Loss::sparse_targets) {
             TargetView::Classes(&self.classes[index][..samples])
         } else {
             TargetView::Values(&self.values[index][..output.units * samples])
@@ -343,6 +343,7 @@ fn output_losses(
         let scale = output.weight / samples as f32;
         let loss = output
             .loss
+            .as_ref()
             .expect("targets are staged only for outputs with a loss");
         let target = if loss.sparse_targets() {
             TargetView::Classes(&buffers.classes[k][..samples])
@@ -504,7 +505,7 @@ fn check_target_kinds(plan: &Plan, targets: DynTargets<'_>) -> Result<()> {
         ));
     }
     for (output, part) in plan.outputs.iter().zip(targets.iter()) {
-        let Some(loss) = output.loss else {
+        let Some(loss) = &output.loss else {
             return Err(data_error(
                 plan,
                 format!(
@@ -525,7 +526,7 @@ fn check_target_kinds(plan: &Plan, targets: DynTargets<'_>) -> Result<()> {
                 output.name,
                 loss.name(),
                 output.units,
-                if loss == LossKind::CategoricalCrossentropy {
+                if loss.kind() == LossKind::CategoricalCrossentropy {
                     " (one-hot them, or train with sparse_categorical_crossentropy)"
                 } else {
                     ""

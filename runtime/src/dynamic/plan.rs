@@ -5,7 +5,7 @@
 
 use crate::activation::ActivationKind;
 use crate::graph::{Graph, NodeKind};
-use crate::loss::LossKind;
+use crate::loss::Loss;
 
 /// The fixed facts of a model's passes, computed once when the model is built.
 #[derive(Clone, Debug)]
@@ -52,7 +52,7 @@ pub(crate) struct OutputPlan {
     pub name: String,
     pub units: usize,
     /// `None` until the model is given one (a file saved without a loss).
-    pub loss: Option<LossKind>,
+    pub loss: Option<Loss>,
     pub weight: f32,
     /// Whether its gradient is added to its buffer (another output wrote it first).
     pub accumulate: bool,
@@ -96,7 +96,7 @@ impl Plan {
                     return false;
                 };
                 let read = graph.consumers(index).next().is_some();
-                let fuses_with = graph.outputs[k].loss.and_then(LossKind::fuses_with);
+                let fuses_with = graph.outputs[k].loss.as_ref().and_then(Loss::fuses_with);
                 !read && fuses_with.is_some() && fuses_with == activation_of(&nodes[index].kind)
             })
             .collect();
@@ -120,7 +120,7 @@ impl Plan {
                     node: output.node,
                     name: nodes[output.node].name.to_string(),
                     units: nodes[output.node].shape.iter().product(),
-                    loss: output.loss,
+                    loss: output.loss.clone(),
                     weight: output.weight,
                     accumulate,
                 }

@@ -309,8 +309,8 @@ fn write_declaration(
         };
         match graph.outputs.iter().find(|o| o.node == index) {
             Some(output) => {
-                let loss_text = match output.loss {
-                    Some(loss) => loss.name().to_owned(),
+                let loss_text = match &output.loss {
+                    Some(loss) => loss.to_string(),
                     None => "mse /* the file names no loss densely knows: choose one */".into(),
                 };
                 let weight_text = if output.weight == 1.0 {

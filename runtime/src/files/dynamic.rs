@@ -105,11 +105,11 @@ pub(crate) fn functional(
     }
     for (k, &output) in architecture.outputs.iter().enumerate() {
         let node = ids[output].expect("every layer is added");
-        let loss = training.and_then(|t| t.losses[k]);
+        let loss = training.and_then(|t| t.losses[k].clone());
         let weight = training.map_or(1.0, |t| t.loss_weights[k]);
         match loss {
             Some(loss) => {
-                f.output(node, loss.name(), weight);
+                f.output(node, loss, weight);
             }
             None => f.output_without_loss(node, weight),
         }

@@ -18,7 +18,7 @@ use serde_json::{json, Map, Value};
 use crate::activation::ActivationKind;
 use crate::graph::{Graph, NodeKind};
 use crate::init::Initializer;
-use crate::loss::LossKind;
+use crate::loss::{Loss, LossKind};
 use crate::metrics::Metric;
 use crate::optimizers::{Adagrad, Adam, AdamW, Nadam, Optimizer, RmsProp, Sgd};
 use crate::summary::KerasLayout;
@@ -321,6 +321,38 @@ pub(crate) fn keras_optimizer_config(optimizer: &dyn Optimizer, style: ConfigSty
     json!({ "class_name": class, "config": config })
 }
 
+/// A loss as Keras writes it: its function's name when its arguments are Keras's
+/// defaults, else its class with its config.
+fn loss_json(loss: &Loss, style: ConfigStyle) -> Value {
+    let given = loss.given_args();
+    let spec = loss.kind().spec();
+    if given.is_empty() {
+        return json!(spec.function);
+    }
+    let reduction = match style {
+        ConfigStyle::TfKeras => "auto",
+        _ => "sum_over_batch_size",
+    };
+    let mut config = serde_json::Map::new();
+    config.insert("name".into(), json!(spec.object_name));
+    config.insert("reduction".into(), json!(reduction));
+    for (name, value) in loss.args() {
+        config.insert(name.into(), arg_json(&value));
+    }
+    if spec.arg("from_logits").is_some() {
+        config.insert("axis".into(), json!(-1));
+    }
+    match style {
+        ConfigStyle::Keras3 => json!({
+            "module": "keras.losses",
+            "class_name": spec.class,
+            "config": config,
+            "registered_name": null,
+        }),
+        _ => json!({ "class_name": spec.class, "config": config }),
+    }
+}
+
 /// Keras's `training_config` for a compiled model: long loss names, loss weights, metrics
 /// and the optimizer (Keras 3 needs `loss_weights` and `optimizer_config`).
 pub(crate) fn training_config(
@@ -330,10 +362,10 @@ pub(crate) fn training_config(
 ) -> Option<Value> {
     let optimizer = state.optimizer()?;
     // A model without a loss has no training config to write.
-    let losses: Vec<&str> = graph
+    let losses: Vec<Value> = graph
         .outputs
         .iter()
-        .map(|o| o.loss.map(LossKind::keras_name))
+        .map(|o| o.loss.as_ref().map(|loss| loss_json(loss, style)))
         .collect::<Option<_>>()?;
     let weights: Vec<f32> = graph.outputs.iter().map(|o| o.weight).collect();
     let single = graph.outputs.len() == 1;
@@ -1118,8 +1150,8 @@ fn output_shape(layer: &RawLayer, sources: &[&[usize]]) -> Parse<Vec<usize>> {
 /// optimizer's config.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TrainingSpec {
-    /// Per output, in output order: the loss, if densely knows it.
-    pub losses: Vec<Option<LossKind>>,
+    /// Per output, in output order: the loss with its arguments, if densely knows it.
+    pub losses: Vec<Option<Loss>>,
     /// Per output, its loss weight (1 when not given).
     pub loss_weights: Vec<f32>,
     /// The metrics densely knows (others are left out).
@@ -1137,10 +1169,48 @@ fn loss_name(value: &Value) -> Option<&str> {
     }
 }
 
-fn lookup_loss(value: &Value) -> Option<LossKind> {
-    let name = loss_name(value)?;
+/// The loss a training config holds for one output, with its arguments: `Ok(None)` for a
+/// loss densely doesn't know (the model then asks for one before it trains); an error for a
+/// known loss whose config asks for what densely doesn't compute.
+fn lookup_loss(value: &Value) -> Parse<Option<Loss>> {
+    let Some(name) = loss_name(value) else {
+        return Ok(None);
+    };
     let name = name.rsplit('.').next().unwrap_or(name);
-    LossKind::from_name(name)
+    let Some(kind) = LossKind::from_file_name(name) else {
+        return Ok(None);
+    };
+    let spec = kind.spec();
+    let Some(config) = value.get("config").and_then(Value::as_object) else {
+        return Ok(Some(Loss::new(kind)));
+    };
+    let mut loss = Loss::new(kind);
+    for (key, setting) in config {
+        if spec.arg(key).is_some() {
+            let value = arg_value(setting)
+                .ok_or_else(|| format!("the {} loss's `{key}` is {setting}", spec.class))?;
+            loss = loss
+                .with(key, value)
+                .map_err(|error| format!("the {} loss: {}", spec.class, error.message))?;
+            continue;
+        }
+        let computed = match key.as_str() {
+            "name" | "fn" | "dtype" => true,
+            "reduction" => matches!(
+                setting.as_str(),
+                None | Some("auto" | "sum_over_batch_size")
+            ),
+            "axis" => setting.as_i64() == Some(-1),
+            _ => setting.is_null(),
+        };
+        if !computed {
+            return Err(format!(
+                "the {} loss sets `{key}` to {setting}, which densely doesn't compute",
+                spec.class
+            ));
+        }
+    }
+    Ok(Some(loss))
 }
 
 fn metric_names(value: &Value, out: &mut Vec<String>, depth: usize) {
@@ -1182,13 +1252,13 @@ pub(crate) fn parse_training_config(text: &str, outputs: &[&str]) -> Parse<Train
                     items.len()
                 ));
             }
-            items.iter().map(lookup_loss).collect()
+            items.iter().map(lookup_loss).collect::<Parse<_>>()?
         }
         Value::Object(map) if !map.contains_key("class_name") => outputs
             .iter()
-            .map(|o| map.get(*o).and_then(lookup_loss))
-            .collect(),
-        other => vec![lookup_loss(other); n],
+            .map(|o| map.get(*o).map_or(Ok(None), lookup_loss))
+            .collect::<Parse<_>>()?,
+        other => vec![lookup_loss(other)?; n],
     };
     let loss_weights = match value.get("loss_weights") {
         None | Some(Value::Null) => vec![1.0; n],
