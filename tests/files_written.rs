@@ -259,6 +259,58 @@ fn transfer() -> (Transfer, Value) {
     features_to_value::<_, 6>(Transfer::with_seed(8), 11, 1.0, target, true)
 }
 
+/// The model whose losses take Keras's arguments, trained two epochs with Adam on targets of
+/// each loss's kind: classes, signs and counts.
+fn objectives() -> (Objectives, Value) {
+    let x = data(13, SAMPLES * 6);
+    let onehot: Vec<f32> = x
+        .chunks(6)
+        .flat_map(|r| {
+            let class = usize::from(r[0] > 0.0) + usize::from(r[1] > 0.5);
+            (0..3).map(move |k| if k == class { 1.0 } else { 0.0 })
+        })
+        .collect();
+    let signs: Vec<f32> = x
+        .chunks(6)
+        .flat_map(|r| [(r[2] - r[3]).signum(), (r[4] * r[5]).signum()])
+        .collect();
+    let counts: Vec<f32> = x
+        .chunks(6)
+        .flat_map(|r| [(r[0].abs() * 2.0).floor(), (r[1].abs() * 2.0).floor()])
+        .collect();
+    let xb = Batch::<Shape1<6>>::from_vec(x.clone()).unwrap();
+    let targets = (
+        Batch::<Shape1<3>>::from_vec(onehot.clone()).unwrap(),
+        Batch::<Shape1<2>>::from_vec(signs.clone()).unwrap(),
+        Batch::<Shape1<2>>::from_vec(counts.clone()).unwrap(),
+    );
+    let mut model = Objectives::with_seed(8);
+    model.compile(Adam::new(1e-2), []);
+    let options = FitOptions::default()
+        .epochs(2)
+        .batch_size(8)
+        .seed(5)
+        .verbose(0);
+    let y = (&targets.0, &targets.1, &targets.2);
+    model.fit(&xb, y, options).unwrap();
+    let probe = Batch::<Shape1<6>>::from_vec(x[..PROBE * 6].to_vec()).unwrap();
+    let (logits, margin, rate) = model.predict(&probe).unwrap();
+    let record = json!({
+        "inputs": {"features": rows(probe.as_slice(), 6)},
+        "outputs": {
+            "logits": rows(logits.as_slice(), 3),
+            "margin": rows(margin.as_slice(), 2),
+            "rate": rows(rate.as_slice(), 2),
+        },
+        "train": {
+            "x": {"features": rows(&x, 6)},
+            "y": {"logits": rows(&onehot, 3), "margin": rows(&signs, 2), "rate": rows(&counts, 2)},
+            "batch_size": 8,
+        },
+    });
+    (model, record)
+}
+
 /// Whether densely wrote `name` as a Keras 3 `.keras` archive (which tf-keras cannot read).
 fn is_archive(name: &str) -> bool {
     name.ends_with(".keras")
@@ -364,6 +416,18 @@ fn cases() -> Vec<(String, Saver, Value)> {
         Box::new(move |p: &Path| model.save(p)),
         record,
     ));
+    let (model, record) = objectives();
+    out.push((
+        "objectives_adam.h5".into(),
+        Box::new(move |p: &Path| model.save(p)),
+        record,
+    ));
+    let (model, record) = objectives();
+    out.push((
+        "objectives_adam_archive.keras".into(),
+        Box::new(move |p: &Path| model.save(p)),
+        record,
+    ));
     let (model, mut record) = small_mlp();
     record["weights_of"] = json!("small_mlp_sgd.h5");
     out.push((
@@ -461,6 +525,8 @@ fn densely_optimizer(name: &str, path: &Path) -> (String, u64, Vec<Vec<f32>>) {
         state(Transfer::load(path).unwrap().optimizer().unwrap())
     } else if name.starts_with("noisy") {
         state(Noisy::load(path).unwrap().optimizer().unwrap())
+    } else if name.starts_with("objectives") {
+        state(Objectives::load(path).unwrap().optimizer().unwrap())
     } else {
         state(Residual::load(path).unwrap().optimizer().unwrap())
     }
@@ -580,7 +646,7 @@ fn keras_3_and_tf_keras_predicted_what_densely_predicts() {
             checked += 1;
         }
     }
-    assert_eq!((checked, refused), (31, 7));
+    assert_eq!((checked, refused), (34, 8));
 }
 
 /// The optimizer state each Keras expects: tf-keras restores every slot of the default
@@ -603,6 +669,8 @@ fn keras_trains_on_from_the_optimizer_state_densely_wrote() {
         ("residual_rmsprop_archive.keras", "keras3"),
         ("transfer_adam.h5", "tf_keras"),
         ("transfer_adam_archive.keras", "keras3"),
+        ("objectives_adam.h5", "tf_keras"),
+        ("objectives_adam_archive.keras", "keras3"),
     ] {
         let result = &results[name][keras];
         assert!(
@@ -705,6 +773,28 @@ fn keras_trains_on_from_the_optimizer_state_densely_wrote() {
             let probe = array(&record["inputs"]["features"]);
             let predicted = model.predict(&probe).unwrap();
             vec![("value".into(), predicted[0].values().to_vec())]
+        } else if name.starts_with("objectives") {
+            // Three losses with Keras's arguments, which Keras read from the file.
+            let mut model = Objectives::load(&path).unwrap();
+            let train = &record["train"];
+            let x = Batch::<Shape1<6>>::from_vec(flat(&train["x"]["features"])).unwrap();
+            let y = &train["y"];
+            let logits = Batch::<Shape1<3>>::from_vec(flat(&y["logits"])).unwrap();
+            let margin = Batch::<Shape1<2>>::from_vec(flat(&y["margin"])).unwrap();
+            let rate = Batch::<Shape1<2>>::from_vec(flat(&y["rate"])).unwrap();
+            let options = FitOptions::default()
+                .epochs(1)
+                .batch_size(8)
+                .shuffle(false)
+                .verbose(0);
+            model.fit(&x, (&logits, &margin, &rate), options).unwrap();
+            let probe = Batch::<Shape1<6>>::from_vec(flat(&record["inputs"]["features"])).unwrap();
+            let (logits, margin, rate) = model.predict(&probe).unwrap();
+            vec![
+                ("logits".into(), logits.into_vec()),
+                ("margin".into(), margin.into_vec()),
+                ("rate".into(), rate.into_vec()),
+            ]
         } else {
             let mut model = WideAndDeep::load(&path).unwrap();
             let train = &record["train"];
@@ -746,7 +836,7 @@ fn keras_trains_on_from_the_optimizer_state_densely_wrote() {
             );
         }
     }
-    assert_eq!(trained, 8);
+    assert_eq!(trained, 10);
 }
 
 /// Every layer kind, back as it was declared (Keras names, the loss, Dropout's rate), from
@@ -835,7 +925,7 @@ fn keras_summarises_the_files_as_the_dynamic_model_does() {
         assert_eq!(actual, expected, "{name}");
         compared += 1;
     }
-    assert_eq!(compared, 18);
+    assert_eq!(compared, 20);
 }
 
 /// The HDF5 bytes of a file densely wrote: the file itself, or an archive's `model.weights.h5`.
@@ -904,7 +994,7 @@ fn keras_loads_the_checksummed_files_without_a_word() {
             loads += 1;
         }
     }
-    assert_eq!(loads, 31);
+    assert_eq!(loads, 34);
 }
 
 /// Keras reads the layers densely froze as frozen, from the `.h5` file and the archive.

@@ -4,22 +4,11 @@
 
 mod common;
 
+use common::objectives::Objectives;
 use common::{flat, json, keras_fixture, keras_record, scratch};
 use densely::loss::{Loss, LossKind};
 use densely::network::TargetView;
 use densely::prelude::*;
-
-model! {
-    /// The model of `tools/keras_losses.py`: three outputs, each with its own loss.
-    pub struct Objectives {
-        input features: [6];
-        hidden = Dense(12, tanh);
-        output logits = Dense(3)(hidden),
-            loss = categorical_crossentropy(from_logits = true, label_smoothing = 0.1);
-        output margin = Dense(2)(hidden), loss = squared_hinge, weight = 0.5;
-        output rate = Dense(2, softplus)(hidden), loss = poisson, weight = 0.25;
-    }
-}
 
 /// The loss a case of `losses.json` names: Keras's class and its config.
 fn case_loss(case: &serde_json::Value) -> Loss {

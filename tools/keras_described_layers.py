@@ -4,7 +4,7 @@ with them.
 
 Usage (by hand, not in CI; needs tensorflow-cpu 2.21, keras 3.15 and tf_keras 2.21):
 
-    ~/keras-env/bin/python tools/keras_described_layers.py tests/fixtures/keras
+    ~/keras-env/bin/python tools/keras_described_layers.py tests/fixtures/keras [MODEL ...]
     ~/keras-env/bin/python tools/keras_fixture_summaries.py tests/fixtures/keras
 
 For each Keras (Keras 3 and tf-keras 2) the same architecture is built with the same layer
@@ -12,7 +12,9 @@ names, its weights drawn from a fixed seed, compiled with Adam(1e-2) and mse, an
 epochs on 64 deterministic rows in batches of 16, so the files hold Adam's slots. It writes:
   - keras3_toolbox.keras (Keras 3's archive), keras3_toolbox.h5 (Keras 3's legacy HDF5) and
     keras2_toolbox.h5 (tf-keras), and the same three of `noisy` and of `transfer` (a frozen
-    Dense layer and BatchNormalization under a head that trains), on the first 6 features;
+    Dense layer and BatchNormalization under a head that trains), on the first 6 features,
+    and of `preprocessed` (a Normalization adapted to raw features in front, and one given
+    its mean and variance that inverts the output);
   - NAME.json beside each: {"inputs": {"features": rows}, "outputs": {"value": rows}} for 8
     probe rows, {"train": {"x": rows, "y": rows, "batch_size": 16}}, "keras_layers", the
     names of Keras's `model.layers` in order, and "frozen", those not trainable;
@@ -26,6 +28,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np  # noqa: E402
 
 out = sys.argv[1] if len(sys.argv) > 1 else "tests/fixtures/keras"
+# Further arguments name the models to write (`preprocessed`); all of them without.
+only = sys.argv[2:]
 
 
 def toolbox(keras):
@@ -77,6 +81,25 @@ def transfer(keras):
     return keras.Model(features, value, name="transfer")
 
 
+def preprocessed(keras):
+    L = keras.layers
+    features = keras.Input(shape=(6,), name="features")
+    normalized = L.Normalization(name="normalized")(features)
+    hidden = L.Dense(8, activation="relu", name="hidden")(normalized)
+    raw = L.Dense(2, name="raw")(hidden)
+    value = L.Normalization(
+        mean=[1.0, -2.0], variance=[4.0, 0.25], invert=True, name="value"
+    )(raw)
+    return keras.Model(features, value, name="preprocessed")
+
+
+def raw_features(x):
+    """Features far from mean 0 and variance 1, for Normalization to adapt to."""
+    return (x[:, :6] * np.array([1.0, 10.0, 0.1, 3.0, 1.0, 50.0]) + np.array(
+        [5.0, -20.0, 0.0, 100.0, 1.0, 7.0]
+    )).astype("float32")
+
+
 def data():
     rng = np.random.default_rng(7)
     x = rng.uniform(-3.0, 3.0, size=(64, 12)).astype("float32")
@@ -97,11 +120,19 @@ def main():
         ("keras2", tf_keras, "noisy", noisy),
         ("keras3", keras, "transfer", transfer),
         ("keras2", tf_keras, "transfer", transfer),
+        ("keras3", keras, "preprocessed", preprocessed),
+        ("keras2", tf_keras, "preprocessed", preprocessed),
     ):
+        if only and stem not in only:
+            continue
         x_model = x if stem == "toolbox" else x[:, :6]
+        if stem == "preprocessed":
+            x_model = raw_features(x)
         probe = x_model[:8]
         lib.utils.set_random_seed(5)
         model = build(lib)
+        if stem == "preprocessed":
+            model.get_layer("normalized").adapt(x_model)
         model.compile(optimizer=lib.optimizers.Adam(1e-2), loss="mse")
         model.fit(x_model, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
         # The archive first: Keras 3 drops the optimizer from the compile config it keeps

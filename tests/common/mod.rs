@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod book;
+pub mod objectives;
 pub mod toolbox;
 
 use std::path::{Path, PathBuf};

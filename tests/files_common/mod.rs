@@ -15,6 +15,7 @@ mod common;
 /// Wide & Deep of the Keras fixtures, with densely's names for the hidden layers (Keras
 /// calls them dense_2 and dense_3).
 pub use common::book::{built, WideAndDeep};
+pub use common::objectives::Objectives;
 pub use common::toolbox::{Noisy, Toolbox, Transfer};
 pub use common::{flat, json, keras_fixture, keras_fixtures, scratch};
 

@@ -15,6 +15,11 @@ model! {
         output f = Dense(3, softmax)(hidden), loss = SparseCategoricalCrossentropy;
         output g = Dense(3, softmax)(hidden), loss = CategoricalCrossentropy;
         output h = Dense(2)(hidden), loss = Huber;
+        output i = Dense(3, softmax)(hidden), loss = kld;
+        output j = Dense(2)(hidden), loss = MAPE;
+        output k = Dense(2)(hidden), loss = mean_squared_logarithmic_error;
+        output l = Dense(2)(hidden), loss = LogCosh;
+        output m = Dense(2)(hidden), loss = CosineSimilarity;
     }
 }
 
@@ -22,7 +27,7 @@ fn main() {
     let losses: Vec<&str> = Aliases::GRAPH
         .outputs
         .iter()
-        .map(|o| o.loss.map_or("none", |loss| loss.name()))
+        .map(|o| o.loss.as_ref().map_or("none", |loss| loss.name()))
         .collect();
     assert_eq!(
         losses,
@@ -34,7 +39,12 @@ fn main() {
             "binary_crossentropy",
             "sparse_categorical_crossentropy",
             "categorical_crossentropy",
-            "huber"
+            "huber",
+            "kl_divergence",
+            "mape",
+            "msle",
+            "log_cosh",
+            "cosine_similarity"
         ]
     );
 }
