@@ -211,11 +211,30 @@ where
     for<'a> &'a Batch<Shape1<IN>>: densely::network::InputsOf<'a, N>,
     for<'a> &'a Batch<Shape1<2>>: densely::network::TargetsOf<'a, N>,
 {
+    prepared_features_to_value::<N, IN>(model, seed, scale, target, keras_trains_on, |_, _| {})
+}
+
+/// [`features_to_value`], with `prepare` given the model and the features before training
+/// (to adapt a Normalization to them).
+fn prepared_features_to_value<N, const IN: usize>(
+    model: N,
+    seed: u64,
+    scale: f32,
+    target: fn(&[f32]) -> [f32; 2],
+    keras_trains_on: bool,
+    prepare: impl FnOnce(&mut N, &[f32]),
+) -> (N, Value)
+where
+    N: Network<Predictions = Batch<Shape1<2>>>,
+    for<'a> &'a Batch<Shape1<IN>>: densely::network::InputsOf<'a, N>,
+    for<'a> &'a Batch<Shape1<2>>: densely::network::TargetsOf<'a, N>,
+{
     let mut model = model;
     let x: Vec<f32> = data(seed, SAMPLES * IN).iter().map(|v| scale * v).collect();
     let y: Vec<f32> = x.chunks(IN).flat_map(target).collect();
     let xb = Batch::<Shape1<IN>>::from_vec(x.clone()).unwrap();
     let yb = Batch::<Shape1<2>>::from_vec(y.clone()).unwrap();
+    prepare(&mut model, &x);
     model.compile(Adam::new(1e-2), []);
     let options = FitOptions::default()
         .epochs(2)
@@ -257,6 +276,19 @@ fn noisy() -> (Noisy, Value) {
 fn transfer() -> (Transfer, Value) {
     let target = |r: &[f32]| [r.iter().sum::<f32>(), r[0] - r[5]];
     features_to_value::<_, 6>(Transfer::with_seed(8), 11, 1.0, target, true)
+}
+
+/// Raw features (scaled by 40), a Normalization adapted to them and an inverting one.
+fn preprocessed() -> (Preprocessed, Value) {
+    let target = |r: &[f32]| [r[0] / 40.0 + r[1] / 20.0, r[2] * r[3] / 800.0];
+    prepared_features_to_value::<_, 6>(
+        Preprocessed::with_seed(8),
+        15,
+        40.0,
+        target,
+        true,
+        |model, x| model.adapt("normalized", x).unwrap(),
+    )
 }
 
 /// The model whose losses take Keras's arguments, trained two epochs with Adam on targets of
@@ -416,6 +448,18 @@ fn cases() -> Vec<(String, Saver, Value)> {
         Box::new(move |p: &Path| model.save(p)),
         record,
     ));
+    let (model, record) = preprocessed();
+    out.push((
+        "preprocessed_adam.h5".into(),
+        Box::new(move |p: &Path| model.save(p)),
+        record,
+    ));
+    let (model, record) = preprocessed();
+    out.push((
+        "preprocessed_adam_archive.keras".into(),
+        Box::new(move |p: &Path| model.save(p)),
+        record,
+    ));
     let (model, record) = objectives();
     out.push((
         "objectives_adam.h5".into(),
@@ -527,6 +571,8 @@ fn densely_optimizer(name: &str, path: &Path) -> (String, u64, Vec<Vec<f32>>) {
         state(Noisy::load(path).unwrap().optimizer().unwrap())
     } else if name.starts_with("objectives") {
         state(Objectives::load(path).unwrap().optimizer().unwrap())
+    } else if name.starts_with("preprocessed") {
+        state(Preprocessed::load(path).unwrap().optimizer().unwrap())
     } else {
         state(Residual::load(path).unwrap().optimizer().unwrap())
     }
@@ -646,7 +692,7 @@ fn keras_3_and_tf_keras_predicted_what_densely_predicts() {
             checked += 1;
         }
     }
-    assert_eq!((checked, refused), (34, 8));
+    assert_eq!((checked, refused), (37, 9));
 }
 
 /// The optimizer state each Keras expects: tf-keras restores every slot of the default
@@ -671,6 +717,8 @@ fn keras_trains_on_from_the_optimizer_state_densely_wrote() {
         ("transfer_adam_archive.keras", "keras3"),
         ("objectives_adam.h5", "tf_keras"),
         ("objectives_adam_archive.keras", "keras3"),
+        ("preprocessed_adam.h5", "tf_keras"),
+        ("preprocessed_adam_archive.keras", "keras3"),
     ] {
         let result = &results[name][keras];
         assert!(
@@ -753,7 +801,10 @@ fn keras_trains_on_from_the_optimizer_state_densely_wrote() {
                 .unwrap();
             let probe = Batch::<Shape1<4>>::from_vec(flat(&record["inputs"]["features"])).unwrap();
             vec![("probs".into(), model.predict(&probe).unwrap().into_vec())]
-        } else if name.starts_with("toolbox") || name.starts_with("transfer") {
+        } else if ["toolbox", "transfer", "preprocessed"]
+            .iter()
+            .any(|model| name.starts_with(model))
+        {
             // One input, `features`, and one output, `value`: BatchNormalization trains on
             // the batch's statistics, and the transfer model's frozen layers stay put.
             let mut model = densely::load_model(&path).unwrap();
@@ -836,7 +887,7 @@ fn keras_trains_on_from_the_optimizer_state_densely_wrote() {
             );
         }
     }
-    assert_eq!(trained, 10);
+    assert_eq!(trained, 12);
 }
 
 /// Every layer kind, back as it was declared (Keras names, the loss, Dropout's rate), from
@@ -925,7 +976,7 @@ fn keras_summarises_the_files_as_the_dynamic_model_does() {
         assert_eq!(actual, expected, "{name}");
         compared += 1;
     }
-    assert_eq!(compared, 20);
+    assert_eq!(compared, 22);
 }
 
 /// The HDF5 bytes of a file densely wrote: the file itself, or an archive's `model.weights.h5`.
@@ -994,7 +1045,7 @@ fn keras_loads_the_checksummed_files_without_a_word() {
             loads += 1;
         }
     }
-    assert_eq!(loads, 34);
+    assert_eq!(loads, 37);
 }
 
 /// Keras reads the layers densely froze as frozen, from the `.h5` file and the archive.

@@ -186,3 +186,18 @@ fn loss_arguments_survive_every_format() {
         assert_eq!(logs.get("loss"), expected.get("loss"), "{name}");
     }
 }
+
+/// The declaration printed for a Keras file writes each loss with its arguments.
+#[test]
+fn printed_declarations_write_the_loss_arguments() {
+    for file in FILES {
+        let printed = densely::files::declaration(keras_fixture(file)).unwrap();
+        for line in [
+            "        output logits = Dense(3)(hidden), loss = categorical_crossentropy(from_logits = true, label_smoothing = 0.1);\n",
+            "        output margin = Dense(2)(hidden), loss = squared_hinge, weight = 0.5;\n",
+            "        output rate = Dense(2, softplus)(hidden), loss = poisson, weight = 0.25;\n",
+        ] {
+            assert!(printed.contains(line), "{file}: {printed}");
+        }
+    }
+}

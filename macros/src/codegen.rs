@@ -980,7 +980,7 @@ impl<'a> Plan<'a> {
     fn visit(&self) -> TokenStream {
         let weighted: Vec<(&Ident, String)> = self
             .layers()
-            .filter(|(_, node)| node.params(self.model) > 0)
+            .filter(|(_, node)| node.has_weights(self.model))
             .map(|(_, node)| (&node.name, node.keras_name.clone()))
             .collect();
         let visits = weighted.iter().map(|(name, text)| {
@@ -1103,6 +1103,10 @@ fn value(value: &densely_spec::Value) -> TokenStream {
         Value::Int(x) => {
             let x = Literal::i64_suffixed(*x);
             quote! { ::densely::spec::Value::Int(#x) }
+        }
+        Value::Floats(xs) => {
+            let xs = xs.iter().map(|&x| Literal::f64_suffixed(x));
+            quote! { ::densely::spec::Value::Floats(::std::borrow::Cow::Borrowed(&[#(#xs),*])) }
         }
         Value::Dims(dims) => {
             let dims = dims.iter().map(|d| Literal::i64_suffixed(*d));

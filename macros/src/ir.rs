@@ -165,6 +165,14 @@ impl Node {
         }
     }
 
+    /// Whether the node has weights, trained or not (Normalization's are not).
+    pub fn has_weights(&self, model: &Model) -> bool {
+        match self.kind {
+            Kind::Op { kind, ref args } => kind.spec().present_weights(args).next().is_some(),
+            _ => self.params(model) > 0,
+        }
+    }
+
     /// The node's activation, for the layers that have one.
     pub fn activation(&self) -> Option<&'static str> {
         match self.kind {

@@ -1145,20 +1145,34 @@ fn arg_value(ty: ArgType, expr: &Expr) -> Option<Value> {
             Expr::Tuple(_) | Expr::Array(_) => arg_value(ArgType::Dims, expr),
             _ => whole(expr).map(Value::Int),
         },
-        ArgType::OptionalDims if ident_of(expr).is_some_and(|i| i == "None") => Some(Value::None),
-        ArgType::Dims | ArgType::OptionalDims => {
-            let elems: Vec<&Expr> = match expr {
-                Expr::Tuple(tuple) => tuple.elems.iter().collect(),
-                Expr::Array(array) => array.elems.iter().collect(),
-                Expr::Paren(paren) => vec![&*paren.expr],
-                _ => return None,
-            };
-            elems
-                .into_iter()
-                .map(whole)
-                .collect::<Option<Vec<i64>>>()
-                .map(|dims| Value::Dims(dims.into()))
+        ArgType::OptionalDims | ArgType::OptionalFloats
+            if ident_of(expr).is_some_and(|i| i == "None") =>
+        {
+            Some(Value::None)
         }
+        ArgType::OptionalFloats => match expr {
+            Expr::Tuple(_) | Expr::Array(_) => elements(expr)?
+                .into_iter()
+                .map(float_value)
+                .collect::<Option<Vec<f64>>>()
+                .map(|xs| Value::Floats(xs.into())),
+            _ => float_value(expr).map(Value::Float),
+        },
+        ArgType::Dims | ArgType::OptionalDims => elements(expr)?
+            .into_iter()
+            .map(whole)
+            .collect::<Option<Vec<i64>>>()
+            .map(|dims| Value::Dims(dims.into())),
+    }
+}
+
+/// The elements of a tuple, an array or a parenthesized value.
+fn elements(expr: &Expr) -> Option<Vec<&Expr>> {
+    match expr {
+        Expr::Tuple(tuple) => Some(tuple.elems.iter().collect()),
+        Expr::Array(array) => Some(array.elems.iter().collect()),
+        Expr::Paren(paren) => Some(vec![&*paren.expr]),
+        _ => None,
     }
 }
 

@@ -105,6 +105,15 @@ impl Node {
             _ => 0,
         }
     }
+
+    /// How many of its non-trainable parameters Keras keeps as 8-byte integers
+    /// (Normalization's `count`).
+    pub fn integer_params(&self) -> usize {
+        match &self.kind {
+            NodeKind::Op { kind, args } => kind.spec().integer_params(args, &self.shape),
+            _ => 0,
+        }
+    }
 }
 
 impl NodeKind {

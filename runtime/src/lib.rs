@@ -27,6 +27,7 @@
 #![warn(missing_docs)]
 
 pub mod activation;
+mod adapt;
 pub mod callbacks;
 pub mod csv;
 pub mod data;

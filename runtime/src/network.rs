@@ -204,6 +204,36 @@ pub trait Network: Sized {
         Ok(())
     }
 
+    /// Keras's `Normalization.adapt(data)`: sets the Normalization layer `layer`'s mean and
+    /// variance to those of `data`, samples of the layer's input one after the other (each
+    /// feature, its last axis, over the samples and their other axes), so that raw features
+    /// go straight into the model. Errors name the layer: not a Normalization, one given its
+    /// moments, or data that isn't whole samples of finite values.
+    ///
+    /// ```
+    /// use densely::prelude::*;
+    ///
+    /// model! {
+    ///     struct Net {
+    ///         input x: [2];
+    ///         scaled = Normalization();
+    ///         output y = Dense(1), loss = mse;
+    ///     }
+    /// }
+    ///
+    /// let mut model = Net::new();
+    /// model.adapt("scaled", &[1.0, 100.0, 3.0, 300.0])?;
+    /// // Keras's order: the mean, the variance and the count, then the Dense layer's.
+    /// let weights = model.get_weights();
+    /// assert_eq!(weights[0].values(), [2.0, 200.0]);
+    /// assert_eq!(weights[1].values(), [1.0, 10000.0]);
+    /// assert!(model.adapt("y", &[1.0, 2.0]).is_err());
+    /// # Ok::<(), densely::Error>(())
+    /// ```
+    fn adapt(&mut self, layer: &str, data: &[f32]) -> Result<()> {
+        crate::adapt::adapt(self, layer, data)
+    }
+
     /// The number of parameters the optimizer trains: those of the layers not frozen, but
     /// for weights no optimizer trains.
     fn trainable_count_params(&self) -> usize {

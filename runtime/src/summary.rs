@@ -236,6 +236,8 @@ pub struct Row {
     pub params: usize,
     /// Its number of parameters the optimizer doesn't train.
     pub non_trainable: usize,
+    /// How many of those are 8-byte integers rather than 4-byte floats.
+    pub integer: usize,
     /// The names of the layers it reads (shown when the table has `Connected to`).
     pub sources: Vec<String>,
 }
@@ -254,6 +256,7 @@ fn render(graph: &Graph, line_length: Option<usize>, frozen: &[String]) -> Strin
                 shape: node.shape.to_vec(),
                 params: if trains { node.params } else { 0 },
                 non_trainable: node.non_trainable_params() + if trains { 0 } else { node.params },
+                integer: node.integer_params(),
                 sources: node
                     .sources
                     .iter()
@@ -267,7 +270,7 @@ fn render(graph: &Graph, line_length: Option<usize>, frozen: &[String]) -> Strin
 
 /// Keras 3's summary table of `rows`, with a `Connected to` column if `connections`, at
 /// `line_length` (Keras's default, 88 or 108, when `None`), and the parameter totals (4
-/// bytes each).
+/// bytes each, 8 for an integer).
 pub fn render_table(
     model_name: &str,
     rows: &[Row],
@@ -324,13 +327,15 @@ pub fn render_table(
 
     let trainable: usize = rows.iter().map(|row| row.params).sum();
     let frozen: usize = rows.iter().map(|row| row.non_trainable).sum();
-    let line = |count: usize| {
-        let size = readable_memory_size((count * BYTES_PER_PARAM) as f64);
+    let integer: usize = rows.iter().map(|row| row.integer).sum();
+    let line = |count: usize, wide: usize| {
+        let size = readable_memory_size(((count + wide) * BYTES_PER_PARAM) as f64);
         format!("{} ({size})", thousands(count))
     };
-    writeln!(out, " Total params: {}", line(trainable + frozen)).unwrap();
-    writeln!(out, " Trainable params: {}", line(trainable)).unwrap();
-    writeln!(out, " Non-trainable params: {}", line(frozen)).unwrap();
+    let total = line(trainable + frozen, integer);
+    writeln!(out, " Total params: {total}").unwrap();
+    writeln!(out, " Trainable params: {}", line(trainable, 0)).unwrap();
+    writeln!(out, " Non-trainable params: {}", line(frozen, integer)).unwrap();
     out
 }
 

@@ -26,6 +26,10 @@ pub enum OpKind {
     BatchNormalization,
     /// Keras's `Rescaling(scale, offset=0.0)`: `x * scale + offset`.
     Rescaling,
+    /// Keras's `Normalization(axis=-1, mean=None, variance=None, invert=False)`: each
+    /// feature less its mean, over its standard deviation (or back, with `invert`), the
+    /// moments given or learned from data by `adapt`.
+    Normalization,
     /// Keras's `Reshape(target_shape)`.
     Reshape,
     /// Keras's `GaussianNoise(stddev)`: adds normal noise while training.
@@ -103,9 +107,23 @@ pub struct WeightSpec {
     pub initial: f32,
     /// Whether the optimizer trains it.
     pub trainable: bool,
-    /// The boolean argument (by position) without which the weight doesn't exist
-    /// (`scale` for `gamma`), if any.
-    pub present_if: Option<usize>,
+    /// When the layer has the weight.
+    pub presence: Presence,
+    /// Whether Keras keeps it as integers (Normalization's `count`): files hold it as
+    /// `int64`.
+    pub integer: bool,
+}
+
+/// When a layer has one of its kind's weights.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Presence {
+    /// Always.
+    Always,
+    /// Unless the boolean argument at this position is `false` (`scale` for `gamma`).
+    Flag(usize),
+    /// While the argument at this position is `None` (Normalization's `mean`, which given
+    /// replaces the weights).
+    Unset(usize),
 }
 
 /// How a weight's shape follows from the shape of the layer's output samples.
@@ -120,6 +138,8 @@ pub enum WeightShape {
     },
     /// One value per entry of the samples' last axis.
     LastAxis,
+    /// One value (Normalization's `count`).
+    Scalar,
 }
 
 /// How a layer kind's output shape follows from its sources' shapes.
@@ -136,6 +156,16 @@ enum ShapeRule {
     LastAxis {
         /// The position of the axis argument.
         arg: usize,
+    },
+    /// [`ShapeRule::LastAxis`], with the moments given by arguments `mean` and `variance`
+    /// (both or neither; a number, or one per entry of the last axis).
+    Moments {
+        /// The position of the axis argument.
+        axis: usize,
+        /// The position of the mean.
+        mean: usize,
+        /// The position of the variance.
+        variance: usize,
     },
 }
 
@@ -191,14 +221,15 @@ const fn weight(
     shape: WeightShape,
     initial: f32,
     trainable: bool,
-    present_if: Option<usize>,
+    presence: Presence,
 ) -> WeightSpec {
     WeightSpec {
         name,
         shape,
         initial,
         trainable,
-        present_if,
+        presence,
+        integer: false,
     }
 }
 
@@ -231,7 +262,7 @@ const fn merge(
 }
 
 /// Every described kind, in [`OpKind`]'s order.
-pub static KINDS: [KindSpec; 17] = [
+pub static KINDS: [KindSpec; 18] = [
     KindSpec {
         kind: OpKind::LeakyRelu,
         class: "LeakyReLU",
@@ -294,7 +325,7 @@ pub static KINDS: [KindSpec; 17] = [
         role: Role::Layer,
         args: &[arg("shared_axes", ArgType::OptionalDims, Value::None, "the axes along which one slope is shared (a sample's first axis is 1)")],
         doc: "`x` above zero, `alpha * x` below, with `alpha` learned",
-        weights: &[weight("alpha", WeightShape::SharedAxes { arg: 0 }, 0.0, true, None)],
+        weights: &[weight("alpha", WeightShape::SharedAxes { arg: 0 }, 0.0, true, Presence::Always)],
         random: false,
         frozen_infers: false,
         unsupported: &["alpha_regularizer", "alpha_constraint"],
@@ -326,8 +357,8 @@ pub static KINDS: [KindSpec; 17] = [
         ],
         doc: "each sample's last axis to mean 0 and variance 1, then times `gamma` plus `beta`",
         weights: &[
-            weight("gamma", WeightShape::LastAxis, 1.0, true, Some(3)),
-            weight("beta", WeightShape::LastAxis, 0.0, true, Some(2)),
+            weight("gamma", WeightShape::LastAxis, 1.0, true, Presence::Flag(3)),
+            weight("beta", WeightShape::LastAxis, 0.0, true, Presence::Flag(2)),
         ],
         random: false,
         frozen_infers: false,
@@ -354,10 +385,10 @@ pub static KINDS: [KindSpec; 17] = [
         ],
         doc: "each feature to mean 0 and variance 1 over the batch while training (over the moving statistics otherwise), then times `gamma` plus `beta`",
         weights: &[
-            weight("gamma", WeightShape::LastAxis, 1.0, true, Some(4)),
-            weight("beta", WeightShape::LastAxis, 0.0, true, Some(3)),
-            weight("moving_mean", WeightShape::LastAxis, 0.0, false, None),
-            weight("moving_variance", WeightShape::LastAxis, 1.0, false, None),
+            weight("gamma", WeightShape::LastAxis, 1.0, true, Presence::Flag(4)),
+            weight("beta", WeightShape::LastAxis, 0.0, true, Presence::Flag(3)),
+            weight("moving_mean", WeightShape::LastAxis, 0.0, false, Presence::Always),
+            weight("moving_variance", WeightShape::LastAxis, 1.0, false, Presence::Always),
         ],
         random: false,
         frozen_infers: true,
@@ -388,6 +419,31 @@ pub static KINDS: [KindSpec; 17] = [
         frozen_infers: false,
         unsupported: &[],
         shape: ShapeRule::Same,
+    },
+    KindSpec {
+        kind: OpKind::Normalization,
+        class: "Normalization",
+        dsl: "Normalization",
+        role: Role::Layer,
+        args: &[
+            arg("axis", ArgType::Axis, Value::Int(-1), "the axis of the features: the last"),
+            arg("mean", ArgType::OptionalFloats, Value::None, "the features' mean, instead of one `adapt` learns"),
+            arg("variance", ArgType::OptionalFloats, Value::None, "the features' variance, given with `mean`"),
+            arg("invert", ArgType::Bool, Value::Bool(false), "whether the layer undoes the normalization"),
+        ],
+        doc: "each feature less its mean, over its standard deviation (times it, plus the mean, with `invert`)",
+        weights: &[
+            weight("mean", WeightShape::LastAxis, 0.0, false, Presence::Unset(1)),
+            weight("variance", WeightShape::LastAxis, 1.0, false, Presence::Unset(1)),
+            WeightSpec {
+                integer: true,
+                ..weight("count", WeightShape::Scalar, 0.0, false, Presence::Unset(1))
+            },
+        ],
+        random: false,
+        frozen_infers: false,
+        unsupported: &[],
+        shape: ShapeRule::Moments { axis: 0, mean: 1, variance: 2 },
     },
     KindSpec {
         kind: OpKind::Reshape,
@@ -573,6 +629,7 @@ impl KindSpec {
         self.present_weights(args)
             .map(|weight| match weight.shape {
                 WeightShape::LastAxis => Ok(vec![shape.last().copied().unwrap_or(1)]),
+                WeightShape::Scalar => Ok(Vec::new()),
                 WeightShape::SharedAxes { arg } => {
                     let mut dims = shape.to_vec();
                     for &axis in args[arg].as_dims().unwrap_or_default() {
@@ -594,16 +651,16 @@ impl KindSpec {
             .collect()
     }
 
-    /// The weights a layer with arguments `args` has, in Keras's order: those whose
-    /// `present_if` argument isn't `false`.
+    /// The weights a layer with arguments `args` has, in Keras's order (see
+    /// [`Presence`]).
     pub fn present_weights<'a>(
         &'a self,
         args: &'a [Value],
     ) -> impl Iterator<Item = &'a WeightSpec> + 'a {
-        self.weights.iter().filter(|weight| {
-            weight
-                .present_if
-                .is_none_or(|arg| args.get(arg).and_then(Value::as_bool) != Some(false))
+        self.weights.iter().filter(|weight| match weight.presence {
+            Presence::Always => true,
+            Presence::Flag(arg) => args.get(arg).and_then(Value::as_bool) != Some(false),
+            Presence::Unset(arg) => args.get(arg).is_none_or(|v| *v == Value::None),
         })
     }
 
@@ -617,6 +674,17 @@ impl KindSpec {
     /// moving statistics).
     pub fn non_trainable_params(&self, args: &[Value], shape: &[usize]) -> usize {
         self.params(args, shape, false)
+    }
+
+    /// The number of values in the weights Keras keeps as integers (8 bytes each, where the
+    /// others take 4).
+    pub fn integer_params(&self, args: &[Value], shape: &[usize]) -> usize {
+        let shapes = self.weight_shapes(args, shape).unwrap_or_default();
+        self.present_weights(args)
+            .zip(shapes)
+            .filter(|(weight, _)| weight.integer)
+            .map(|(_, dims)| dims.iter().product::<usize>())
+            .sum()
     }
 
     fn params(&self, args: &[Value], shape: &[usize], trainable: bool) -> usize {
@@ -651,27 +719,105 @@ impl KindSpec {
                 )))
             }
             ShapeRule::Reshape => reshape(layer, &args[0], sources[0]),
-            ShapeRule::LastAxis { arg } => {
-                let rank = first.len() as i64;
-                let axis = match &args[arg] {
-                    Value::Int(axis) => *axis,
-                    Value::Dims(dims) => dims.first().copied().unwrap_or(0),
-                    _ => 0,
-                };
-                // Keras counts the batch axis as 0: the last axis of a sample is `rank`.
-                if axis == -1 || axis == rank {
-                    Ok(first.to_vec())
+            ShapeRule::LastAxis { arg } => self.along_last_axis(arg, args, first),
+            ShapeRule::Moments {
+                axis,
+                mean,
+                variance,
+            } => {
+                let shape = self.along_last_axis(axis, args, first)?;
+                self.check_moments(layer, args, (mean, variance), &shape)?;
+                Ok(shape)
+            }
+        }
+    }
+
+    /// The source's shape, when argument `arg` names its last axis.
+    fn along_last_axis(
+        &self,
+        arg: usize,
+        args: &[Value],
+        first: &[usize],
+    ) -> Result<Vec<usize>, SpecError> {
+        let rank = first.len() as i64;
+        let axis = match &args[arg] {
+            Value::Int(axis) => *axis,
+            Value::Dims(dims) => dims.first().copied().unwrap_or(0),
+            _ => 0,
+        };
+        // Keras counts the batch axis as 0: the last axis of a sample is `rank`.
+        if axis == -1 || axis == rank {
+            Ok(first.to_vec())
+        } else {
+            Err(SpecError::Arg(ArgError {
+                arg: self.args[arg].name,
+                message: format!(
+                    "`{}` is {}, and densely computes it only along the last axis: `{} = -1`",
+                    self.args[arg].name, args[arg], self.args[arg].name
+                ),
+            }))
+        }
+    }
+
+    /// Moments given as arguments: both or neither, each a number or one per entry of the
+    /// last axis of `shape`, the variances not negative.
+    fn check_moments(
+        &self,
+        layer: &str,
+        args: &[Value],
+        (mean, variance): (usize, usize),
+        shape: &[usize],
+    ) -> Result<(), SpecError> {
+        let features = shape.last().copied().unwrap_or(1);
+        let (m, v) = (&self.args[mean], &self.args[variance]);
+        let error = |arg: &'static str, message: String| SpecError::Arg(ArgError { arg, message });
+        match (&args[mean], &args[variance]) {
+            (Value::None, Value::None) => return Ok(()),
+            (Value::None, _) | (_, Value::None) => {
+                let (given, missing) = if args[mean] == Value::None {
+                    (v, m)
                 } else {
-                    Err(SpecError::Arg(ArgError {
-                        arg: self.args[arg].name,
-                        message: format!(
-                            "`{}` is {}, and densely computes it only along the last axis: `{} = -1`",
-                            self.args[arg].name, args[arg], self.args[arg].name
+                    (m, v)
+                };
+                return Err(error(
+                    missing.name,
+                    format!(
+                        "{layer} is given `{}` without `{}`: give both, or neither and `adapt` the layer to data",
+                        given.name, missing.name
+                    ),
+                ));
+            }
+            _ => {}
+        }
+        for (arg, value) in [(m, &args[mean]), (v, &args[variance])] {
+            if let Some(values) = value.as_floats() {
+                if values.len() != features {
+                    return Err(error(
+                        arg.name,
+                        format!(
+                            "`{}` has {} values, and {layer} has {features} features: give one per feature, or one number for all",
+                            arg.name,
+                            values.len()
                         ),
-                    }))
+                    ));
                 }
             }
         }
+        let negative = match &args[variance] {
+            Value::Float(x) => *x < 0.0,
+            Value::Floats(xs) => xs.iter().any(|&x| x < 0.0),
+            _ => false,
+        };
+        if negative {
+            return Err(error(
+                v.name,
+                format!(
+                    "`{}` is {}, and a variance is not negative",
+                    v.name, args[variance]
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// `args` in their usual form for a layer whose source samples have `rank` axes: the

@@ -21,6 +21,8 @@ mod kinds;
 mod losses;
 mod value;
 
-pub use kinds::{KindSpec, OpKind, Role, Source, SpecError, WeightShape, WeightSpec, KINDS};
+pub use kinds::{
+    KindSpec, OpKind, Presence, Role, Source, SpecError, WeightShape, WeightSpec, KINDS,
+};
 pub use losses::{LossKind, LossSpec, Targets, LOSSES};
 pub use value::{ArgError, ArgSpec, ArgType, Value};

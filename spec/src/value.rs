@@ -16,6 +16,8 @@ pub enum Value {
     Int(i64),
     /// A tuple of whole numbers, such as a shape (`-1` stands for the dimension inferred).
     Dims(Cow<'static, [i64]>),
+    /// A list of numbers, one per feature (Normalization's `mean`).
+    Floats(Cow<'static, [f64]>),
 }
 
 /// What an argument takes, and the values it refuses.
@@ -47,6 +49,8 @@ pub enum ArgType {
     Dims,
     /// A tuple of whole numbers, or `None`.
     OptionalDims,
+    /// One finite number for every feature, a list of them, or `None`.
+    OptionalFloats,
 }
 
 /// One argument of a layer kind: its Keras name, type, default and meaning.
@@ -79,7 +83,7 @@ impl ArgSpec {
         self.default == Value::None
             && !matches!(
                 self.ty,
-                ArgType::OptionalFloat { .. } | ArgType::OptionalDims
+                ArgType::OptionalFloat { .. } | ArgType::OptionalDims | ArgType::OptionalFloats
             )
     }
 
@@ -94,6 +98,7 @@ impl ArgSpec {
             ArgType::Int { .. } => "a whole number",
             ArgType::Dims => "a tuple of whole numbers, like `(7, 4)`",
             ArgType::OptionalDims => "a tuple of whole numbers, like `(1,)`, or `None`",
+            ArgType::OptionalFloats => "a number, a list of numbers like `[0.5, 2.0]`, or `None`",
         }
     }
 
@@ -154,7 +159,15 @@ impl ArgSpec {
             (ArgType::Bool, Value::Bool(b)) => Ok(Value::Bool(b)),
             (ArgType::Axis, Value::Int(axis)) => Ok(Value::Int(axis)),
             (ArgType::Axis, Value::Dims(dims)) if dims.len() == 1 => Ok(Value::Dims(dims)),
-            (ArgType::OptionalDims, Value::None) => Ok(Value::None),
+            (ArgType::OptionalDims | ArgType::OptionalFloats, Value::None) => Ok(Value::None),
+            (ArgType::OptionalFloats, Value::Float(x)) if x.is_finite() => Ok(Value::Float(x)),
+            (ArgType::OptionalFloats, Value::Int(x)) => Ok(Value::Float(x as f64)),
+            (ArgType::OptionalFloats, Value::Floats(xs)) if xs.iter().all(|x| x.is_finite()) => {
+                Ok(Value::Floats(xs))
+            }
+            (ArgType::OptionalFloats, Value::Dims(dims)) => Ok(Value::Floats(
+                dims.iter().map(|&d| d as f64).collect::<Vec<_>>().into(),
+            )),
             (_, value) => Err(error(format!(
                 "`{}` takes {}, and it is given {value}",
                 self.name,
@@ -218,6 +231,14 @@ impl Value {
         }
     }
 
+    /// The numbers, for a [`Value::Floats`].
+    pub fn as_floats(&self) -> Option<&[f64]> {
+        match self {
+            Value::Floats(xs) => Some(xs),
+            _ => None,
+        }
+    }
+
     /// The dimensions, for a [`Value::Dims`].
     pub fn as_dims(&self) -> Option<&[i64]> {
         match self {
@@ -264,6 +285,18 @@ impl<const N: usize> From<[i64; N]> for Value {
     }
 }
 
+impl<const N: usize> From<[f64; N]> for Value {
+    fn from(xs: [f64; N]) -> Self {
+        Value::Floats(xs.to_vec().into())
+    }
+}
+
+impl From<Vec<f64>> for Value {
+    fn from(xs: Vec<f64>) -> Self {
+        Value::Floats(xs.into())
+    }
+}
+
 impl From<&[i64]> for Value {
     fn from(dims: &[i64]) -> Self {
         Value::Dims(dims.to_vec().into())
@@ -294,6 +327,10 @@ impl fmt::Display for Value {
                     [one] => write!(f, "({one},)"),
                     _ => write!(f, "({})", listed.join(", ")),
                 }
+            }
+            Value::Floats(xs) => {
+                let listed: Vec<String> = xs.iter().map(|&x| Value::Float(x).to_string()).collect();
+                write!(f, "[{}]", listed.join(", "))
             }
         }
     }
@@ -340,6 +377,10 @@ mod tests {
         );
         assert_eq!(Value::Float(1.0 / 255.0).to_string(), "0.00392156862745098");
         assert_eq!(Value::Dims(vec![7, -1].into()).to_string(), "(7, -1)");
+        assert_eq!(
+            Value::Floats(vec![1.0, -0.25].into()).to_string(),
+            "[1.0, -0.25]"
+        );
         assert_eq!(Value::None.to_string(), "None");
         assert_eq!(Value::from(0.2f32), Value::Float(0.2));
         assert_eq!(Value::from(None::<f64>), Value::None);

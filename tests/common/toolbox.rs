@@ -157,3 +157,33 @@ pub fn transfer() -> densely::dynamic::Sequential {
         .add(dense(2).named("value"))
         .loss("mse")
 }
+
+model! {
+    /// Raw features into a Normalization that `adapt` fits to them, and an output that a
+    /// Normalization given its moments maps back to the targets' scale.
+    pub struct Preprocessed {
+        input features: [6];
+        normalized = Normalization();
+        hidden = Dense(8, relu);
+        raw = Dense(2);
+        output value = Normalization(mean = [1.0, -2.0], variance = [4.0, 0.25], invert = true),
+            loss = mse;
+    }
+}
+
+/// [`Preprocessed`], built at run time.
+pub fn preprocessed() -> densely::dynamic::Sequential {
+    densely::dynamic::Sequential::new("Preprocessed")
+        .input("features", &[6])
+        .add(layer("Normalization").named("normalized"))
+        .add(dense(8).activation("relu").named("hidden"))
+        .add(dense(2).named("raw"))
+        .add(
+            layer("Normalization")
+                .with("mean", [1.0, -2.0])
+                .with("variance", [4.0, 0.25])
+                .with("invert", true)
+                .named("value"),
+        )
+        .loss("mse")
+}

@@ -16,7 +16,7 @@ mod common;
 /// calls them dense_2 and dense_3).
 pub use common::book::{built, WideAndDeep};
 pub use common::objectives::Objectives;
-pub use common::toolbox::{Noisy, Toolbox, Transfer};
+pub use common::toolbox::{Noisy, Preprocessed, Toolbox, Transfer};
 pub use common::{flat, json, keras_fixture, keras_fixtures, scratch};
 
 model! {

@@ -234,6 +234,7 @@ fn optimizer_state(
                         name: var.name.clone(),
                         shape: var.shape.clone(),
                         values: values.clone(),
+                        integer: false,
                     },
                 );
             }
@@ -321,6 +322,7 @@ fn zero_slots(slots: &[&str], layers: &[FileLayer]) -> Vec<(String, Vec<FileTens
                     name: w.name.clone(),
                     shape: w.shape.clone(),
                     values: vec![0.0; w.values.len()],
+                    integer: false,
                 })
                 .collect();
             ((*slot).to_owned(), zeros)

@@ -99,6 +99,7 @@ fn arg_json(value: &spec::Value) -> Value {
         spec::Value::Float(x) => json!(x),
         spec::Value::Int(x) => json!(x),
         spec::Value::Dims(dims) => json!(dims),
+        spec::Value::Floats(xs) => json!(xs),
     }
 }
 
@@ -111,11 +112,16 @@ fn arg_value(value: &Value) -> Option<spec::Value> {
             Some(i) => spec::Value::Int(i),
             None => spec::Value::Float(n.as_f64()?),
         }),
-        Value::Array(items) => items
-            .iter()
-            .map(Value::as_i64)
-            .collect::<Option<Vec<i64>>>()
-            .map(|dims| spec::Value::Dims(dims.into())),
+        // Whole numbers are dimensions (or, where a kind takes numbers, read as numbers by
+        // its spec); others are numbers.
+        Value::Array(items) => match items.iter().map(Value::as_i64).collect::<Option<Vec<_>>>() {
+            Some(dims) => Some(spec::Value::Dims(dims.into())),
+            None => items
+                .iter()
+                .map(Value::as_f64)
+                .collect::<Option<Vec<f64>>>()
+                .map(|xs| spec::Value::Floats(xs.into())),
+        },
         _ => None,
     }
 }

@@ -97,9 +97,22 @@ pub(crate) struct FileTensor {
     pub shape: Vec<usize>,
     /// Its values, row-major.
     pub values: Vec<f32>,
+    /// Whether Keras keeps it as integers (Normalization's `count`): Keras files hold it as
+    /// `int64`; densely computes with it as `f32`.
+    #[serde(skip)]
+    pub integer: bool,
 }
 
 impl FileTensor {
+    /// Its values as an HDF5 file holds them: `int64` for an integer weight.
+    pub(crate) fn file_values(&self) -> h5::Values {
+        if self.integer {
+            h5::Values::I64(self.values.iter().map(|&v| v.round() as i64).collect())
+        } else {
+            h5::Values::F32(self.values.clone())
+        }
+    }
+
     /// Checks that the shape and the number of values agree.
     pub(crate) fn check(&self) -> std::result::Result<(), String> {
         let expected = self.shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d));
@@ -466,6 +479,7 @@ fn keras_optimizer_state(path: &Path, arrays: &[NamedArray]) -> Result<Option<Op
                 name: array.name.clone(),
                 shape: array.shape.clone(),
                 values: values.clone(),
+                integer: false,
             },
         );
     }
@@ -948,16 +962,36 @@ fn file_layers<N: Network>(model: &N, all_layers: bool) -> Vec<FileLayer> {
             weights: Vec::new(),
         })
         .collect();
+    let graph = model.graph();
     model.visit_params(&mut |layer, param| {
         if let Some(file_layer) = layers.iter_mut().find(|l| l.name == layer) {
             file_layer.weights.push(FileTensor {
                 name: file_weight_name(layer, param.name),
                 shape: param.shape.to_vec(),
                 values: param.value.to_vec(),
+                integer: integer_weight(graph, layer, param.name),
             });
         }
     });
     layers
+}
+
+/// Whether weight `weight` of layer `layer` is one Keras keeps as integers, as its kind's
+/// spec says.
+fn integer_weight(graph: &Graph, layer: &str, weight: &str) -> bool {
+    let kind = graph
+        .nodes
+        .iter()
+        .find(|n| n.name == layer)
+        .map(|n| &n.kind);
+    match kind {
+        Some(NodeKind::Op { kind, .. }) => kind
+            .spec()
+            .weights
+            .iter()
+            .any(|w| w.name == weight && w.integer),
+        _ => false,
+    }
 }
 
 /// The optimizer's state in file form, tensors named like the model's weights and in the
@@ -991,6 +1025,7 @@ fn optimizer_state(
                 name: weight.name.clone(),
                 shape: weight.shape.clone(),
                 values: values.to_vec(),
+                integer: false,
             },
         );
     }

@@ -101,7 +101,7 @@ impl OpLayer {
                 let len: usize = dims.iter().product();
                 let entry_of = match weight.shape {
                     WeightShape::SharedAxes { .. } => shared_entries(shape, &dims),
-                    WeightShape::LastAxis => Vec::new(),
+                    WeightShape::LastAxis | WeightShape::Scalar => Vec::new(),
                 };
                 OpWeight {
                     name: weight.name,
@@ -240,6 +240,19 @@ impl OpLayer {
             return;
         }
         match self.kind {
+            OpKind::Normalization => {
+                let moments = self.moments();
+                for (x, y) in x0.chunks_exact(self.row).zip(y.chunks_exact_mut(self.row)) {
+                    for (j, (y, &x)) in y.iter_mut().zip(x).enumerate() {
+                        let (mean, std) = moments.at(j);
+                        *y = if moments.invert {
+                            mean + x * std
+                        } else {
+                            (x - mean) / std
+                        };
+                    }
+                }
+            }
             OpKind::LeakyRelu => {
                 let slope = self.float_or(0, 0.3);
                 map(x0, y, |x| if x >= 0.0 { x } else { slope * x });
@@ -409,6 +422,17 @@ impl OpLayer {
             OpKind::Rescaling => {
                 let scale = self.float_or(0, 1.0);
                 write(&mut grad.iter().map(|&g| g * scale));
+            }
+            OpKind::Normalization => {
+                let moments = self.moments();
+                write(&mut grad.iter().enumerate().map(|(i, &g)| {
+                    let (_, std) = moments.at(i % self.row);
+                    if moments.invert {
+                        g * std
+                    } else {
+                        g / std
+                    }
+                }));
             }
             OpKind::BatchNormalization => {
                 let features = self.row;
@@ -623,12 +647,60 @@ impl OpLayer {
         }
     }
 
+    /// Normalization's moments: its weights when it has them, else its arguments.
+    fn moments(&self) -> Moments<'_> {
+        let of = |index: usize, weight: &str| match self.weight(weight) {
+            Some(values) => MomentSource::Weight(values),
+            None => MomentSource::Arg(&self.args[index]),
+        };
+        Moments {
+            mean: of(1, "mean"),
+            variance: of(2, "variance"),
+            invert: self.args.get(3).and_then(Value::as_bool) == Some(true),
+        }
+    }
+
     fn relu(&self) -> Relu {
         Relu {
             max_value: self.float(0),
             negative_slope: self.float_or(1, 0.0),
             threshold: self.float_or(2, 0.0),
         }
+    }
+}
+
+/// Where Normalization reads a moment: its weight, or its argument (a number for every
+/// feature, or one each).
+enum MomentSource<'a> {
+    Weight(&'a [f32]),
+    Arg(&'a Value),
+}
+
+impl MomentSource<'_> {
+    fn at(&self, feature: usize) -> f32 {
+        match self {
+            MomentSource::Weight(values) => values[feature],
+            MomentSource::Arg(Value::Floats(xs)) => xs[feature] as f32,
+            MomentSource::Arg(value) => value.as_f64().unwrap_or(0.0) as f32,
+        }
+    }
+}
+
+/// Normalization's mean and variance, and whether it inverts.
+struct Moments<'a> {
+    mean: MomentSource<'a>,
+    variance: MomentSource<'a>,
+    invert: bool,
+}
+
+impl Moments<'_> {
+    /// Keras's `epsilon()`, the least standard deviation Normalization divides by.
+    const EPSILON: f32 = 1e-7;
+
+    /// Feature `j`'s mean and standard deviation, at least [`Self::EPSILON`].
+    fn at(&self, j: usize) -> (f32, f32) {
+        let std = self.variance.at(j).sqrt().max(Self::EPSILON);
+        (self.mean.at(j), std)
     }
 }
 

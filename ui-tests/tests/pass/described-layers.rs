@@ -20,7 +20,8 @@ model! {
         smooth = ELU(alpha = 0.5)(hidden);
         product = multiply(capped, smooth);
         low = minimum(product, leaky);
-        output value = Dense(1)(low), loss = mse;
+        standard = Normalization();
+        output value = Dense(1)(standard), loss = mse;
     }
 }
 
@@ -31,6 +32,8 @@ fn main() {
     assert_eq!(y.len(), 3);
     assert!(y.as_slice().iter().all(|v| v.is_finite()));
     // PReLU's 4 slopes, LayerNormalization's gamma and beta, `hidden`, BatchNormalization's
-    // gamma (no beta) and moving statistics, and `value`.
-    assert_eq!(model.count_params(), 4 + 2 * 4 + (12 * 6 + 6) + 3 * 6 + 7);
+    // gamma (no beta) and moving statistics, Normalization's mean, variance and count, and
+    // `value`.
+    assert_eq!(model.count_params(), 4 + 2 * 4 + (12 * 6 + 6) + 3 * 6 + (2 * 6 + 1) + 7);
+    model.adapt("standard", &[1.0; 12]).unwrap();
 }

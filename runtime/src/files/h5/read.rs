@@ -326,8 +326,15 @@ impl Reader<'_> {
                 name: name.to_owned(),
                 shape: array.shape,
                 values,
+                integer: false,
             }),
-            Values::I64(_) => Err(self.error(format!("{label} holds integers"))),
+            // Normalization's `count`: a small whole number, exact as an f32.
+            Values::I64(values) => Ok(FileTensor {
+                name: name.to_owned(),
+                shape: array.shape,
+                values: values.iter().map(|&v| v as f32).collect(),
+                integer: true,
+            }),
         }
     }
 

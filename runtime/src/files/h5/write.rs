@@ -181,12 +181,7 @@ fn layers(path: &Path, root: &mut Node, contents: &H5Contents) -> Result<()> {
         let weight_names: Vec<&str> = layer.weights.iter().map(|w| w.name.as_str()).collect();
         group.set_names("weight_names", &weight_names);
         for tensor in &layer.weights {
-            group.add_array(
-                path,
-                &tensor.name,
-                &tensor.shape,
-                Values::F32(tensor.values.clone()),
-            )?;
+            group.add_array(path, &tensor.name, &tensor.shape, tensor.file_values())?;
         }
     }
     Ok(())
@@ -260,7 +255,7 @@ pub(crate) fn build_keras3_weights(
                 path,
                 &index.to_string(),
                 &tensor.shape,
-                Values::F32(tensor.values.clone()),
+                tensor.file_values(),
             )?;
         }
     }
