@@ -44,16 +44,8 @@ pub fn loss_names() -> impl Iterator<Item = &'static str> {
 
 /// Arguments of Keras's `Dense` that densely does not implement: named as unsupported rather
 /// than answered with a near name of another argument.
-pub const UNSUPPORTED_ARGUMENTS: &[&str] = &[
-    "kernel_regularizer",
-    "bias_regularizer",
-    "activity_regularizer",
-    "kernel_constraint",
-    "bias_constraint",
-    "lora_rank",
-    "lora_alpha",
-    "dtype",
-];
+pub const UNSUPPORTED_ARGUMENTS: &[&str] =
+    &["activity_regularizer", "lora_rank", "lora_alpha", "dtype"];
 
 /// The weight initializers, with the runtime variant of each.
 pub const INITIALIZERS: &[(&str, &str)] = &[

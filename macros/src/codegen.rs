@@ -391,15 +391,32 @@ impl<'a> Plan<'a> {
                     use_bias,
                     kernel_initializer,
                     bias_initializer,
-                } => quote! {
-                    Dense {
-                        units: #units,
-                        activation: #activation,
-                        use_bias: #use_bias,
-                        kernel_initializer: #kernel_initializer,
-                        bias_initializer: #bias_initializer,
+                    rules,
+                } => {
+                    let rules = rules.iter().map(|(argument, rule)| {
+                        let kind = format_ident!("{}", format!("{:?}", rule.kind));
+                        let args = rule.args.iter().map(value);
+                        quote! {
+                            (
+                                ::std::borrow::Cow::Borrowed(#argument),
+                                ::densely::spec::WeightRule {
+                                    kind: ::densely::spec::RuleKind::#kind,
+                                    args: ::std::borrow::Cow::Borrowed(&[#(#args),*]),
+                                },
+                            )
+                        }
+                    });
+                    quote! {
+                        Dense {
+                            units: #units,
+                            activation: #activation,
+                            use_bias: #use_bias,
+                            kernel_initializer: #kernel_initializer,
+                            bias_initializer: #bias_initializer,
+                            rules: ::densely::spec::WeightRules(::std::borrow::Cow::Borrowed(&[#(#rules),*])),
+                        }
                     }
-                },
+                }
                 Kind::Flatten => quote!(Flatten),
                 Kind::Dropout { rate } => {
                     let rate = Literal::f32_suffixed(*rate as f32);

@@ -4,7 +4,7 @@ use proc_macro2::Span;
 use syn::ext::IdentExt;
 use syn::{Attribute, Ident, Visibility};
 
-use densely_spec::{LossKind, OpKind, Role, Value};
+use densely_spec::{LossKind, OpKind, Role, Value, WeightRule};
 
 /// A model whose names are resolved and shapes computed.
 pub struct Model {
@@ -44,6 +44,8 @@ pub enum Kind {
         use_bias: bool,
         kernel_initializer: &'static str,
         bias_initializer: &'static str,
+        /// Regularizers and constraints under their Keras arguments (`kernel_regularizer`).
+        rules: Vec<(String, WeightRule)>,
     },
     Flatten,
     Dropout {

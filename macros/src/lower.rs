@@ -11,7 +11,10 @@ use quote::ToTokens;
 use syn::spanned::Spanned;
 use syn::{Expr, Ident, Lit};
 
-use densely_spec::{ArgSpec, ArgType, LossKind, OpKind, Source, SpecError, Value, LOSSES};
+use densely_spec::{
+    rule_argument, ArgSpec, ArgType, LossKind, OpKind, RuleKind, RuleRole, Source, SpecError,
+    Value, WeightRule, LOSSES,
+};
 
 use crate::catalog::{self, ACTIVATIONS, INITIALIZERS};
 use crate::ctxt::Ctxt;
@@ -376,6 +379,7 @@ impl Lowering<'_> {
         let mut use_bias = true;
         let mut kernel_initializer = Some("glorot_uniform");
         let mut bias_initializer = Some("zeros");
+        let mut rules: Vec<(String, WeightRule)> = Vec::new();
         match positional {
             [] => {}
             [u] => units = Some(*u),
@@ -400,6 +404,12 @@ impl Lowering<'_> {
                 },
                 "kernel_initializer" => kernel_initializer = self.initializer(&arg.value),
                 "bias_initializer" => bias_initializer = self.initializer(&arg.value),
+                other if rule_argument(other, &["kernel", "bias"]).is_some() => {
+                    let (_, role) = rule_argument(other, &["kernel", "bias"]).expect("matched");
+                    if let Some(rule) = self.rule(role, &arg.value) {
+                        rules.push((other.to_owned(), rule));
+                    }
+                }
                 other if catalog::UNSUPPORTED_ARGUMENTS.contains(&other) => self.ctxt.error_at(
                     &arg.name,
                     format!("`{other}` is a Keras argument of `Dense` that densely does not support yet; remove it"),
@@ -419,7 +429,11 @@ impl Lowering<'_> {
                                 "activation",
                                 "use_bias",
                                 "kernel_initializer",
-                                "bias_initializer"
+                                "bias_initializer",
+                                "kernel_regularizer",
+                                "bias_regularizer",
+                                "kernel_constraint",
+                                "bias_constraint"
                             ]
                         )
                     ),
@@ -455,8 +469,79 @@ impl Lowering<'_> {
                 use_bias,
                 kernel_initializer: kernel_initializer.unwrap_or("glorot_uniform"),
                 bias_initializer: bias_initializer.unwrap_or("zeros"),
+                rules,
             },
             None => Kind::Invalid,
+        }
+    }
+
+    /// A regularizer or constraint as a declaration writes it: `l2(0.01)`, `l2`,
+    /// `L1L2(l1 = 0.01, l2 = 0.01)`, `max_norm(3.0)`, `non_neg()`.
+    fn rule(&mut self, role: RuleRole, expr: &Expr) -> Option<WeightRule> {
+        let (name_expr, call) = match expr {
+            Expr::Call(call) => (&*call.func, Some(call)),
+            _ => (expr, None),
+        };
+        let what = match role {
+            RuleRole::Regularizer => "regularizer",
+            RuleRole::Constraint => "constraint",
+        };
+        let Some(name) = name_value(name_expr) else {
+            self.ctxt.error_at(
+                expr,
+                format!(
+                    "expected a {what}, like `{}`",
+                    match role {
+                        RuleRole::Regularizer => "l2(0.01)",
+                        RuleRole::Constraint => "max_norm(3.0)",
+                    }
+                ),
+            );
+            return None;
+        };
+        let Some(kind) = RuleKind::from_name(role, &name) else {
+            let other = match role {
+                RuleRole::Regularizer => RuleRole::Constraint,
+                RuleRole::Constraint => RuleRole::Regularizer,
+            };
+            let hint = match RuleKind::from_name(other, &name) {
+                Some(_) if other == RuleRole::Constraint => {
+                    "; it is a constraint: give it as `kernel_constraint = ...`".to_owned()
+                }
+                Some(_) => {
+                    "; it is a regularizer: give it as `kernel_regularizer = ...`".to_owned()
+                }
+                None => catalog::suggestion(&name, RuleKind::names(role)),
+            };
+            self.ctxt
+                .error_at(name_expr, format!("unknown {what} `{name}`{hint}"));
+            return None;
+        };
+        let spec = kind.spec();
+        let mut positional = Vec::new();
+        let mut named = Vec::new();
+        for arg in call.map(|c| &c.args).into_iter().flatten() {
+            match arg {
+                Expr::Assign(assign) => match ident_of(&assign.left) {
+                    Some(ident) => named.push((ident, &*assign.right)),
+                    None => {
+                        self.ctxt.error_at(
+                            &assign.left,
+                            "expected an argument's name, like `l2 = 0.01`",
+                        );
+                        return None;
+                    }
+                },
+                other => positional.push(other),
+            }
+        }
+        let given = self.arguments(&name, spec.args, &positional, &named, |_| None)?;
+        match WeightRule::new(kind, given) {
+            Ok(rule) => Some(rule),
+            Err(error) => {
+                self.ctxt.error_at(expr, error.message);
+                None
+            }
         }
     }
 

@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 
-use densely_spec::{OpKind, Role, Value};
+use densely_spec::{OpKind, Role, Value, WeightRules};
 
 use crate::loss::Loss;
 
@@ -57,6 +57,8 @@ pub enum NodeKind {
         kernel_initializer: &'static str,
         /// Keras name of the bias initializer.
         bias_initializer: &'static str,
+        /// Its weights' regularizers and constraints (`kernel_regularizer`, ...).
+        rules: WeightRules,
     },
     /// Reshapes each sample to one dimension.
     Flatten,
@@ -103,6 +105,14 @@ impl Node {
         match &self.kind {
             NodeKind::Op { kind, args } => kind.spec().non_trainable_params(args, &self.shape),
             _ => 0,
+        }
+    }
+
+    /// The regularizers and constraints of its weights.
+    pub fn rules(&self) -> &WeightRules {
+        match &self.kind {
+            NodeKind::Dense { rules, .. } => rules,
+            _ => &WeightRules::NONE,
         }
     }
 

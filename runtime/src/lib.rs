@@ -49,6 +49,7 @@ pub mod network;
 pub mod numpy;
 pub mod optimizers;
 pub mod plot;
+pub mod rules;
 pub mod search;
 pub mod shape;
 pub mod source;

@@ -11,6 +11,7 @@ use rand::{Rng, SeedableRng};
 use crate::error::{Error, Result};
 use crate::graph::Graph;
 use crate::layers::{Generator, Param, ParamMut};
+use crate::spec::RuleRole;
 use crate::training::TrainingState;
 use crate::weights::BatchWeights;
 
@@ -156,12 +157,87 @@ pub trait Network: Sized {
 
     /// The weighted sum of per-output losses, as Keras reports `loss`.
     fn total_loss(&self, losses: &[f64]) -> f64 {
-        self.graph()
+        let weighted: f64 = self
+            .graph()
             .outputs
             .iter()
             .zip(losses)
             .map(|(output, loss)| f64::from(output.weight) * loss)
-            .sum()
+            .sum();
+        weighted + self.penalty()
+    }
+
+    /// The penalty the regularizers of the trainable weights add to the loss (Keras's
+    /// `sum(model.losses)`), 0 without regularizers.
+    fn penalty(&self) -> f64 {
+        let graph = self.graph();
+        if graph.nodes.iter().all(|node| node.rules().is_empty()) {
+            return 0.0;
+        }
+        let state = self.training_state();
+        let mut total = 0.0;
+        self.visit_params(&mut |layer, param| {
+            if !param.trainable || !state.is_trainable(layer) {
+                return;
+            }
+            let node = graph.nodes.iter().find(|node| node.name == layer);
+            let rule = node.and_then(|n| n.rules().get(param.name, RuleRole::Regularizer));
+            if let Some(rule) = rule {
+                total += crate::rules::penalty(rule, param.value);
+            }
+        });
+        total
+    }
+
+    /// Adds the regularizers' gradients to the trainable weights' gradients, after a
+    /// backward pass.
+    fn add_penalty_gradients(&mut self) {
+        if self
+            .graph()
+            .nodes
+            .iter()
+            .all(|node| node.rules().is_empty())
+        {
+            return;
+        }
+        // Only models with rules pay for the copy the borrow needs.
+        let graph = self.graph().clone();
+        let frozen = self.training_state().frozen().to_vec();
+        self.visit_params_mut(&mut |layer, param| {
+            if !param.trainable || frozen.iter().any(|f| f == layer) {
+                return;
+            }
+            let node = graph.nodes.iter().find(|node| node.name == layer);
+            if let Some(rule) = node.and_then(|n| n.rules().get(param.name, RuleRole::Regularizer))
+            {
+                crate::rules::add_gradient(rule, param.value, param.grad);
+            }
+        });
+    }
+
+    /// Projects the trainable weights that have constraints, as Keras does after each
+    /// update.
+    fn apply_constraints(&mut self) {
+        if self
+            .graph()
+            .nodes
+            .iter()
+            .all(|node| node.rules().is_empty())
+        {
+            return;
+        }
+        // Only models with rules pay for the copy the borrow needs.
+        let graph = self.graph().clone();
+        let frozen = self.training_state().frozen().to_vec();
+        self.visit_params_mut(&mut |layer, param| {
+            if !param.trainable || frozen.iter().any(|f| f == layer) {
+                return;
+            }
+            let node = graph.nodes.iter().find(|node| node.name == layer);
+            if let Some(rule) = node.and_then(|n| n.rules().get(param.name, RuleRole::Constraint)) {
+                crate::rules::constrain(rule, param.value, param.shape);
+            }
+        });
     }
 
     /// Keras's `model.get_layer(layer).trainable = trainable`: freezes layer `layer` (its
@@ -298,6 +374,7 @@ pub trait Network: Sized {
             forward_whole_set(self, inputs.into_inputs(), targets.into_targets())?;
         let mut losses = vec![0.0; self.graph().outputs.len()];
         self.backward(&mut workspace, samples, &BatchWeights::NONE, &mut losses);
+        self.add_penalty_gradients();
         Ok(self.total_loss(&losses))
     }
 

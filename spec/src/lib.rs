@@ -19,10 +19,12 @@
 
 mod kinds;
 mod losses;
+mod rules;
 mod value;
 
 pub use kinds::{
     KindSpec, OpKind, Presence, Role, Source, SpecError, WeightShape, WeightSpec, KINDS,
 };
 pub use losses::{LossKind, LossSpec, Targets, LOSSES};
+pub use rules::{rule_argument, RuleKind, RuleRole, RuleSpec, WeightRule, WeightRules, RULES};
 pub use value::{ArgError, ArgSpec, ArgType, Value};

@@ -5,7 +5,7 @@
 use std::borrow::Cow;
 use std::collections::HashSet;
 
-use densely_spec::{OpKind, Source, Value, KINDS};
+use densely_spec::{OpKind, RuleRole, Source, Value, WeightRule, WeightRules, KINDS};
 
 use crate::activation::ActivationKind;
 use crate::error::{did_you_mean, Error, Result};
@@ -36,6 +36,7 @@ enum LayerArgs {
         use_bias: bool,
         kernel_initializer: String,
         bias_initializer: String,
+        rules: WeightRules,
     },
     Flatten,
     Dropout {
@@ -80,6 +81,7 @@ pub fn dense(units: usize) -> Layer {
         use_bias: true,
         kernel_initializer: "glorot_uniform".into(),
         bias_initializer: "zeros".into(),
+        rules: WeightRules::NONE,
     })
 }
 
@@ -138,6 +140,43 @@ impl Layer {
     pub fn trainable(mut self, trainable: bool) -> Self {
         self.trainable = trainable;
         self
+    }
+
+    /// A Dense layer's rule under Keras's argument `argument`.
+    fn rule(mut self, argument: &str, rule: WeightRule) -> Self {
+        if let LayerArgs::Dense { rules, .. } = &mut self.kind {
+            rules.set(argument, rule);
+        }
+        self
+    }
+
+    /// Every rule of `rules`, under its argument.
+    pub(crate) fn with_rules(self, rules: &WeightRules) -> Self {
+        rules.iter().fold(self, |layer, (argument, rule)| {
+            layer.rule(argument, rule.clone())
+        })
+    }
+
+    /// Keras's `kernel_regularizer=`: a penalty on a Dense layer's kernel added to the loss
+    /// ([`rules::l2`](crate::rules::l2), ...).
+    pub fn kernel_regularizer(self, rule: WeightRule) -> Self {
+        self.rule("kernel_regularizer", rule)
+    }
+
+    /// Keras's `bias_regularizer=`: a penalty on a Dense layer's bias added to the loss.
+    pub fn bias_regularizer(self, rule: WeightRule) -> Self {
+        self.rule("bias_regularizer", rule)
+    }
+
+    /// Keras's `kernel_constraint=`: a projection of a Dense layer's kernel after each
+    /// update ([`rules::max_norm`](crate::rules::max_norm), ...).
+    pub fn kernel_constraint(self, rule: WeightRule) -> Self {
+        self.rule("kernel_constraint", rule)
+    }
+
+    /// Keras's `bias_constraint=`: a projection of a Dense layer's bias after each update.
+    pub fn bias_constraint(self, rule: WeightRule) -> Self {
+        self.rule("bias_constraint", rule)
     }
 
     /// A Dense layer's activation, by Keras's name (`"relu"`).
@@ -634,6 +673,7 @@ impl Checker<'_> {
                 use_bias,
                 kernel_initializer,
                 bias_initializer,
+                rules,
             } => {
                 rank_one(0, "needs")?;
                 if *units == 0 {
@@ -652,6 +692,7 @@ impl Checker<'_> {
                     use_bias: *use_bias,
                     kernel_initializer: self.initializer(&at, kernel_initializer)?.name(),
                     bias_initializer: self.initializer(&at, bias_initializer)?.name(),
+                    rules: self.rules(&at, rules, *use_bias)?,
                 };
                 (kind, vec![*units], params)
             }
@@ -712,6 +753,44 @@ impl Checker<'_> {
             sources: Cow::Owned(sources.iter().map(|s| s.0).collect()),
             params,
         })
+    }
+
+    /// A Dense layer's rules, each checked: a regularizer given as one, a constraint as
+    /// one, arguments within their rules, none on a bias the layer lacks.
+    fn rules(&self, at: &str, rules: &WeightRules, use_bias: bool) -> Result<WeightRules> {
+        for (argument, rule) in rules.iter() {
+            let spec = rule.kind.spec();
+            let weights: &[&str] = if use_bias {
+                &["kernel", "bias"]
+            } else {
+                &["kernel"]
+            };
+            let Some((_, role)) = densely_spec::rule_argument(argument, weights) else {
+                return Err(self.error(format!(
+                    "{at} has no weight for `{argument}` (it has no bias)"
+                )));
+            };
+            if spec.role != role {
+                return Err(self.error(format!(
+                    "{at}: `{argument}` takes a {}, and {} is a {}",
+                    if role == RuleRole::Regularizer {
+                        "regularizer"
+                    } else {
+                        "constraint"
+                    },
+                    spec.class,
+                    if spec.role == RuleRole::Regularizer {
+                        "regularizer"
+                    } else {
+                        "constraint"
+                    },
+                )));
+            }
+            let given = rule.args.iter().cloned().map(Some).collect();
+            WeightRule::new(rule.kind, given)
+                .map_err(|error| self.error(format!("{at}: {argument}: {}", error.message)))?;
+        }
+        Ok(rules.clone())
     }
 
     /// The kind of a [`layer`] and its checked arguments.

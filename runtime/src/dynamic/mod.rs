@@ -96,6 +96,7 @@ impl DynamicModel {
                     use_bias,
                     kernel_initializer,
                     bias_initializer,
+                    ..
                 } => {
                     let inputs = graph.nodes[node.sources[0]].shape[0];
                     let known = |name| Initializer::from_name(name).expect("checked when built");

@@ -265,6 +265,7 @@ fn write_declaration(
                 use_bias,
                 kernel_initializer,
                 bias_initializer,
+                rules,
             } => {
                 let mut args = vec![units.to_string()];
                 if *activation != "linear" {
@@ -278,6 +279,9 @@ fn write_declaration(
                 }
                 if *bias_initializer != "zeros" && *use_bias {
                     args.push(format!("bias_initializer = {bias_initializer}"));
+                }
+                for (argument, rule) in rules.iter() {
+                    args.push(format!("{argument} = {rule}"));
                 }
                 format!("Dense({})", args.join(", "))
             }

@@ -74,10 +74,12 @@ pub(crate) fn functional(
                 use_bias,
                 kernel_initializer,
                 bias_initializer,
+                rules,
             } => {
                 let mut layer = dense(*units)
                     .activation(activation.name())
-                    .use_bias(*use_bias);
+                    .use_bias(*use_bias)
+                    .with_rules(rules);
                 if let Some(init) = kernel_initializer {
                     layer = layer.kernel_initializer(init.name());
                 }

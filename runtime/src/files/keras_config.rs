@@ -103,6 +103,74 @@ fn arg_json(value: &spec::Value) -> Value {
     }
 }
 
+/// The Keras arguments of a Dense layer that take a regularizer or a constraint.
+const DENSE_RULES: [&str; 4] = [
+    "kernel_regularizer",
+    "bias_regularizer",
+    "kernel_constraint",
+    "bias_constraint",
+];
+
+/// A regularizer or constraint as Keras serializes it: its class and its config (Keras 3
+/// adds the module).
+fn rule_json(rule: &spec::WeightRule, names: ArgNames) -> Value {
+    let spec = rule.kind.spec();
+    let config: serde_json::Map<String, Value> = spec
+        .args
+        .iter()
+        .zip(rule.args.iter())
+        .map(|(arg, value)| (arg.name.to_owned(), arg_json(value)))
+        .collect();
+    match names {
+        ArgNames::Keras3 => {
+            let module = match spec.role {
+                spec::RuleRole::Regularizer => "keras.regularizers",
+                spec::RuleRole::Constraint => "keras.constraints",
+            };
+            json!({"module": module, "class_name": spec.class, "config": config, "registered_name": null})
+        }
+        ArgNames::Keras2 => json!({"class_name": spec.class, "config": config}),
+    }
+}
+
+/// A Dense layer's rules read from its config: each of Keras's regularizers and
+/// constraints densely computes; an error for one it doesn't, rather than a model that trains
+/// otherwise.
+fn dense_rules(config: &Value, layer: &str) -> Parse<spec::WeightRules> {
+    let mut rules = spec::WeightRules::default();
+    if config
+        .get("activity_regularizer")
+        .is_some_and(|v| !v.is_null())
+    {
+        return Err(format!(
+            "layer `{layer}` has an activity_regularizer, which densely doesn't compute"
+        ));
+    }
+    for argument in DENSE_RULES {
+        let Some(value) = config.get(argument).filter(|v| !v.is_null()) else {
+            continue;
+        };
+        let (_, role) = spec::rule_argument(argument, &["kernel", "bias"]).expect("a Dense rule");
+        let class = str_field(value, "class_name")
+            .or_else(|| value.as_str())
+            .ok_or_else(|| format!("layer `{layer}`: `{argument}` is {value}"))?;
+        let kind = spec::RuleKind::from_name(role, class).ok_or_else(|| {
+            format!("layer `{layer}`: `{argument}` is `{class}`, which densely doesn't compute")
+        })?;
+        let spec = kind.spec();
+        let settings = value.get("config");
+        let given = spec
+            .args
+            .iter()
+            .map(|arg| settings.and_then(|c| c.get(arg.name)).and_then(arg_value))
+            .collect();
+        let rule = spec::WeightRule::new(kind, given)
+            .map_err(|error| format!("layer `{layer}`: `{argument}`: {}", error.message))?;
+        rules.set(argument, rule);
+    }
+    Ok(rules)
+}
+
 /// A described layer's argument read from JSON, as its spec takes it.
 fn arg_value(value: &Value) -> Option<spec::Value> {
     match value {
@@ -150,6 +218,7 @@ fn layer_config(name: &str, kind: &NodeKind, names: ArgNames, trainable: bool) -
             use_bias,
             kernel_initializer,
             bias_initializer,
+            ref rules,
         } => {
             config.insert("units".into(), json!(units));
             config.insert("activation".into(), json!(activation));
@@ -162,14 +231,11 @@ fn layer_config(name: &str, kind: &NodeKind, names: ArgNames, trainable: bool) -
                 "bias_initializer".into(),
                 initializer_json(bias_initializer),
             );
-            for key in [
-                "kernel_regularizer",
-                "bias_regularizer",
-                "activity_regularizer",
-                "kernel_constraint",
-                "bias_constraint",
-            ] {
-                config.insert(key.into(), Value::Null);
+            for key in DENSE_RULES.iter().chain(&["activity_regularizer"]) {
+                config.insert((*key).into(), Value::Null);
+            }
+            for (argument, rule) in rules.iter() {
+                config.insert(argument.into(), rule_json(rule, names));
             }
         }
         NodeKind::Flatten => {
@@ -466,6 +532,8 @@ pub enum LayerKind {
         kernel_initializer: Option<Initializer>,
         /// The bias initializer, if it is one densely knows.
         bias_initializer: Option<Initializer>,
+        /// Its regularizers and constraints.
+        rules: spec::WeightRules,
     },
     /// `Flatten`.
     Flatten,
@@ -771,6 +839,7 @@ fn raw_layer(layer: &Value, functional: bool, position: usize) -> Parse<RawLayer
                 })?,
                 kernel_initializer: initializer(config.get("kernel_initializer")),
                 bias_initializer: initializer(config.get("bias_initializer")),
+                rules: dense_rules(config, &name)?,
             }
         }
         "Flatten" => LayerKind::Flatten,

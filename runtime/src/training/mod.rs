@@ -254,7 +254,15 @@ impl Evaluation {
             };
             model.forward(workspace, samples, false);
             model.losses(workspace, samples, &self.weights, &mut self.losses);
-            plan.record(model, &mut self.tally, workspace, samples, &self.losses);
+            let loss = model.total_loss(&self.losses);
+            plan.record(
+                model,
+                &mut self.tally,
+                workspace,
+                samples,
+                &self.losses,
+                loss,
+            );
         }
         Ok(())
     }
@@ -596,13 +604,19 @@ fn train<N: Network>(
             }
             model.forward(&mut workspace, samples, true);
             model.backward(&mut workspace, samples, &batch_weights, &mut losses);
+            model.add_penalty_gradients();
+            // The loss of the weights the step started from, as Keras reports it.
             let loss = model.total_loss(&losses);
             let refused = if loss.is_finite() {
-                model.apply_gradients().err()
+                let refused = model.apply_gradients().err();
+                if refused.is_none() {
+                    model.apply_constraints();
+                }
+                refused
             } else {
                 Some(NonFinite::Loss(loss))
             };
-            plan.record(model, &mut tally, &workspace, samples, &losses);
+            plan.record(model, &mut tally, &workspace, samples, &losses, loss);
             plan.write(&tally, &mut logs, 0);
             bar.update(step, &logs);
             for callback in callbacks.iter_mut() {

@@ -90,8 +90,9 @@ impl LogPlan {
         }
     }
 
-    /// Adds one batch of `samples` samples: its per-output mean `losses` and the metrics of
-    /// the outputs and staged targets in `workspace`.
+    /// Adds one batch of `samples` samples: its per-output mean `losses`, its `total` loss
+    /// (regularization included) and the metrics of the outputs and staged targets in
+    /// `workspace`.
     pub fn record<N: Network>(
         &self,
         model: &N,
@@ -99,10 +100,11 @@ impl LogPlan {
         workspace: &N::Workspace,
         samples: usize,
         losses: &[f64],
+        total: f64,
     ) {
         let n = samples as f64;
         tally.samples += n;
-        tally.loss += model.total_loss(losses) * n;
+        tally.loss += total * n;
         for (sum, loss) in tally.output_losses.iter_mut().zip(losses) {
             *sum += loss * n;
         }
