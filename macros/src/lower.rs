@@ -475,6 +475,34 @@ impl Lowering<'_> {
         }
     }
 
+    /// The arguments of a call written as a value (`l2(0.01)`, `huber(delta = 0.5)`): those
+    /// by position, and those by name; `None` when a name isn't one (the error is recorded,
+    /// with `example` as what to write).
+    fn call_arguments<'e>(
+        &mut self,
+        call: Option<&'e syn::ExprCall>,
+        example: &str,
+    ) -> Option<CallArguments<'e>> {
+        let mut positional = Vec::new();
+        let mut named = Vec::new();
+        for arg in call.map(|c| &c.args).into_iter().flatten() {
+            match arg {
+                Expr::Assign(assign) => match ident_of(&assign.left) {
+                    Some(ident) => named.push((ident, &*assign.right)),
+                    None => {
+                        self.ctxt.error_at(
+                            &assign.left,
+                            format!("expected an argument's name, like `{example}`"),
+                        );
+                        return None;
+                    }
+                },
+                other => positional.push(other),
+            }
+        }
+        Some((positional, named))
+    }
+
     /// A regularizer or constraint as a declaration writes it: `l2(0.01)`, `l2`,
     /// `L1L2(l1 = 0.01, l2 = 0.01)`, `max_norm(3.0)`, `non_neg()`.
     fn rule(&mut self, role: RuleRole, expr: &Expr) -> Option<WeightRule> {
@@ -518,23 +546,7 @@ impl Lowering<'_> {
             return None;
         };
         let spec = kind.spec();
-        let mut positional = Vec::new();
-        let mut named = Vec::new();
-        for arg in call.map(|c| &c.args).into_iter().flatten() {
-            match arg {
-                Expr::Assign(assign) => match ident_of(&assign.left) {
-                    Some(ident) => named.push((ident, &*assign.right)),
-                    None => {
-                        self.ctxt.error_at(
-                            &assign.left,
-                            "expected an argument's name, like `l2 = 0.01`",
-                        );
-                        return None;
-                    }
-                },
-                other => positional.push(other),
-            }
-        }
+        let (positional, named) = self.call_arguments(call, "l2 = 0.01")?;
         let given = self.arguments(&name, spec.args, &positional, &named, |_| None)?;
         match WeightRule::new(kind, given) {
             Ok(rule) => Some(rule),
@@ -1137,23 +1149,7 @@ impl Lowering<'_> {
             return Some(LossDecl::plain(kind));
         };
         let spec = kind.spec();
-        let mut positional = Vec::new();
-        let mut named = Vec::new();
-        for arg in &call.args {
-            match arg {
-                Expr::Assign(assign) => match ident_of(&assign.left) {
-                    Some(ident) => named.push((ident, &*assign.right)),
-                    None => {
-                        self.ctxt.error_at(
-                            &assign.left,
-                            "expected an argument's name, like `from_logits = true`",
-                        );
-                        return None;
-                    }
-                },
-                other => positional.push(other),
-            }
-        }
+        let (positional, named) = self.call_arguments(Some(call), "from_logits = true")?;
         let given = self.arguments(&name, spec.args, &positional, &named, |_| None)?;
         match spec.arguments(given) {
             Ok(args) => Some(LossDecl { kind, args }),
@@ -1260,6 +1256,9 @@ fn elements(expr: &Expr) -> Option<Vec<&Expr>> {
         _ => None,
     }
 }
+
+/// A call's arguments by position, and by name.
+type CallArguments<'e> = (Vec<&'e Expr>, Vec<(&'e Ident, &'e Expr)>);
 
 fn split_args(
     args: Option<&syn::punctuated::Punctuated<Arg, syn::Token![,]>>,

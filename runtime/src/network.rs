@@ -192,51 +192,16 @@ pub trait Network: Sized {
     /// Adds the regularizers' gradients to the trainable weights' gradients, after a
     /// backward pass.
     fn add_penalty_gradients(&mut self) {
-        if self
-            .graph()
-            .nodes
-            .iter()
-            .all(|node| node.rules().is_empty())
-        {
-            return;
-        }
-        // Only models with rules pay for the copy the borrow needs.
-        let graph = self.graph().clone();
-        let frozen = self.training_state().frozen().to_vec();
-        self.visit_params_mut(&mut |layer, param| {
-            if !param.trainable || frozen.iter().any(|f| f == layer) {
-                return;
-            }
-            let node = graph.nodes.iter().find(|node| node.name == layer);
-            if let Some(rule) = node.and_then(|n| n.rules().get(param.name, RuleRole::Regularizer))
-            {
-                crate::rules::add_gradient(rule, param.value, param.grad);
-            }
+        crate::rules::each_ruled_mut(self, RuleRole::Regularizer, |rule, param| {
+            crate::rules::add_gradient(rule, param.value, param.grad)
         });
     }
 
     /// Projects the trainable weights that have constraints, as Keras does after each
     /// update.
     fn apply_constraints(&mut self) {
-        if self
-            .graph()
-            .nodes
-            .iter()
-            .all(|node| node.rules().is_empty())
-        {
-            return;
-        }
-        // Only models with rules pay for the copy the borrow needs.
-        let graph = self.graph().clone();
-        let frozen = self.training_state().frozen().to_vec();
-        self.visit_params_mut(&mut |layer, param| {
-            if !param.trainable || frozen.iter().any(|f| f == layer) {
-                return;
-            }
-            let node = graph.nodes.iter().find(|node| node.name == layer);
-            if let Some(rule) = node.and_then(|n| n.rules().get(param.name, RuleRole::Constraint)) {
-                crate::rules::constrain(rule, param.value, param.shape);
-            }
+        crate::rules::each_ruled_mut(self, RuleRole::Constraint, |rule, param| {
+            crate::rules::constrain(rule, param.value, param.shape)
         });
     }
 

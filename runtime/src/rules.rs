@@ -16,7 +16,9 @@
 
 use std::borrow::Cow;
 
-use crate::spec::{RuleKind, Value, WeightRule};
+use crate::layers::ParamMut;
+use crate::network::Network;
+use crate::spec::{RuleKind, RuleRole, Value, WeightRule};
 
 fn rule(kind: RuleKind, args: Vec<Value>) -> WeightRule {
     WeightRule {
@@ -102,6 +104,35 @@ pub fn add_gradient(rule: &WeightRule, w: &[f32], grad: &mut [f32]) {
         };
         *g += l1 * sign + 2.0 * l2 * w;
     }
+}
+
+/// Calls `apply` with each trainable weight of `model` (of a layer not frozen) that has a
+/// rule of `role`, and that rule.
+pub(crate) fn each_ruled_mut<N: Network>(
+    model: &mut N,
+    role: RuleRole,
+    mut apply: impl FnMut(&WeightRule, ParamMut<'_>),
+) {
+    if model
+        .graph()
+        .nodes
+        .iter()
+        .all(|node| node.rules().is_empty())
+    {
+        return;
+    }
+    // Only models with rules pay for the copy the borrow needs.
+    let graph = model.graph().clone();
+    let frozen = model.training_state().frozen().to_vec();
+    model.visit_params_mut(&mut |layer, param| {
+        if !param.trainable || frozen.iter().any(|f| f == layer) {
+            return;
+        }
+        let node = graph.nodes.iter().find(|node| node.name == layer);
+        if let Some(rule) = node.and_then(|node| node.rules().get(param.name, role)) {
+            apply(rule, param);
+        }
+    });
 }
 
 /// Keras's `epsilon()`, added to a norm before dividing by it.
