@@ -1601,6 +1601,48 @@ mod tests {
         assert!(architecture(&unknown).unwrap_err().contains("nowhere"));
     }
 
+    /// A Dense layer's rules are read as Keras wrote them, and the ones densely doesn't
+    /// compute are refused by name rather than dropped.
+    #[test]
+    fn dense_rules_are_read_or_refused_by_name() {
+        let config = json!({
+            "name": "d",
+            "kernel_regularizer": {"module": "keras.regularizers", "class_name": "L1L2",
+                "config": {"l1": 0.5, "l2": 0.25}, "registered_name": null},
+            "bias_constraint": {"class_name": "NonNeg", "config": {}},
+            "kernel_constraint": null,
+        });
+        let rules = dense_rules(&config, "d").unwrap();
+        let l1_l2 = rules.get("kernel", spec::RuleRole::Regularizer).unwrap();
+        assert_eq!((l1_l2.number("l1"), l1_l2.number("l2")), (0.5, 0.25));
+        assert_eq!(
+            rules.get("bias", spec::RuleRole::Constraint).unwrap().kind,
+            spec::RuleKind::NonNeg
+        );
+        assert!(rules.get("kernel", spec::RuleRole::Constraint).is_none());
+        let refused = |key: &str, value: Value| {
+            let mut config = config.clone();
+            config[key] = value;
+            dense_rules(&config, "d").unwrap_err()
+        };
+        assert_eq!(
+            refused("kernel_regularizer", json!({"class_name": "OrthogonalRegularizer", "config": {}})),
+            "layer `d`: `kernel_regularizer` is `OrthogonalRegularizer`, which densely doesn't compute"
+        );
+        assert_eq!(
+            refused(
+                "activity_regularizer",
+                json!({"class_name": "L2", "config": {"l2": 0.1}})
+            ),
+            "layer `d` has an activity_regularizer, which densely doesn't compute"
+        );
+        assert!(refused(
+            "kernel_constraint",
+            json!({"class_name": "MaxNorm", "config": {"max_value": 2, "axis": 1}})
+        )
+        .contains("densely computes it only with `axis = 0`"));
+    }
+
     mod fuzz {
         use super::super::*;
         use proptest::prelude::*;
