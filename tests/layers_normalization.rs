@@ -5,7 +5,9 @@
 mod common;
 
 use common::toolbox::{preprocessed, Preprocessed};
-use common::{check_gradients, flat, keras_fixture, keras_record, rng, scratch, uniform};
+use common::{
+    assert_near_keras, check_gradients, flat, keras_fixture, keras_record, rng, scratch, uniform,
+};
 use densely::inspect::Array;
 use densely::prelude::*;
 
@@ -14,16 +16,6 @@ const FILES: [&str; 3] = [
     "keras3_preprocessed.h5",
     "keras2_preprocessed.h5",
 ];
-
-fn assert_close(actual: &[f32], expected: &[f32], tolerance: f32, what: &str) {
-    assert_eq!(actual.len(), expected.len(), "{what}");
-    for (i, (a, e)) in actual.iter().zip(expected).enumerate() {
-        assert!(
-            (a - e).abs() <= tolerance * e.abs().max(1.0),
-            "{what}[{i}]: densely {a}, Keras {e}"
-        );
-    }
-}
 
 /// The weights of layer `layer`, by name.
 fn weights_of<N: Network>(model: &N, layer: &str) -> Vec<(&'static str, Vec<f32>)> {
@@ -43,14 +35,14 @@ fn keras_files_predict_what_keras_predicted_in_both_kinds_of_model() {
         let x = Batch::<Shape1<6>>::from_vec(flat(&record["inputs"]["features"])).unwrap();
         let expected = flat(&record["outputs"]["value"]);
         let mut loaded = densely::load_model(keras_fixture(file)).unwrap();
-        assert_close(
+        assert_near_keras(
             loaded.predict(&x).unwrap()[0].values(),
             &expected,
             1e-5,
             file,
         );
         let mut declared = Preprocessed::load(keras_fixture(file)).unwrap();
-        assert_close(
+        assert_near_keras(
             declared.predict(&x).unwrap().as_slice(),
             &expected,
             1e-5,
@@ -87,7 +79,7 @@ fn adapt_learns_the_moments_keras_learned() {
             weights_of(&built, "normalized"),
         ] {
             for ((name, ours), (_, theirs)) in model.iter().zip(&theirs).take(2) {
-                assert_close(ours, theirs, 2e-6, &format!("{file}: {name}"));
+                assert_near_keras(ours, theirs, 2e-6, &format!("{file}: {name}"));
             }
             assert_eq!(model[2], ("count", vec![64.0]));
         }

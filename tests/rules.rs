@@ -57,14 +57,9 @@ const FILES: [&str; 3] = [
     "keras2_ruled_start.h5",
 ];
 
+/// Keras's numbers, to 1e-5.
 fn assert_close(actual: &[f32], expected: &[f32], what: &str) {
-    assert_eq!(actual.len(), expected.len(), "{what}");
-    for (i, (a, e)) in actual.iter().zip(expected).enumerate() {
-        assert!(
-            (a - e).abs() <= 1e-5 * e.abs().max(1.0),
-            "{what}[{i}]: densely {a}, Keras {e}"
-        );
-    }
+    common::assert_near_keras(actual, expected, 1e-5, what);
 }
 
 fn options<'a, N: Network>() -> FitOptions<'a, N> {

@@ -231,3 +231,15 @@ fn nudge<M: Network>(
         }
     });
 }
+
+/// Asserts that densely's `actual` values are Keras's `expected` ones to `tolerance`, relative
+/// to values above 1 and absolute below.
+pub fn assert_near_keras(actual: &[f32], expected: &[f32], tolerance: f32, what: &str) {
+    assert_eq!(actual.len(), expected.len(), "{what}");
+    for (i, (a, e)) in actual.iter().zip(expected).enumerate() {
+        assert!(
+            (a - e).abs() <= tolerance * e.abs().max(1.0),
+            "{what}[{i}]: densely {a}, Keras {e}"
+        );
+    }
+}
